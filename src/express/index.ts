@@ -1,0 +1,4 @@
+/**
+ * `bulwark/express`: not built yet; the subpath exists so the exports map is final.
+ */
+export {};

@@ -1,0 +1,41 @@
+/**
+ * Every attribute and metric name bulwark writes, spelled once. No semantic
+ * convention covers tenants, breakers, bulkheads or idempotency, so these use
+ * bulwark's own names; HTTP names follow the stable HTTP semantic conventions.
+ */
+
+/** Span and metric attribute names. */
+export const Attr = {
+  TenantId: 'tenant.id',
+  TenantJurisdiction: 'tenant.jurisdiction',
+  TransactionType: 'transaction.type',
+  PipelineName: 'pipeline.name',
+  EventName: 'event.name',
+  ErrorType: 'error.type',
+  Attempt: 'bulwark.attempt',
+  CircuitState: 'bulwark.circuit.state',
+  IdempotencyOutcome: 'bulwark.idempotency.outcome',
+  HttpRequestMethod: 'http.request.method',
+  HttpRoute: 'http.route',
+  HttpResponseStatusCode: 'http.response.status_code',
+  HttpRequestResendCount: 'http.request.resend_count',
+  ServerAddress: 'server.address',
+  ServerPort: 'server.port',
+} as const;
+
+/** Metric instrument names. */
+export const Metric = {
+  ResilienceEvents: 'bulwark.resilience.events',
+  AttemptDuration: 'bulwark.resilience.attempt.duration',
+  PipelineDuration: 'bulwark.resilience.pipeline.duration',
+  CircuitState: 'bulwark.resilience.circuit.state',
+  BulkheadOccupancy: 'bulwark.resilience.bulkhead.occupancy',
+  IdempotencyRequests: 'bulwark.idempotency.requests',
+  HttpServerRequestDuration: 'http.server.request.duration',
+} as const;
+
+/** The instrumentation scope name of bulwark's tracer and meter. */
+export const INSTRUMENTATION_SCOPE = 'bulwark';
+
+/** The tenant-id value a cardinality guard records for tenants beyond its top N. */
+export const OTHER_TENANT = 'other';

@@ -1,0 +1,40 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { context, createContextKey } from '@opentelemetry/api';
+import type { Tenant, TenantInput } from './types.js';
+import { resolveTenant } from './validate.js';
+
+/**
+ * The tenant lives in its own OpenTelemetry context key, never in baggage:
+ * baggage arrives from callers and leaves for every downstream, so it can be
+ * neither trusted nor kept private.
+ */
+const TENANT_KEY = createContextKey('bulwark.tenant');
+
+/**
+ * Without a registered OTel SDK the API's context manager is a no-op and
+ * `context.with` carries nothing, yet idempotency scoping and metrics still
+ * need the tenant. An AsyncLocalStorage of our own carries it in that case.
+ */
+const fallback = new AsyncLocalStorage<Tenant>();
+
+/**
+ * Runs `fn` (sync or async) with `tenant` as the active tenant, and returns
+ * what `fn` returns. Inside a tenant already active, fields given here replace
+ * the outer ones and the rest are kept. Throws an `InvalidTenantError` (codes
+ * `BULWARK_INVALID_TENANT_ID`, `BULWARK_INVALID_JURISDICTION`,
+ * `BULWARK_INVALID_TRANSACTION_TYPE`) before running anything when a field is invalid.
+ *
+ * @example
+ * await withTenant({ tenantId: 'acme', jurisdiction: 'DE' }, () => payout(req));
+ */
+export function withTenant<T>(tenant: TenantInput | Partial<TenantInput>, fn: () => T): T {
+  const resolved = resolveTenant(tenant, getTenant());
+  return fallback.run(resolved, () =>
+    context.with(context.active().setValue(TENANT_KEY, resolved), fn),
+  );
+}
+
+/** The active tenant, or `undefined` outside any `withTenant`. */
+export function getTenant(): Tenant | undefined {
+  return (context.active().getValue(TENANT_KEY) as Tenant | undefined) ?? fallback.getStore();
+}

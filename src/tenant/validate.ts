@@ -1,0 +1,77 @@
+import { BulwarkError, ErrorCode } from '../errors.js';
+import type { Tenant, TenantInput } from './types.js';
+
+const TENANT_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+// ISO 3166-1 alpha-2, optionally followed by an ISO 3166-2 subdivision suffix.
+const JURISDICTION = /^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$/;
+const TRANSACTION_TYPE = /^[a-z0-9_.-]{1,64}$/;
+
+/** The tenant field that failed validation. */
+export type TenantField = 'tenantId' | 'jurisdiction' | 'transactionType';
+
+/** Thrown when a tenant field is invalid; `field` names it, `code` names it too. */
+export class InvalidTenantError extends BulwarkError {
+  /** Which field was invalid. */
+  readonly field: TenantField;
+
+  constructor(field: TenantField, value: unknown, expected: string) {
+    super(CODE_BY_FIELD[field], `invalid ${field} ${printable(value)}: expected ${expected}`);
+    this.name = 'InvalidTenantError';
+    this.field = field;
+  }
+}
+
+const CODE_BY_FIELD = {
+  tenantId: ErrorCode.InvalidTenantId,
+  jurisdiction: ErrorCode.InvalidJurisdiction,
+  transactionType: ErrorCode.InvalidTransactionType,
+} as const;
+
+/**
+ * Merges `input` over `outer` (fields explicitly given replace, the rest are
+ * kept) and validates the result. Throws before anything is set, so a tenant is
+ * never half-applied.
+ */
+export function resolveTenant(input: Partial<TenantInput>, outer: Tenant | undefined): Tenant {
+  if (typeof input !== 'object' || input === null) {
+    throw new InvalidTenantError('tenantId', input, 'a tenant object');
+  }
+  const tenantId = input.tenantId ?? outer?.tenantId;
+  if (typeof tenantId !== 'string' || !TENANT_ID.test(tenantId)) {
+    throw new InvalidTenantError('tenantId', tenantId, '1-64 characters of [A-Za-z0-9._:-]');
+  }
+  const tenant: { -readonly [K in keyof Tenant]: Tenant[K] } = { tenantId };
+  const jurisdiction = input.jurisdiction ?? outer?.jurisdiction;
+  if (jurisdiction !== undefined) tenant.jurisdiction = normaliseJurisdiction(jurisdiction);
+  const transactionType = input.transactionType ?? outer?.transactionType;
+  if (transactionType !== undefined) {
+    if (typeof transactionType !== 'string' || !TRANSACTION_TYPE.test(transactionType)) {
+      throw new InvalidTenantError(
+        'transactionType',
+        transactionType,
+        '1-64 characters of [a-z0-9_.-]',
+      );
+    }
+    tenant.transactionType = transactionType;
+  }
+  return Object.freeze(tenant);
+}
+
+/** Upper-cases and validates an ISO 3166 code such as `de` or `us-ny`. */
+export function normaliseJurisdiction(value: unknown): string {
+  const upper = typeof value === 'string' ? value.toUpperCase() : undefined;
+  if (upper === undefined || !JURISDICTION.test(upper)) {
+    throw new InvalidTenantError(
+      'jurisdiction',
+      value,
+      'an ISO 3166-1 alpha-2 code or subdivision such as "DE" or "US-NY"',
+    );
+  }
+  return upper;
+}
+
+function printable(value: unknown): string {
+  // Never echo control characters or unbounded input into logs.
+  const text = typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : String(value);
+  return text.replace(/[^\x20-\x7e]/g, '?');
+}

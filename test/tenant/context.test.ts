@@ -1,0 +1,111 @@
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { getTenant, InvalidTenantError, isBulwarkError, withTenant } from '../../src/index.js';
+
+describe('withTenant / getTenant without an OTel SDK', () => {
+  it('is undefined outside any tenant', () => {
+    expect(getTenant()).toBeUndefined();
+  });
+
+  it('carries the tenant across await, timers and event emitters', async () => {
+    const emitter = new EventEmitter();
+    const seen: unknown[] = [];
+    await withTenant(
+      { tenantId: 'acme', jurisdiction: 'de', transactionType: 'payout' },
+      async () => {
+        emitter.on('tick', () => seen.push(getTenant()?.tenantId));
+        await sleep(1);
+        seen.push(getTenant()?.jurisdiction);
+        await new Promise<void>((resolve) =>
+          setTimeout(() => {
+            seen.push(getTenant()?.transactionType);
+            resolve();
+          }, 1),
+        );
+        emitter.emit('tick');
+      },
+    );
+    expect(seen).toEqual(['DE', 'payout', 'acme']);
+    expect(getTenant()).toBeUndefined();
+  });
+
+  it('returns what fn returns, sync and async', async () => {
+    expect(withTenant({ tenantId: 't1' }, () => 42)).toBe(42);
+    await expect(withTenant({ tenantId: 't1' }, async () => 'x')).resolves.toBe('x');
+  });
+
+  it('nesting replaces the fields given and keeps the rest', () => {
+    withTenant({ tenantId: 'a', jurisdiction: 'US-NY', transactionType: 'payout' }, () => {
+      withTenant({ transactionType: 'refund' }, () => {
+        expect(getTenant()).toEqual({
+          tenantId: 'a',
+          jurisdiction: 'US-NY',
+          transactionType: 'refund',
+        });
+      });
+      expect(getTenant()?.transactionType).toBe('payout');
+    });
+  });
+
+  it('returns a frozen tenant', () => {
+    withTenant({ tenantId: 'a' }, () => {
+      expect(Object.isFrozen(getTenant())).toBe(true);
+    });
+  });
+});
+
+describe('tenant validation', () => {
+  const bad: Array<[string, Record<string, unknown>, string]> = [
+    ['empty id', { tenantId: '' }, 'BULWARK_INVALID_TENANT_ID'],
+    ['65-character id', { tenantId: 'a'.repeat(65) }, 'BULWARK_INVALID_TENANT_ID'],
+    ['path traversal', { tenantId: '../' }, 'BULWARK_INVALID_TENANT_ID'],
+    ['newline', { tenantId: 'a\nb' }, 'BULWARK_INVALID_TENANT_ID'],
+    [
+      'alpha-3 jurisdiction',
+      { tenantId: 'a', jurisdiction: 'DEU' },
+      'BULWARK_INVALID_JURISDICTION',
+    ],
+    ['digit jurisdiction', { tenantId: 'a', jurisdiction: 'D3' }, 'BULWARK_INVALID_JURISDICTION'],
+    [
+      'upper-case type',
+      { tenantId: 'a', transactionType: 'Payout' },
+      'BULWARK_INVALID_TRANSACTION_TYPE',
+    ],
+  ];
+
+  for (const [name, input, code] of bad) {
+    it(`rejects ${name} with ${code} and changes no context`, () => {
+      withTenant({ tenantId: 'outer', jurisdiction: 'FR' }, () => {
+        let ran = false;
+        let caught: unknown;
+        try {
+          withTenant(input as never, () => {
+            ran = true;
+          });
+        } catch (error) {
+          caught = error;
+        }
+        expect(ran).toBe(false);
+        expect(isBulwarkError(caught, code as never)).toBe(true);
+        expect(caught).toBeInstanceOf(InvalidTenantError);
+        expect(getTenant()).toEqual({ tenantId: 'outer', jurisdiction: 'FR' });
+      });
+    });
+  }
+
+  it('accepts 64 characters and subdivisions', () => {
+    withTenant({ tenantId: 'a'.repeat(64), jurisdiction: 'us-ny' }, () => {
+      expect(getTenant()?.jurisdiction).toBe('US-NY');
+    });
+  });
+
+  it('never echoes control characters in the message', () => {
+    try {
+      withTenant({ tenantId: 'x\r\ninjected' }, () => undefined);
+    } catch (error) {
+      expect((error as Error).message).not.toMatch(/[\r\n]/);
+    }
+    expect.assertions(1);
+  });
+});

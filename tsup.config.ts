@@ -1,0 +1,26 @@
+import { defineConfig } from 'tsup';
+
+/**
+ * One entry per subpath export. Each entry is its own bundle root so that the
+ * root import (`bulwark`) never pulls in an optional peer such as the OTel SDK;
+ * shared code is split into chunks.
+ */
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    'express/index': 'src/express/index.ts',
+    'fetch/index': 'src/fetch/index.ts',
+    'redis/index': 'src/redis/index.ts',
+    'postgres/index': 'src/postgres/index.ts',
+    'otel/index': 'src/otel/index.ts',
+    'slo/index': 'src/slo/index.ts',
+  },
+  format: ['esm'],
+  target: 'node20',
+  platform: 'node',
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  splitting: true,
+  treeshake: true,
+});
