@@ -1,0 +1,54 @@
+import { invalidOption } from '../errors.js';
+import { OTHER_TENANT } from './attributes.js';
+
+/** Options of {@link createTenantGuard}. */
+export interface TenantGuardOptions {
+  /** Most distinct tenant ids this guard lets through as their own label. Default 100. */
+  maxTenants?: number;
+  /** Tenant ids that always keep their own label (they count towards `maxTenants`). Default none. */
+  alwaysKeep?: readonly string[];
+}
+
+/** Defaults of {@link TenantGuardOptions}. */
+export const TENANT_GUARD_DEFAULTS = {
+  maxTenants: 100,
+  alwaysKeep: [] as readonly string[],
+} as const;
+
+/**
+ * Maps a tenant id to the label value a metric may carry: the first
+ * `maxTenants` distinct tenants keep their id, every later one is recorded as
+ * `other`. First come keeps the label because a metric stream whose label
+ * moves between series mid-flight breaks cumulative counters; no measurement
+ * is ever dropped, only folded. O(1) per call; memory bounded by `maxTenants`.
+ */
+export type TenantGuard = (tenantId: string | undefined) => string | undefined;
+
+/**
+ * Creates a {@link TenantGuard}: one per metric, so a busy metric cannot take
+ * the tenant slots of another.
+ */
+export function createTenantGuard(options: TenantGuardOptions = {}): TenantGuard {
+  const maxTenants = options.maxTenants ?? TENANT_GUARD_DEFAULTS.maxTenants;
+  if (!Number.isInteger(maxTenants) || maxTenants < 0) {
+    throw invalidOption('createTenantGuard', 'maxTenants', maxTenants, 'a non-negative integer');
+  }
+  const kept = new Set<string>(options.alwaysKeep ?? TENANT_GUARD_DEFAULTS.alwaysKeep);
+  if (kept.size > maxTenants) {
+    throw invalidOption(
+      'createTenantGuard',
+      'alwaysKeep',
+      kept.size,
+      `at most maxTenants (${maxTenants}) ids`,
+    );
+  }
+  return function tenantGuard(tenantId) {
+    if (tenantId === undefined) return undefined;
+    if (kept.has(tenantId)) return tenantId;
+    if (kept.size < maxTenants) {
+      kept.add(tenantId);
+      return tenantId;
+    }
+    return OTHER_TENANT;
+  };
+}
