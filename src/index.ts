@@ -18,3 +18,5 @@ export { InvalidTenantError } from './tenant/validate.js';
 // Resilience
 
 // Idempotency
+export type { MemoryStoreOptions } from './idempotency/memory-store.js';
+export { MemoryStore } from './idempotency/memory-store.js';

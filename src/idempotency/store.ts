@@ -15,6 +15,11 @@
  *   instants.
  * - Keys arrive already hashed by the engine (a hex SHA-256 string); stores may
  *   prefix them but never parse them.
+ * - A `claim` carrying the `ownerToken` that already owns the live in-progress
+ *   record reports `claimed` again (and refreshes the lease), so a claim retried
+ *   after a client-side timeout recognises itself instead of seeing a conflict.
+ * - `leaseMs` and `retentionMs` must be positive integers; stores reject other
+ *   values (a record without expiry would lock its key forever).
  */
 
 /** A response as stored for replay: status, an allow-listed set of headers, and body bytes. */
