@@ -1,4 +1,10 @@
 /**
- * `bulwark/express`: not built yet; the subpath exists so the exports map is final.
+ * `bulwark/express`: Express middleware for tenant context, idempotency keys,
+ * HTTP metrics and problem+json errors. Loads nothing but Express types.
  */
-export {};
+
+// Tenant
+export type { TenantOptions, TenantResolution, TenantResolver } from './tenant.js';
+export { TENANT_DEFAULTS, tenant, tenantFromHeaders } from './tenant.js';
+
+// Idempotency

@@ -1,0 +1,53 @@
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import type { Express } from 'express';
+
+/** A running test server on a loopback port. */
+export interface Served {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts `app` on 127.0.0.1, port 0. */
+export function serve(app: Express): Promise<Served> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+    server.on('error', reject);
+  });
+}
+
+/**
+ * Sends `head` (request line and headers, without the final blank line) as raw
+ * bytes, for requests `fetch` refuses to send (CR/LF in values, repeated headers,
+ * bytes beyond ASCII). Resolves with the status code and the raw response.
+ */
+export function rawRequest(
+  port: number,
+  head: string | Buffer,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+      resolve({ status, text });
+    });
+    const bytes = typeof head === 'string' ? Buffer.from(head, 'latin1') : head;
+    socket.end(Buffer.concat([bytes, Buffer.from('Connection: close\r\n\r\n')]));
+  });
+}
