@@ -1,0 +1,123 @@
+/**
+ * Makes a request body safe to send more than once. Every attempt must send
+ * byte-identical bytes, and a one-shot body (a `ReadableStream` or an async
+ * iterable) can be read only once: it is buffered up to a cap. Above the cap
+ * the call can run once only, and says so, because a half-consumed stream must
+ * never be sent as if it were the whole body.
+ */
+
+/** A body every attempt can send again: the same bytes, or a re-readable value. */
+export interface ReplayableBody {
+  readonly replayable: true;
+  /** The body to pass to `fetch` on each attempt (`null` for none). */
+  readonly body: Exclude<BodyInit, ReadableStream> | null;
+  /** Content type implied by the body (for example a multipart boundary), if any. */
+  readonly contentType: string | undefined;
+}
+
+/** A body too large to buffer: it can be sent exactly once. */
+export interface OneShotBody {
+  readonly replayable: false;
+  /** Replays the buffered prefix, then streams the rest. */
+  readonly body: ReadableStream<Uint8Array>;
+  readonly contentType: undefined;
+}
+
+/** What {@link prepareBody} returns. */
+export type PreparedBody = ReplayableBody | OneShotBody;
+
+type AnyBody = BodyInit | AsyncIterable<Uint8Array> | null | undefined;
+
+/** Turns any fetch body into one that attempts can resend; see the module comment. */
+export async function prepareBody(body: AnyBody, capBytes: number): Promise<PreparedBody> {
+  if (body === null || body === undefined) return replayable(null, undefined);
+  if (typeof body === 'string' || body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
+    return replayable(body as BodyInit, undefined);
+  }
+  if (body instanceof Blob || body instanceof URLSearchParams) return replayable(body, undefined);
+  if (body instanceof FormData) {
+    // Encoding FormData picks a random multipart boundary each time: encode once.
+    const encoded = new Response(body);
+    const bytes = new Uint8Array(await encoded.arrayBuffer());
+    return replayable(bytes, encoded.headers.get('content-type') ?? undefined);
+  }
+  const iterator = isAsyncIterable(body)
+    ? body[Symbol.asyncIterator]()
+    : iteratorOf(body as ReadableStream<Uint8Array>);
+  return bufferUpTo(iterator, capBytes);
+}
+
+async function bufferUpTo(
+  iterator: AsyncIterator<Uint8Array>,
+  capBytes: number,
+): Promise<PreparedBody> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) return replayable(concat(chunks, size), undefined);
+    const chunk = toBytes(next.value);
+    chunks.push(chunk);
+    size += chunk.byteLength;
+    if (size > capBytes) return oneShot(chunks, iterator);
+  }
+}
+
+function oneShot(prefix: Uint8Array[], rest: AsyncIterator<Uint8Array>): OneShotBody {
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const buffered = prefix.shift();
+      if (buffered !== undefined) return controller.enqueue(buffered);
+      const next = await rest.next();
+      if (next.done) controller.close();
+      else controller.enqueue(toBytes(next.value));
+    },
+    async cancel(reason) {
+      await rest.return?.(reason);
+    },
+  });
+  return { replayable: false, body: stream, contentType: undefined };
+}
+
+function replayable(body: ReplayableBody['body'], contentType: string | undefined): ReplayableBody {
+  return { replayable: true, body, contentType };
+}
+
+function iteratorOf(stream: ReadableStream<Uint8Array>): AsyncIterator<Uint8Array> {
+  const reader = stream.getReader();
+  return {
+    next: () => reader.read() as Promise<IteratorResult<Uint8Array>>,
+    return: async (reason?: unknown) => {
+      await reader.cancel(reason);
+      return { done: true, value: undefined };
+    },
+  };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Symbol.asyncIterator in value &&
+    !(value instanceof ReadableStream)
+  );
+}
+
+function toBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return new TextEncoder().encode(chunk);
+  if (ArrayBuffer.isView(chunk))
+    return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  throw new TypeError('request body chunks must be bytes or strings');
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
