@@ -8,3 +8,7 @@ export type { TenantOptions, TenantResolution, TenantResolver } from './tenant.j
 export { TENANT_DEFAULTS, tenant, tenantFromHeaders } from './tenant.js';
 
 // Idempotency
+
+// Errors
+export type { ErrorHandlerOptions } from './error-handler.js';
+export { ERROR_HANDLER_DEFAULTS, errorHandler } from './error-handler.js';
