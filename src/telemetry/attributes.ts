@@ -21,6 +21,10 @@ export const Attr = {
   HttpRequestResendCount: 'http.request.resend_count',
   ServerAddress: 'server.address',
   ServerPort: 'server.port',
+  SloName: 'slo.name',
+  SloWindow: 'slo.window',
+  SloOutcome: 'slo.outcome',
+  SloSeverity: 'slo.severity',
 } as const;
 
 /** Metric instrument names. */
@@ -32,6 +36,10 @@ export const Metric = {
   BulkheadOccupancy: 'bulwark.resilience.bulkhead.occupancy',
   IdempotencyRequests: 'bulwark.idempotency.requests',
   HttpServerRequestDuration: 'http.server.request.duration',
+  SloErrorBudgetRemaining: 'bulwark.slo.error_budget.remaining',
+  SloBurnRate: 'bulwark.slo.burn_rate',
+  SloEvents: 'bulwark.slo.events',
+  SloAlertFiring: 'bulwark.slo.alert.firing',
 } as const;
 
 /** The instrumentation scope name of bulwark's tracer and meter. */
