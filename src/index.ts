@@ -18,5 +18,28 @@ export { InvalidTenantError } from './tenant/validate.js';
 // Resilience
 
 // Idempotency
+export type { ClientKeyProblem, ParsedClientKey } from './idempotency/client-key.js';
+export { MAX_CLIENT_KEY_LENGTH, parseClientKey } from './idempotency/client-key.js';
+export type {
+  ExecutionOutcome,
+  IdempotencyEngine,
+  IdempotentOperation,
+  IdempotentRequest,
+  OperationResult,
+} from './idempotency/engine.js';
+export { createIdempotencyEngine } from './idempotency/engine.js';
+export type { IdempotencyEngineOptions } from './idempotency/engine-options.js';
+export { IDEMPOTENCY_ENGINE_DEFAULTS } from './idempotency/engine-options.js';
+export type { FingerprintBody, FingerprintInput } from './idempotency/fingerprint.js';
+export { canonicalJson, requestFingerprint } from './idempotency/fingerprint.js';
+export type { StorageKeyParts } from './idempotency/key.js';
+export { idempotencyStorageKey } from './idempotency/key.js';
 export type { MemoryStoreOptions } from './idempotency/memory-store.js';
 export { MemoryStore } from './idempotency/memory-store.js';
+export type {
+  ClaimRequest,
+  ClaimResult,
+  CompleteRequest,
+  IdempotencyStore,
+  StoredResponse,
+} from './idempotency/store.js';

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { BulwarkError, ErrorCode } from '../errors.js';
+import { boundedStoreCall } from './bounded-call.js';
+import {
+  type IdempotencyEngineOptions,
+  type ResolvedEngineOptions,
+  resolveEngineOptions,
+} from './engine-options.js';
+import { startLeaseRenewal } from './lease.js';
+import type { StoredResponse } from './store.js';
+
+/** One idempotent request as the engine sees it (see `idempotencyStorageKey`, `requestFingerprint`). */
+export interface IdempotentRequest {
+  /** The storage key: scope and client key, hashed. */
+  readonly key: string;
+  /** The request's fingerprint. */
+  readonly fingerprint: string;
+}
+
+/** What the operation produced, and whether it may be replayed later. */
+export interface OperationResult {
+  /** The response to record (and to send). */
+  readonly response: StoredResponse;
+  /**
+   * True to record the response for replay. False releases the key instead,
+   * so the next retry runs again (a retryable status, a streamed response).
+   */
+  readonly store: boolean;
+}
+
+/** How {@link IdempotencyEngine.execute} ended, when it did not throw. */
+export type ExecutionOutcome =
+  /** The operation ran now; `stored` says whether its response was recorded (before this resolved). */
+  | { readonly outcome: 'executed'; readonly response: StoredResponse; readonly stored: boolean }
+  /** A completed record with the same fingerprint: replay `response`; nothing ran. */
+  | { readonly outcome: 'replayed'; readonly response: StoredResponse }
+  /** Another owner is running the same key; retry after `retryAfterMs`. Nothing ran. */
+  | { readonly outcome: 'conflict'; readonly retryAfterMs: number }
+  /** The key was used before with a different request. Nothing ran. */
+  | { readonly outcome: 'mismatch' };
+
+/** The engine's operation: gets a signal that aborts when the lease is lost. */
+export type IdempotentOperation = (signal: AbortSignal) => Promise<OperationResult>;
+
+/** The framework-free idempotency state machine. */
+export interface IdempotencyEngine {
+  /**
+   * Claims `request.key`; if claimed, runs `operation` while renewing the
+   * lease, then records its response BEFORE resolving, so a caller that sends
+   * only what this returns never sends an unrecorded response.
+   *
+   * Throws `BulwarkError`:
+   * - `BULWARK_IDEMPOTENCY_STORE_UNAVAILABLE` when the claim fails or times
+   *   out; the operation never ran.
+   * - `BULWARK_IDEMPOTENCY_OUTCOME_UNKNOWN` when the operation succeeded but its
+   *   response could not be recorded; the key stays locked (no release) and
+   *   recording is retried in the background until the lease would expire.
+   * - `BULWARK_IDEMPOTENCY_LEASE_LOST` when another owner took the key over
+   *   before completion (the operation ran; its response was not recorded).
+   * - whatever `operation` threw, after releasing the key so a retry can run.
+   */
+  execute(request: IdempotentRequest, operation: IdempotentOperation): Promise<ExecutionOutcome>;
+  /** The resolved options (defaults applied). */
+  readonly options: Readonly<ResolvedEngineOptions>;
+}
+
+/** Most time a conflict asks the client to wait: the original usually ends well before its lease. */
+const CONFLICT_RETRY_AFTER_MS = 1_000;
+
+/**
+ * Creates the idempotency engine over a store: claim → run → persist → respond.
+ * Options are validated here (`BULWARK_INVALID_OPTIONS`).
+ *
+ * @example
+ * const engine = createIdempotencyEngine({ store: new MemoryStore() });
+ * const result = await engine.execute({ key, fingerprint }, async () => ({
+ *   response: { status: 201, headers: {}, body: new Uint8Array() },
+ *   store: true,
+ * }));
+ */
+export function createIdempotencyEngine(options: IdempotencyEngineOptions): IdempotencyEngine {
+  const resolved = resolveEngineOptions(options);
+  const { store, leaseMs, retentionMs } = resolved;
+  const call = <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
+    boundedStoreCall(operation, fn, resolved.storeTimeoutMs, resolved.storeRetryAfterMs);
+
+  async function execute(
+    request: IdempotentRequest,
+    operation: IdempotentOperation,
+  ): Promise<ExecutionOutcome> {
+    const { key, fingerprint } = request;
+    const ownerToken = randomUUID();
+    const claim = await call('claim', () => store.claim({ key, fingerprint, ownerToken, leaseMs }));
+    if (claim.outcome === 'in_progress') {
+      const retryAfterMs = Math.min(Math.max(claim.leaseRemainingMs, 1), CONFLICT_RETRY_AFTER_MS);
+      return { outcome: 'conflict', retryAfterMs };
+    }
+    if (claim.outcome === 'completed') {
+      return claim.fingerprint === fingerprint
+        ? { outcome: 'replayed', response: claim.response }
+        : { outcome: 'mismatch' };
+    }
+
+    const lease = startLeaseRenewal({ ...resolved, key, ownerToken, call });
+    let result: OperationResult;
+    try {
+      result = await operation(lease.signal);
+    } catch (error) {
+      lease.stop();
+      await call('release', () => store.release(key, ownerToken)).catch(() => false);
+      throw error;
+    }
+    lease.stop();
+
+    if (!result.store) {
+      await call('release', () => store.release(key, ownerToken)).catch(() => false);
+      return { outcome: 'executed', response: result.response, stored: false };
+    }
+    const complete = () =>
+      store.complete({ key, ownerToken, response: result.response, retentionMs });
+    let completed: boolean;
+    try {
+      completed = await call('complete', complete);
+    } catch (error) {
+      retryCompletionInBackground(complete, resolved);
+      throw new BulwarkError(
+        ErrorCode.IdempotencyOutcomeUnknown,
+        'the operation ran but its outcome could not be recorded; retry with the same key',
+        { cause: error, retryAfterMs: leaseMs },
+      );
+    }
+    if (!completed) {
+      throw new BulwarkError(
+        ErrorCode.IdempotencyLeaseLost,
+        'the operation ran but another owner took the key over before its outcome was recorded',
+        { retryAfterMs: CONFLICT_RETRY_AFTER_MS },
+      );
+    }
+    return { outcome: 'executed', response: result.response, stored: true };
+  }
+
+  return { execute, options: resolved };
+}
+
+/**
+ * After a failed completion the key is still ours until the lease expires.
+ * Retrying the (fenced) completion a few times within that window turns a
+ * brief store hiccup into a normal replay for the client's retry, instead of
+ * a second execution once the lease lapses. Timers are unref'd.
+ */
+function retryCompletionInBackground(
+  complete: () => Promise<boolean>,
+  options: ResolvedEngineOptions,
+): void {
+  let attemptsLeft = Math.max(1, Math.floor(options.leaseMs / options.renewIntervalMs) - 1);
+  const attempt = (): void => {
+    const timer = setTimeout(() => {
+      boundedStoreCall(
+        'complete',
+        complete,
+        options.storeTimeoutMs,
+        options.storeRetryAfterMs,
+      ).then(
+        () => undefined, // recorded, or fenced out by a new owner: either way, stop
+        () => {
+          attemptsLeft -= 1;
+          if (attemptsLeft > 0) attempt();
+        },
+      );
+    }, options.renewIntervalMs);
+    timer.unref();
+  };
+  attempt();
+}

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { writeField } from './key.js';
+
+/**
+ * A request body as the fingerprint sees it:
+ * - `none`: no body at all (distinct from an empty one);
+ * - `json`: a parsed value (JSON, urlencoded), canonicalised so key order and
+ *   whitespace do not matter;
+ * - `bytes`: anything else, by its exact bytes (text, octet-stream, multipart:
+ *   a multipart body re-sent with a new boundary is a different request).
+ */
+export type FingerprintBody =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'json'; readonly value: unknown }
+  | { readonly kind: 'bytes'; readonly bytes: Uint8Array };
+
+/** What {@link requestFingerprint} hashes. */
+export interface FingerprintInput {
+  /** HTTP method; upper-cased. */
+  readonly method: string;
+  /** The concrete path (`/transfers/42`), so a key reused on another path is a mismatch. */
+  readonly path: string;
+  /** The raw query string without `?`; parameters are sorted by name, repeated ones keep their order. */
+  readonly query?: string | undefined;
+  /** The `Content-Type`; only its lower-cased media type counts (parameters such as `charset` do not). */
+  readonly contentType?: string | undefined;
+  /** The body. */
+  readonly body: FingerprintBody;
+}
+
+const FINGERPRINT_DOMAIN = 'bulwark.idempotency.fingerprint.v1';
+const MAX_DEPTH = 256;
+
+/**
+ * Hex SHA-256 over a canonical form of the request. Two requests have the same
+ * fingerprint exactly when a retry of one may replay the other's response.
+ * Numbers compare by value (`1` and `1.0` are equal once parsed) and strings
+ * by code points after JSON unescaping (`"\u00e9"` equals `"é"`), with no
+ * Unicode normalisation (NFC and NFD spellings differ).
+ */
+export function requestFingerprint(input: FingerprintInput): string {
+  const hash = createHash('sha256');
+  writeField(hash, FINGERPRINT_DOMAIN);
+  writeField(hash, input.method.toUpperCase());
+  writeField(hash, input.path);
+  writeField(hash, canonicalQuery(input.query ?? ''));
+  writeField(hash, mediaType(input.contentType));
+  writeField(hash, input.body.kind);
+  if (input.body.kind === 'json') writeField(hash, canonicalJson(input.body.value));
+  if (input.body.kind === 'bytes') writeField(hash, input.body.bytes);
+  return hash.digest('hex');
+}
+
+/**
+ * JSON with object keys sorted and no whitespace. Follows `JSON.stringify`
+ * for everything else (`toJSON`, `undefined` members dropped, non-finite
+ * numbers as `null`). Throws a `RangeError` past 256 levels of nesting.
+ */
+export function canonicalJson(value: unknown): string {
+  return encode(value, 0) ?? 'null';
+}
+
+function encode(value: unknown, depth: number): string | undefined {
+  if (depth > MAX_DEPTH) throw new RangeError(`canonicalJson: nested deeper than ${MAX_DEPTH}`);
+  const plain = toPlain(value);
+  if (plain === null || typeof plain !== 'object') return JSON.stringify(plain);
+  if (Array.isArray(plain)) {
+    return `[${plain.map((item) => encode(item, depth + 1) ?? 'null').join(',')}]`;
+  }
+  const members: string[] = [];
+  for (const name of Object.keys(plain).sort()) {
+    const encoded = encode((plain as Record<string, unknown>)[name], depth + 1);
+    if (encoded !== undefined) members.push(`${JSON.stringify(name)}:${encoded}`);
+  }
+  return `{${members.join(',')}}`;
+}
+
+function toPlain(value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'function' || typeof value === 'symbol') return undefined;
+  const withToJson = value as { toJSON?: () => unknown } | null;
+  if (withToJson !== null && typeof withToJson?.toJSON === 'function') return withToJson.toJSON();
+  return value;
+}
+
+function canonicalQuery(query: string): string {
+  const params = [...new URLSearchParams(query)];
+  params.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return new URLSearchParams(params).toString();
+}
+
+function mediaType(contentType: string | undefined): string | undefined {
+  if (contentType === undefined) return undefined;
+  return (contentType.split(';')[0] ?? '').trim().toLowerCase();
+}

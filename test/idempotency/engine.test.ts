@@ -1,0 +1,280 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  createIdempotencyEngine,
+  ErrorCode,
+  type IdempotencyEngineOptions,
+  isBulwarkError,
+  MemoryStore,
+  type OperationResult,
+} from '../../src/index.js';
+import { FaultyStore } from './faulty-store.js';
+
+const response = (text: string, status = 201) => ({
+  status,
+  headers: { 'content-type': 'text/plain' },
+  body: new TextEncoder().encode(text),
+});
+const result = (text: string, store = true): OperationResult => ({
+  response: response(text),
+  store,
+});
+const request = (fingerprint = 'fp-1') => ({ key: randomUUID(), fingerprint });
+
+function setup(options: Partial<IdempotencyEngineOptions> = {}, clock?: () => number) {
+  const store = new FaultyStore(new MemoryStore(clock ? { clock } : {}));
+  const engine = createIdempotencyEngine({ store, ...options });
+  let runs = 0;
+  const run =
+    (text = 'done', store = true) =>
+    async (): Promise<OperationResult> => {
+      runs += 1;
+      return result(text, store);
+    };
+  return { store, engine, run, runs: () => runs };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('createIdempotencyEngine: the state machine over a MemoryStore', () => {
+  it('runs once, records the response, then replays it without running again', async () => {
+    const { engine, run, runs } = setup();
+    const req = request();
+    const first = await engine.execute(req, run('created'));
+    expect(first).toMatchObject({ outcome: 'executed', stored: true });
+    const second = await engine.execute(req, run('again'));
+    expect(second.outcome).toBe('replayed');
+    if (second.outcome === 'replayed') {
+      expect(new TextDecoder().decode(second.response.body)).toBe('created');
+    }
+    expect(runs()).toBe(1);
+  });
+
+  it('answers mismatch for the same key with another fingerprint, and runs nothing', async () => {
+    const { engine, run, runs } = setup();
+    const req = request('fp-a');
+    await engine.execute(req, run());
+    expect(await engine.execute({ ...req, fingerprint: 'fp-b' }, run())).toEqual({
+      outcome: 'mismatch',
+    });
+    expect(runs()).toBe(1);
+  });
+
+  it('answers conflict while the original runs, whatever the fingerprint, with a short Retry-After', async () => {
+    const { engine, run, runs } = setup();
+    const req = request();
+    let finish: ((value: OperationResult) => void) | undefined;
+    const original = engine.execute(req, () => new Promise((resolve) => (finish = resolve)));
+    await vi.waitFor(() => expect(finish).toBeDefined());
+    for (const fingerprint of ['fp-1', 'fp-other']) {
+      const outcome = await engine.execute({ ...req, fingerprint }, run());
+      expect(outcome.outcome).toBe('conflict');
+      if (outcome.outcome === 'conflict') {
+        expect(outcome.retryAfterMs).toBeGreaterThan(0);
+        expect(outcome.retryAfterMs).toBeLessThanOrEqual(1_000);
+      }
+    }
+    finish?.(result('late'));
+    await original;
+    expect(runs()).toBe(0);
+  });
+
+  it('releases the key when the operation throws, so the retry runs', async () => {
+    const { engine, run, runs } = setup();
+    const req = request();
+    const boom = new Error('handler failed');
+    expect(await rejection(engine.execute(req, async () => Promise.reject(boom)))).toBe(boom);
+    expect(await engine.execute(req, run())).toMatchObject({ outcome: 'executed' });
+    expect(runs()).toBe(1);
+  });
+
+  it('rethrows the operation error even when the release fails too', async () => {
+    const { engine, store } = setup();
+    store.faults.release = 'throw';
+    const boom = new Error('handler failed');
+    expect(await rejection(engine.execute(request(), async () => Promise.reject(boom)))).toBe(boom);
+  });
+
+  it('releases instead of recording when the operation says not to store', async () => {
+    const { engine, run, runs } = setup();
+    const req = request();
+    expect(await engine.execute(req, run('503', false))).toMatchObject({
+      outcome: 'executed',
+      stored: false,
+    });
+    expect(await engine.execute(req, run())).toMatchObject({ outcome: 'executed', stored: true });
+    expect(runs()).toBe(2);
+  });
+});
+
+describe('createIdempotencyEngine: a failing store', () => {
+  it.each(['throw', 'hang'] as const)(
+    'fails closed when the claim does %s: STORE_UNAVAILABLE, the operation never runs',
+    async (fault) => {
+      const { engine, store, run, runs } = setup({ storeTimeoutMs: 50, storeRetryAfterMs: 2_000 });
+      store.faults.claim = fault;
+      const error = await rejection(engine.execute(request(), run()));
+      expect(isBulwarkError(error, ErrorCode.IdempotencyStoreUnavailable)).toBe(true);
+      expect((error as { retryAfterMs?: number }).retryAfterMs).toBe(2_000);
+      expect(runs()).toBe(0);
+    },
+  );
+
+  it.each(['throw', 'hang'] as const)(
+    'when completion does %s after success: OUTCOME_UNKNOWN, and the key stays locked',
+    async (fault) => {
+      const { engine, store, run, runs } = setup({ storeTimeoutMs: 50, leaseMs: 60_000 });
+      store.faults.complete = fault;
+      const req = request();
+      const error = await rejection(engine.execute(req, run('charged')));
+      expect(isBulwarkError(error, ErrorCode.IdempotencyOutcomeUnknown)).toBe(true);
+      expect(store.calls.release).toBe(0);
+      expect(await engine.execute(req, run())).toMatchObject({ outcome: 'conflict' });
+      expect(runs()).toBe(1);
+    },
+  );
+
+  it('records the outcome in the background once the store is back, so the retry replays', async () => {
+    const { engine, store, run, runs } = setup({ leaseMs: 10_000, renewIntervalMs: 50 });
+    store.faults.complete = 'throw';
+    const req = request();
+    await rejection(engine.execute(req, run('charged')));
+    store.faults.complete = undefined;
+    await vi.waitFor(async () => {
+      const outcome = await engine.execute(req, run());
+      expect(outcome.outcome).toBe('replayed');
+    });
+    expect(runs()).toBe(1);
+  });
+});
+
+describe('createIdempotencyEngine: leases', () => {
+  it('renews the lease while a slow operation runs, and stops renewing after it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { engine, store, run, runs } = setup({ leaseMs: 30_000 }, () => Date.now());
+    const req = request();
+    let finish: (value: OperationResult) => void = () => {};
+    const original = engine.execute(req, () => new Promise((resolve) => (finish = resolve)));
+    await vi.advanceTimersByTimeAsync(120_000); // four leases long
+    expect(await engine.execute(req, run())).toMatchObject({ outcome: 'conflict' });
+    expect(store.calls.renew).toBeGreaterThanOrEqual(4);
+    finish(result('slow but done'));
+    expect(await original).toMatchObject({ outcome: 'executed', stored: true });
+    const renewals = store.calls.renew;
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(store.calls.renew).toBe(renewals);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(runs()).toBe(0);
+  });
+
+  it('lets another worker take over a lapsed lease and fences the zombie out', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { engine, store, run } = setup({ leaseMs: 1_000 }, () => Date.now());
+    store.faults.renew = 'throw'; // A cannot reach the store to renew
+    const req = request();
+    let finishA: (value: OperationResult) => void = () => {};
+    let signalA: AbortSignal | undefined;
+    const a = engine.execute(req, (signal) => {
+      signalA = signal;
+      return new Promise((resolve) => (finishA = resolve));
+    });
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect(await engine.execute(req, run('from B'))).toMatchObject({
+      outcome: 'executed',
+      stored: true,
+    });
+    finishA(result('from A'));
+    const error = await rejection(a);
+    expect(isBulwarkError(error, ErrorCode.IdempotencyLeaseLost)).toBe(true);
+    const replay = await engine.execute(req, run());
+    expect(replay.outcome).toBe('replayed');
+    if (replay.outcome === 'replayed')
+      expect(new TextDecoder().decode(replay.response.body)).toBe('from B');
+    expect(signalA?.aborted).toBe(false);
+  });
+
+  it('aborts the operation signal once a renewal is fenced out', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { engine, store } = setup({ leaseMs: 3_000 }, () => Date.now());
+    store.faults.renew = 'fenced';
+    let seen: unknown;
+    const outcome = engine.execute(
+      request(),
+      (signal) =>
+        new Promise((resolve) => {
+          signal.addEventListener('abort', () => {
+            seen = signal.reason;
+            resolve(result('stopped'));
+          });
+        }),
+    );
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(isBulwarkError(seen, ErrorCode.IdempotencyLeaseLost)).toBe(true);
+    // The record is still ours in the inner store, so the completion itself succeeds.
+    expect(await outcome).toMatchObject({ outcome: 'executed' });
+  });
+
+  it('ignores the application clock: store time alone decides expiry', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const { engine, run, runs } = setup();
+    const req = request();
+    await engine.execute(req, run());
+    vi.setSystemTime(Date.now() + 5 * 60_000);
+    expect((await engine.execute(req, run())).outcome).toBe('replayed');
+    vi.setSystemTime(Date.now() - 10 * 60_000);
+    expect((await engine.execute(req, run())).outcome).toBe('replayed');
+    expect(runs()).toBe(1);
+  });
+
+  it('starts over after the retention (store clock), and replays until then', async () => {
+    let now = 0;
+    const { engine, run, runs } = setup({ retentionMs: 10_000 }, () => now);
+    const req = request();
+    await engine.execute(req, run());
+    now = 9_999;
+    expect((await engine.execute(req, run())).outcome).toBe('replayed');
+    now = 10_001;
+    expect((await engine.execute(req, run())).outcome).toBe('executed');
+    expect(runs()).toBe(2);
+  });
+});
+
+describe('createIdempotencyEngine: options', () => {
+  const store = new MemoryStore();
+  it.each([
+    [{}, 'store'],
+    [{ store: {} }, 'store'],
+    [{ store, leaseMs: 0 }, 'leaseMs'],
+    [{ store, leaseMs: 1.5 }, 'leaseMs'],
+    [{ store, retentionMs: -1 }, 'retentionMs'],
+    [{ store, leaseMs: 1_000, renewIntervalMs: 1_000 }, 'renewIntervalMs'],
+    [{ store, leaseMs: 1_000, storeTimeoutMs: 5_000 }, 'storeTimeoutMs'],
+  ])('refuses %j, naming "%s"', (options, field) => {
+    expect(() => createIdempotencyEngine(options as IdempotencyEngineOptions)).toThrow(
+      expect.objectContaining({
+        code: ErrorCode.InvalidOptions,
+        message: expect.stringContaining(`"${field}"`),
+      }),
+    );
+  });
+
+  it('applies the documented defaults', () => {
+    expect(createIdempotencyEngine({ store }).options).toMatchObject({
+      leaseMs: 30_000,
+      renewIntervalMs: 10_000,
+      retentionMs: 86_400_000,
+      storeTimeoutMs: 2_000,
+    });
+  });
+});
