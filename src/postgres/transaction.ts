@@ -1,0 +1,118 @@
+import { BulwarkError, ErrorCode } from '../errors.js';
+import { assertNonEmpty } from '../idempotency/durations.js';
+import type { StoredResponse } from '../idempotency/store.js';
+import type { PgPoolClient, PgQueryable } from './client.js';
+import { completeOn, type PostgresStore, storeInternals } from './postgres-store.js';
+
+/** Which claimed record the transaction completes. */
+export interface IdempotentTransactionRequest {
+  /** The storage key the caller claimed. */
+  readonly key: string;
+  /** The owner token the claim was made with. */
+  readonly ownerToken: string;
+  /** How long the completed record is kept for replay, in milliseconds. */
+  readonly retentionMs: number;
+}
+
+/** What the transaction's work returns: the response to store, and a value for the caller. */
+export interface IdempotentTransactionOutcome<T> {
+  /** The response recorded for replay, committed with the business writes. */
+  readonly response: StoredResponse;
+  /** Handed back to the caller of `withIdempotentTransaction`. */
+  readonly result: T;
+}
+
+const SCOPE = 'withIdempotentTransaction';
+
+/**
+ * Runs `work` inside one transaction on a pooled client and, in that same
+ * transaction, completes the claimed record, fenced on the owner token. Either
+ * the business writes and the stored response commit together, or neither
+ * does: a crash between the side effect and the record is impossible.
+ *
+ * - `work` throws: the transaction rolls back and the error is rethrown (the
+ *   record stays in progress; release it or let the lease lapse).
+ * - The fence fails (the lease was lost to a takeover, or the record is gone):
+ *   the transaction rolls back and it rejects with `BULWARK_IDEMPOTENCY_LEASE_LOST`.
+ * - `COMMIT` itself fails: it rejects with `BULWARK_IDEMPOTENCY_OUTCOME_UNKNOWN`.
+ *
+ * The fenced `UPDATE` runs last, so the row is locked only briefly before the
+ * commit; a concurrent takeover waits for it and then sees the completed row.
+ * Do the business writes on the `client` given to `work`, never on the pool.
+ */
+export async function withIdempotentTransaction<T>(
+  store: PostgresStore,
+  request: IdempotentTransactionRequest,
+  work: (client: PgQueryable) => Promise<IdempotentTransactionOutcome<T>>,
+): Promise<T> {
+  const internals = storeInternals.get(store);
+  if (!internals) throw new TypeError(`${SCOPE}: the first argument must be a PostgresStore`);
+  assertNonEmpty(SCOPE, 'key', request.key);
+  assertNonEmpty(SCOPE, 'ownerToken', request.ownerToken);
+  const client = await internals.pool.connect().catch((error: unknown) => {
+    throw unavailable('connect', error);
+  });
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN').catch((error: unknown) => {
+      throw unavailable('BEGIN', error);
+    });
+    // Fail early, before any business write, when the lease is already lost.
+    const owned = await client
+      .query(internals.sql.isOwned, [request.key, request.ownerToken])
+      .catch((error: unknown) => {
+        throw unavailable('ownership check', error);
+      });
+    if (owned.rows.length === 0) throw leaseLost(request.key);
+    const outcome = await work(client);
+    const completed = await completeOn(
+      client,
+      internals.sql,
+      { ...request, response: outcome.response },
+      (e) => unavailable('complete', e),
+    );
+    if (!completed) throw leaseLost(request.key);
+    await client.query('COMMIT').catch((error: unknown) => {
+      broken = error instanceof Error ? error : new Error(String(error));
+      throw new BulwarkError(
+        ErrorCode.IdempotencyOutcomeUnknown,
+        `${SCOPE}: COMMIT failed; the outcome is unknown, retry with the same key`,
+        { cause: error },
+      );
+    });
+    return outcome.result;
+  } catch (error) {
+    if (!broken) broken = await rollback(client);
+    throw error;
+  } finally {
+    client.release(broken ?? false);
+  }
+}
+
+/** Rolls back; returns the error when even that fails, so the connection is destroyed. */
+async function rollback(client: PgPoolClient): Promise<Error | undefined> {
+  try {
+    await client.query('ROLLBACK');
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+function leaseLost(key: string): BulwarkError {
+  return new BulwarkError(
+    ErrorCode.IdempotencyLeaseLost,
+    `${SCOPE}: the lease on key ${key} is no longer held by this owner; the transaction was rolled back`,
+  );
+}
+
+function unavailable(op: string, error: unknown): BulwarkError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new BulwarkError(
+    ErrorCode.IdempotencyStoreUnavailable,
+    `${SCOPE}: ${op} failed: ${reason}`,
+    {
+      cause: error,
+    },
+  );
+}
