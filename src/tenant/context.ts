@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { context, createContextKey } from '@opentelemetry/api';
+import { type Context, context, createContextKey } from '@opentelemetry/api';
 import type { Tenant, TenantInput } from './types.js';
 import { resolveTenant } from './validate.js';
 
@@ -36,5 +36,13 @@ export function withTenant<T>(tenant: TenantInput | Partial<TenantInput>, fn: ()
 
 /** The active tenant, or `undefined` outside any `withTenant`. */
 export function getTenant(): Tenant | undefined {
-  return (context.active().getValue(TENANT_KEY) as Tenant | undefined) ?? fallback.getStore();
+  return tenantInContext(context.active()) ?? fallback.getStore();
+}
+
+/**
+ * The tenant carried by one OTel context, such as the parent context a span
+ * processor receives; `undefined` when that context carries none.
+ */
+export function tenantInContext(ctx: Context): Tenant | undefined {
+  return ctx.getValue(TENANT_KEY) as Tenant | undefined;
 }
