@@ -3,6 +3,7 @@ import { invalidOption } from '../errors.js';
 import { answerFor } from './error-problems.js';
 import { rejectMiddlewareMisuse } from './misuse-guard.js';
 import { sendProblem } from './problem.js';
+import { noteResponseError } from './response-error.js';
 
 /** Options of {@link errorHandler}. */
 export interface ErrorHandlerOptions {
@@ -60,6 +61,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     }
     if (onError !== undefined) report(onError, error, req);
     const { problem, retryAfterMs } = answerFor(error);
+    noteResponseError(res, error);
     if (retryAfterMs === undefined) sendProblem(res, problem);
     else sendProblem(res, problem, { retryAfterMs: retryAfterMs ?? defaultRetryAfterMs });
   };

@@ -9,6 +9,11 @@ export { TENANT_DEFAULTS, tenant, tenantFromHeaders } from './tenant.js';
 
 // Idempotency
 
+// Request metrics
+export type { RequestMetricsOptions } from './request-metrics.js';
+export { REQUEST_METRICS_DEFAULTS, requestMetrics } from './request-metrics.js';
+export type { SliRecorder } from './sli-feed.js';
+
 // Errors
 export type { ErrorHandlerOptions } from './error-handler.js';
 export { ERROR_HANDLER_DEFAULTS, errorHandler } from './error-handler.js';

@@ -1,0 +1,137 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { invalidOption } from '../errors.js';
+import { HTTP_DURATION_BUCKETS_SECONDS } from '../slo/http-buckets.js';
+import { Attr, Metric } from '../telemetry/attributes.js';
+import { lazyInstruments } from '../telemetry/instruments.js';
+import { createTenantGuard, type TenantGuard } from '../telemetry/tenant-guard.js';
+import { getTenant } from '../tenant/context.js';
+import type { Tenant } from '../tenant/types.js';
+import { type FinishedRequest, finishedRequest } from './finished-request.js';
+import { rejectMiddlewareMisuse } from './misuse-guard.js';
+import { tenantOfRequest } from './request-tenant.js';
+import { type SliRecorder, sliEventOf } from './sli-feed.js';
+
+/** Options of {@link requestMetrics}. */
+export interface RequestMetricsOptions {
+  /** Whether `tenant.id` is recorded (through a cardinality guard). Default `true`. */
+  recordTenantId?: boolean;
+  /** Most distinct `tenant.id` values kept; later tenants are recorded as `other`. Default 100. */
+  maxTenants?: number;
+  /** SLOs (from `defineSlo()` in `bulwark/slo`) fed with every finished request. Default none. */
+  slos?: readonly SliRecorder[];
+  /** Names a tenant's class (`premium`, ...) for SLO selectors. Default none. */
+  tenantClass?: ((tenant: Tenant) => string | undefined) | undefined;
+}
+
+/** Defaults of {@link RequestMetricsOptions}. */
+export const REQUEST_METRICS_DEFAULTS = {
+  recordTenantId: true,
+  maxTenants: 100,
+  slos: [] as readonly SliRecorder[],
+  tenantClass: undefined,
+} as const;
+
+const instruments = lazyInstruments((meter) => ({
+  duration: meter.createHistogram(Metric.HttpServerRequestDuration, {
+    description: 'Duration of HTTP server requests.',
+    unit: 's',
+    advice: { explicitBucketBoundaries: [...HTTP_DURATION_BUCKETS_SECONDS] },
+  }),
+}));
+
+type Resolved = Required<Omit<RequestMetricsOptions, 'tenantClass'>> &
+  Pick<RequestMetricsOptions, 'tenantClass'>;
+
+/**
+ * Express middleware recording RED metrics per the stable HTTP semantic
+ * conventions: the histogram `http.server.request.duration` (seconds) with
+ * `http.request.method`, `http.route` (the route template, never the raw
+ * path), `http.response.status_code`, `error.type` (5xx and aborted requests),
+ * `tenant.jurisdiction` and the guarded `tenant.id`. Every finished request,
+ * aborted ones included, also goes to each SLO in `slos`. It finds the tenant
+ * whether it is mounted before or after `tenant()`.
+ *
+ * @example
+ * app.use(tenant(), requestMetrics({ maxTenants: 50 }));
+ */
+export function requestMetrics(options: RequestMetricsOptions = {}): RequestHandler {
+  // biome-ignore lint/complexity/noArguments: the guard needs the real argument count.
+  rejectMiddlewareMisuse('requestMetrics', arguments);
+  const resolved = resolveOptions(options);
+  const guard = resolved.recordTenantId ? createTenantGuard(resolved) : undefined;
+  return function requestMetricsMiddleware(req: Request, res: Response, next: NextFunction) {
+    const startedAtMs = performance.now();
+    const entryTenant = getTenant();
+    let done = false;
+    // 'finish' when the response is handed off; 'close' also covers aborted requests.
+    const onEnd = () => {
+      if (done) return;
+      done = true;
+      const tenant = tenantOfRequest(req) ?? entryTenant;
+      record(finishedRequest(req, res, startedAtMs, tenant), guard, resolved);
+    };
+    res.once('finish', onEnd);
+    res.once('close', onEnd);
+    next();
+  };
+}
+
+function record(request: FinishedRequest, guard: TenantGuard | undefined, options: Resolved) {
+  try {
+    instruments().duration.record(request.durationSeconds, attributesOf(request, guard));
+  } catch {
+    // Telemetry observes and never throws into the request.
+  }
+  if (options.slos.length === 0) return;
+  const event = sliEventOf(request, options.tenantClass);
+  for (const slo of options.slos) {
+    try {
+      slo.record(event);
+    } catch {
+      // A failing SLO must not fail the request, nor starve the other SLOs.
+    }
+  }
+}
+
+function attributesOf(request: FinishedRequest, guard: TenantGuard | undefined): Attributes {
+  const { method, route, statusCode, errorType, tenant } = request;
+  const attributes: Attributes = { [Attr.HttpRequestMethod]: method };
+  if (route !== undefined) attributes[Attr.HttpRoute] = route;
+  if (statusCode !== undefined) attributes[Attr.HttpResponseStatusCode] = statusCode;
+  if (errorType !== undefined) attributes[Attr.ErrorType] = errorType;
+  if (tenant?.jurisdiction !== undefined) attributes[Attr.TenantJurisdiction] = tenant.jurisdiction;
+  const tenantId = guard?.(tenant?.tenantId);
+  if (tenantId !== undefined) attributes[Attr.TenantId] = tenantId;
+  return attributes;
+}
+
+function resolveOptions(options: RequestMetricsOptions): Resolved {
+  const scope = 'requestMetrics';
+  if (typeof options !== 'object' || options === null) {
+    throw invalidOption(scope, 'options', options, 'an options object or undefined');
+  }
+  const { recordTenantId, maxTenants, slos, tenantClass } = {
+    ...REQUEST_METRICS_DEFAULTS,
+    ...definedOf(options),
+  };
+  if (typeof recordTenantId !== 'boolean') {
+    throw invalidOption(scope, 'recordTenantId', recordTenantId, 'a boolean');
+  }
+  if (!Number.isSafeInteger(maxTenants) || maxTenants < 0) {
+    throw invalidOption(scope, 'maxTenants', maxTenants, 'a non-negative integer');
+  }
+  if (!Array.isArray(slos) || !slos.every((slo) => typeof slo?.record === 'function')) {
+    throw invalidOption(scope, 'slos', slos, 'an array of SLOs, each with record(event)');
+  }
+  if (tenantClass !== undefined && typeof tenantClass !== 'function') {
+    throw invalidOption(scope, 'tenantClass', tenantClass, 'a function (tenant) => string');
+  }
+  return { recordTenantId, maxTenants, slos: [...slos], tenantClass };
+}
+
+function definedOf<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
+}

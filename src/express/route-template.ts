@@ -1,0 +1,92 @@
+import type { Request } from 'express';
+
+/*
+ * `http.route` must be the route template (`/tenants/:tenant/transfers/:id`),
+ * never the path a client sent. Express gives the matched route's own
+ * template (`req.route.path`), but `req.baseUrl` holds the *actual* mount
+ * path, so `app.use('/tenants/:tenant', router)` would put raw tenant ids in
+ * it. So the mount templates are read from the router stacks instead: a
+ * depth-first walk from the app's router to the layer of the matched route,
+ * done once per route object and cached. When the template cannot be known
+ * for sure (array paths, a router not reachable from the app), the answer is
+ * `undefined`: no `http.route` beats a raw path.
+ */
+
+interface Layer {
+  readonly rawPath?: unknown;
+  readonly route?: unknown;
+  readonly handle?: { readonly stack?: unknown };
+}
+
+interface App {
+  readonly router?: { readonly stack?: unknown };
+  readonly _router?: { readonly stack?: unknown };
+  readonly mountpath?: unknown;
+  readonly parent?: App;
+}
+
+const MAX_DEPTH = 16;
+const cache = new WeakMap<object, WeakMap<object, string | null>>();
+
+/** The route template of the route `req` matched, or `undefined` when none did or it is unknowable. */
+export function routeTemplate(req: Request): string | undefined {
+  const route: unknown = req.route;
+  const app = req.app as unknown as App | undefined;
+  if (typeof route !== 'object' || route === null || app === undefined) return undefined;
+  let byRoute = cache.get(app);
+  if (byRoute === undefined) {
+    byRoute = new WeakMap();
+    cache.set(app, byRoute);
+  }
+  let template = byRoute.get(route);
+  if (template === undefined) {
+    template = findTemplate(app, route) ?? null;
+    byRoute.set(route, template);
+  }
+  return template ?? undefined;
+}
+
+function findTemplate(app: App, route: object): string | undefined {
+  const appPrefix = mountPrefix(app);
+  const stack = (app.router ?? app._router)?.stack;
+  if (appPrefix === undefined) return undefined;
+  const local = search(stack, route, '', 0);
+  return local === undefined ? undefined : join(appPrefix, local);
+}
+
+// Sub-apps (`app.use('/v1', subApp)`) record their mount template in `mountpath`.
+function mountPrefix(app: App): string | undefined {
+  let prefix = '';
+  for (
+    let current: App | undefined = app;
+    current?.parent !== undefined;
+    current = current.parent
+  ) {
+    if (typeof current.mountpath !== 'string') return undefined;
+    prefix = trimSlash(current.mountpath) + prefix;
+  }
+  return prefix;
+}
+
+function search(stack: unknown, route: object, prefix: string, depth: number): string | undefined {
+  if (!Array.isArray(stack) || depth > MAX_DEPTH) return undefined;
+  for (const layer of stack as Layer[]) {
+    if (layer.route === route) {
+      return typeof layer.rawPath === 'string' ? join(prefix, layer.rawPath) : undefined;
+    }
+    const inner = layer.handle?.stack;
+    if (inner === undefined || typeof layer.rawPath !== 'string') continue;
+    const found = search(inner, route, prefix + trimSlash(layer.rawPath), depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function join(prefix: string, path: string): string {
+  if (prefix === '') return path;
+  return path === '/' ? prefix : prefix + path;
+}
+
+function trimSlash(path: string): string {
+  return path.endsWith('/') ? path.slice(0, -1) : path;
+}

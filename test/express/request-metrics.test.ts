@@ -1,0 +1,320 @@
+import { type Attributes, metrics } from '@opentelemetry/api';
+import { type HistogramMetricData, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import express, { type Express } from 'express';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  errorHandler,
+  type RequestMetricsOptions,
+  requestMetrics,
+  tenant,
+} from '../../src/express/index.js';
+import { BulwarkError, ErrorCode, isBulwarkError } from '../../src/index.js';
+import { defineSlo } from '../../src/slo/index.js';
+import { type Served, serve } from './serve.js';
+
+/** A reader the test collects from on demand. */
+class TestReader extends MetricReader {
+  protected override async onShutdown() {}
+  protected override async onForceFlush() {}
+}
+
+let reader: TestReader;
+let served: Served | undefined;
+
+beforeEach(() => {
+  reader = new TestReader();
+  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+});
+
+afterEach(async () => {
+  await served?.close();
+  served = undefined;
+  metrics.disable();
+});
+
+/** The `http.server.request.duration` metric as collected now. */
+async function durationMetric(): Promise<HistogramMetricData | undefined> {
+  const { resourceMetrics } = await reader.collect();
+  const all = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
+  return all.find((metric) => metric.descriptor.name === 'http.server.request.duration') as
+    | HistogramMetricData
+    | undefined;
+}
+
+async function points(): Promise<Attributes[]> {
+  const metric = await durationMetric();
+  return (metric?.dataPoints ?? []).flatMap((point) =>
+    Array.from({ length: point.value.count }, () => point.attributes),
+  );
+}
+
+/** Waits until `count` requests were recorded, and returns their attributes. */
+async function recorded(count: number): Promise<Attributes[]> {
+  return vi.waitFor(async () => {
+    const all = await points();
+    expect(all).toHaveLength(count);
+    return all;
+  });
+}
+
+async function start(app: Express) {
+  served = await serve(app);
+  return served;
+}
+
+function paymentsApp(options?: RequestMetricsOptions): Express {
+  const app = express();
+  app.use(requestMetrics(options), tenant({ required: false }));
+  app.get('/transfers/:id', (_req, res) => {
+    res.json({ ok: true });
+  });
+  return app;
+}
+
+describe('requestMetrics() records http.server.request.duration', () => {
+  it('with the stable HTTP semantic conventions: name, unit, buckets and attributes', async () => {
+    const { url } = await start(paymentsApp());
+    const response = await fetch(`${url}/transfers/tr-8f3a?x=1`, {
+      headers: { 'X-Tenant-Id': 'acme', 'X-Jurisdiction': 'de' },
+    });
+    expect(response.status).toBe(200);
+    const [attributes] = await recorded(1);
+    expect(attributes).toEqual({
+      'http.request.method': 'GET',
+      'http.route': '/transfers/:id',
+      'http.response.status_code': 200,
+      'tenant.jurisdiction': 'DE',
+      'tenant.id': 'acme',
+    });
+    const metric = await durationMetric();
+    expect(metric?.descriptor.unit).toBe('s');
+    expect(metric?.dataPoints[0]?.value.buckets.boundaries).toEqual([
+      0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+    ]);
+    const seconds = metric?.dataPoints[0]?.value.sum ?? -1;
+    expect(seconds).toBeGreaterThan(0);
+    expect(seconds).toBeLessThan(60);
+  });
+
+  it('uses route templates of param mounts, nested routers and sub-apps, never the raw path', async () => {
+    const app = express();
+    app.use(requestMetrics());
+    const transfers = express.Router();
+    transfers.get('/transfers/:id', (_req, res) => {
+      res.end();
+    });
+    transfers.get('/', (_req, res) => {
+      res.end();
+    });
+    const v1 = express();
+    v1.use('/tenants/:tenant', transfers);
+    app.use('/v1', v1);
+    await start(app);
+    await fetch(`${served?.url}/v1/tenants/acme-4711/transfers/tr-1`);
+    await fetch(`${served?.url}/v1/tenants/acme-4711/`);
+    const routes = (await recorded(2)).map((attributes) => attributes['http.route']).sort();
+    expect(routes).toEqual(['/v1/tenants/:tenant', '/v1/tenants/:tenant/transfers/:id']);
+  });
+
+  it('records no http.route for a request no route matched', async () => {
+    const { url } = await start(paymentsApp());
+    expect((await fetch(`${url}/wp-admin/../etc/passwd`)).status).toBe(404);
+    const [attributes] = await recorded(1);
+    expect(attributes).toEqual({ 'http.request.method': 'GET', 'http.response.status_code': 404 });
+  });
+
+  it('folds unknown methods into _OTHER', async () => {
+    const { url } = await start(paymentsApp());
+    await fetch(`${url}/transfers/1`, { method: 'PROPFIND' });
+    const [attributes] = await recorded(1);
+    expect(attributes?.['http.request.method']).toBe('_OTHER');
+  });
+
+  it('sets error.type for 5xx: the bulwark code or error class via errorHandler(), else the status', async () => {
+    const app = express();
+    app.use(requestMetrics());
+    app.get('/open', () => {
+      throw new BulwarkError(ErrorCode.CircuitOpen, 'open');
+    });
+    app.get('/bug', () => {
+      throw new TypeError('x is undefined');
+    });
+    app.get('/raw', (_req, res) => {
+      res.status(502).end();
+    });
+    app.get('/client', (_req, res) => {
+      res.status(422).end();
+    });
+    app.use(errorHandler());
+    const { url } = await start(app);
+    for (const path of ['/open', '/bug', '/raw', '/client']) await fetch(`${url}${path}`);
+    const byRoute = Object.fromEntries(
+      (await recorded(4)).map((a) => [
+        a['http.route'],
+        [a['http.response.status_code'], a['error.type']],
+      ]),
+    );
+    expect(byRoute).toEqual({
+      '/open': [503, 'BULWARK_CIRCUIT_OPEN'],
+      '/bug': [500, 'TypeError'],
+      '/raw': [502, '502'],
+      '/client': [422, undefined],
+    });
+  });
+
+  it('records a request the client aborted before any response', async () => {
+    const app = express();
+    app.use(requestMetrics());
+    let reached!: () => void;
+    const handlerReached = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    app.post('/slow', (req, res) => {
+      reached();
+      req.on('close', () => res.destroy());
+    });
+    const { url } = await start(app);
+    const abort = new AbortController();
+    const pending = fetch(`${url}/slow`, { method: 'POST', signal: abort.signal });
+    await handlerReached;
+    abort.abort();
+    await expect(pending).rejects.toThrow();
+    const [attributes] = await recorded(1);
+    expect(attributes).toEqual({
+      'http.request.method': 'POST',
+      'http.route': '/slow',
+      'error.type': 'aborted',
+    });
+  });
+});
+
+describe('requestMetrics() and tenants', () => {
+  it('keeps at most maxTenants + 1 tenant.id values across 1,000 tenants', async () => {
+    const { url } = await start(paymentsApp());
+    const ids = Array.from({ length: 1000 }, (_, i) => `tenant-${i}`);
+    for (let i = 0; i < ids.length; i += 50) {
+      await Promise.all(
+        ids.slice(i, i + 50).map(async (id) => {
+          const response = await fetch(`${url}/transfers/1`, { headers: { 'X-Tenant-Id': id } });
+          await response.arrayBuffer();
+        }),
+      );
+    }
+    const all = await recorded(1000);
+    const values = new Set(all.map((attributes) => attributes['tenant.id']));
+    expect(values.size).toBe(101);
+    expect(values.has('other')).toBe(true);
+  });
+
+  it('honours maxTenants and can leave tenant.id out while keeping the jurisdiction', async () => {
+    const { url } = await start(paymentsApp({ maxTenants: 2 }));
+    for (const id of ['a', 'b', 'c', 'd']) {
+      await fetch(`${url}/transfers/1`, { headers: { 'X-Tenant-Id': id } });
+    }
+    const values = (await recorded(4)).map((attributes) => attributes['tenant.id']);
+    expect(new Set(values)).toEqual(new Set(['a', 'b', 'other']));
+    await served?.close();
+    metrics.disable();
+    reader = new TestReader();
+    metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+    served = await serve(paymentsApp({ recordTenantId: false }));
+    await fetch(`${served.url}/transfers/1`, {
+      headers: { 'X-Tenant-Id': 'acme', 'X-Jurisdiction': 'FR' },
+    });
+    const [attributes] = await recorded(1);
+    expect(attributes?.['tenant.id']).toBeUndefined();
+    expect(attributes?.['tenant.jurisdiction']).toBe('FR');
+  });
+});
+
+describe('requestMetrics() feeds SLOs', () => {
+  it('hands each SLO one event per finished request, and a failing SLO harms nothing', async () => {
+    const events: unknown[] = [];
+    const availability = defineSlo({
+      name: 'transfers-availability',
+      sli: { kind: 'availability' },
+      objective: 0.99,
+    });
+    const broken = {
+      record() {
+        throw new Error('slo down');
+      },
+    };
+    const app = paymentsApp({
+      slos: [broken, { record: (event) => events.push(event) }, availability],
+      tenantClass: (t) => (t.tenantId === 'acme' ? 'premium' : 'standard'),
+    });
+    const { url } = await start(app);
+    const response = await fetch(`${url}/transfers/9`, {
+      headers: { 'X-Tenant-Id': 'acme', 'X-Jurisdiction': 'us-ny' },
+    });
+    expect(response.status).toBe(200);
+    await fetch(`${url}/nowhere`, { method: 'DELETE' });
+    await vi.waitFor(() => expect(events).toHaveLength(2));
+    expect(events[0]).toEqual({
+      method: 'GET',
+      route: '/transfers/:id',
+      statusCode: 200,
+      durationSeconds: expect.any(Number),
+      jurisdiction: 'US-NY',
+      tenantClass: 'premium',
+    });
+    expect(events[1]).toMatchObject({ method: 'DELETE', route: undefined, statusCode: 404 });
+    expect(availability.snapshot()).toMatchObject({ good: 2, total: 2 });
+  });
+});
+
+describe('requestMetrics() construction', () => {
+  it.each([
+    ['maxTenants', { maxTenants: -1 }],
+    ['maxTenants', { maxTenants: 1.5 }],
+    ['recordTenantId', { recordTenantId: 'no' }],
+    ['slos', { slos: [{}] }],
+    ['slos', { slos: 'all' }],
+    ['tenantClass', { tenantClass: 'premium' }],
+    ['options', 42],
+  ])('refuses an invalid %s when created', (field, options) => {
+    let thrown: unknown;
+    try {
+      requestMetrics(options as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isBulwarkError(thrown, 'BULWARK_INVALID_OPTIONS')).toBe(true);
+    expect((thrown as Error).message).toContain(`"${field}"`);
+  });
+
+  it('returns a named middleware function', () => {
+    expect(requestMetrics().name).toBe('requestMetricsMiddleware');
+  });
+
+  it('records through a meter provider registered after it was created', async () => {
+    const app = paymentsApp();
+    metrics.disable();
+    reader = new TestReader();
+    metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+    await start(app);
+    await fetch(`${served?.url}/transfers/1`);
+    expect(await recorded(1)).toHaveLength(1);
+  });
+
+  it('explains app.use(requestMetrics) without the call', async () => {
+    const app = express();
+    const seen: unknown[] = [];
+    app.use(requestMetrics as never);
+    app.use(
+      (
+        error: unknown,
+        _req: express.Request,
+        res: express.Response,
+        _next: express.NextFunction,
+      ) => {
+        seen.push(error);
+        res.status(500).end();
+      },
+    );
+    await start(app);
+    await fetch(`${served?.url}/`);
+    expect((seen[0] as Error).message).toContain('app.use(requestMetrics())');
+  });
+});
