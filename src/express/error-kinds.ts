@@ -2,7 +2,10 @@ import { type BulwarkErrorCode, ErrorCode } from '../errors.js';
 
 /*
  * The table of what each known error becomes: status, problem type, and
- * whether the client may retry later (then `Retry-After` is sent).
+ * whether the client may retry later (then `Retry-After` is sent). The
+ * idempotency rows use the same types and statuses as `idempotency()`
+ * (express/idempotency-reply.ts), so a client sees one contract whichever
+ * of the two answers.
  */
 
 /** What one kind of error becomes on the wire. */
@@ -72,49 +75,49 @@ export const KINDS_BY_CODE: Partial<Record<BulwarkErrorCode, ErrorKind>> = {
   [ErrorCode.PayloadTooLarge]: final(
     413,
     'payload-too-large',
-    'Payload too large',
+    'Request body too large',
     'the request body is larger than allowed',
   ),
   [ErrorCode.IdempotencyKeyMissing]: final(
     400,
     'idempotency-key-missing',
-    'Idempotency-Key required',
+    'Idempotency key required',
     'this request needs an Idempotency-Key header',
   ),
   [ErrorCode.IdempotencyKeyInvalid]: final(
     400,
     'idempotency-key-invalid',
-    'Invalid Idempotency-Key',
+    'Idempotency key invalid',
     'the Idempotency-Key header is malformed',
   ),
   [ErrorCode.IdempotencyMismatch]: final(
     422,
-    'idempotency-key-reused',
-    'Idempotency-Key reused',
+    'idempotency-mismatch',
+    'Idempotency key reused with another request',
     'this Idempotency-Key was used with a different request',
   ),
   [ErrorCode.IdempotencyInFlight]: retryable(
     409,
     'idempotency-in-flight',
-    'Request in progress',
+    'Request with this key in flight',
     'a request with this Idempotency-Key is still in progress',
   ),
   [ErrorCode.IdempotencyStoreUnavailable]: retryable(
     503,
     'idempotency-store-unavailable',
-    'Service unavailable',
+    'Idempotency store unavailable',
     'the request was not executed; retry with the same Idempotency-Key',
   ),
-  [ErrorCode.IdempotencyOutcomeUnknown]: retryable(
-    503,
+  [ErrorCode.IdempotencyOutcomeUnknown]: final(
+    500,
     'idempotency-outcome-unknown',
-    'Outcome unknown',
+    'Outcome unknown: retry with the same key',
     'retry with the same Idempotency-Key to learn the outcome',
   ),
-  [ErrorCode.IdempotencyLeaseLost]: retryable(
-    503,
+  [ErrorCode.IdempotencyLeaseLost]: final(
+    500,
     'idempotency-lease-lost',
-    'Service unavailable',
+    'Outcome unknown: retry with the same key',
     'retry with the same Idempotency-Key to learn the outcome',
   ),
 };
@@ -131,13 +134,13 @@ export const BODY_PARSER_KINDS: Readonly<Record<string, ErrorKind>> = {
   'entity.too.large': final(
     413,
     'payload-too-large',
-    'Payload too large',
+    'Request body too large',
     'the request body is larger than allowed',
   ),
   'parameters.too.many': final(
     413,
     'payload-too-large',
-    'Payload too large',
+    'Request body too large',
     'the request body has too many parameters',
   ),
   'entity.parse.failed': final(

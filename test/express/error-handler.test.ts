@@ -36,7 +36,7 @@ async function post(url: string, init: RequestInit = {}) {
 const wrap = (code: string, retryAfterMs?: number) =>
   new BulwarkError(code as never, `breaker "bank.internal:8443" said no`, { retryAfterMs });
 
-describe('errorHandler() maps resilience errors', () => {
+describe('errorHandler() maps bulwark and cockatiel errors', () => {
   it.each([
     ['an open breaker', wrap(ErrorCode.CircuitOpen, 2500), 503, 'circuit-open', '3'],
     ['an open breaker without a wait', wrap(ErrorCode.CircuitOpen), 503, 'circuit-open', '1'],
@@ -57,6 +57,22 @@ describe('errorHandler() maps resilience errors', () => {
     ],
     ['a deadline', wrap(ErrorCode.DeadlineExceeded), 504, 'deadline-exceeded', null],
     ['an attempt timeout', wrap(ErrorCode.AttemptTimeout), 504, 'deadline-exceeded', null],
+    [
+      'a key still in flight',
+      wrap(ErrorCode.IdempotencyInFlight, 800),
+      409,
+      'idempotency-in-flight',
+      '1',
+    ],
+    ['a key reused', wrap(ErrorCode.IdempotencyMismatch), 422, 'idempotency-mismatch', null],
+    [
+      'a store down',
+      wrap(ErrorCode.IdempotencyStoreUnavailable),
+      503,
+      'idempotency-store-unavailable',
+      '1',
+    ],
+    ['a body too large', wrap(ErrorCode.PayloadTooLarge), 413, 'payload-too-large', null],
     ["cockatiel's BrokenCircuitError", new BrokenCircuitError(), 503, 'circuit-open', '1'],
     ["cockatiel's BulkheadRejectedError", new BulkheadRejectedError(4, 0), 503, 'overloaded', '1'],
   ])('answers %s with problem+json', async (_name, error, status, slug, retryAfter) => {
