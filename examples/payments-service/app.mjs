@@ -1,0 +1,77 @@
+/**
+ * The payments service as an Express app, built from its dependencies so tests
+ * can run it in-process and server.mjs can run it for real.
+ *
+ *   POST /transfers  Idempotency-Key + X-Tenant-Id (+ X-Jurisdiction), JSON body
+ *                    -> 201 { id, status, bankReference }
+ *   GET  /healthz    -> 200
+ *   GET  /metrics    -> Prometheus text
+ */
+import { getTenant } from 'bulwark';
+import { errorHandler, idempotency, tenant } from 'bulwark/express';
+import express from 'express';
+import { v7 as uuidv7 } from 'uuid';
+import { deriveBankKey, normaliseClientKey } from './bank-client.mjs';
+import { notFound, parseJson, requireJson, serviceErrors, validTransfer } from './http.mjs';
+
+/**
+ * @typedef {object} AppDeps
+ * @property {import('bulwark').MemoryStore} store the idempotency store
+ * @property {ReturnType<typeof import('./bank-client.mjs').createBankClient>} bank
+ * @property {import('express').RequestHandler} metrics answers `GET /metrics`
+ */
+
+/**
+ * Builds the app. Order matters: the tenant first (keys are scoped by it),
+ * then the body is read and validated (bad input is never claimed, stored or
+ * sent to the bank), then the key is claimed, then the handler runs.
+ * @param {AppDeps} deps
+ */
+export function createApp({ store, bank, metrics }) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/metrics', metrics);
+  app.post(
+    '/transfers',
+    tenant(),
+    requireJson(),
+    parseJson(),
+    validTransfer(),
+    idempotency({ store }),
+    createTransfer(bank),
+  );
+  app.use(notFound());
+  app.use(serviceErrors);
+  app.use(errorHandler());
+  return app;
+}
+
+/**
+ * The handler: one bank call under the derived key. The call is not tied to
+ * the client's connection on purpose: once money may move, finishing and
+ * recording the outcome matters more than a client that hung up.
+ * @param {AppDeps['bank']} bank
+ */
+function createTransfer(bank) {
+  return async function createTransferHandler(
+    /** @type {import('express').Request} */ req,
+    /** @type {import('express').Response} */ res,
+  ) {
+    const { tenantId } = /** @type {import('bulwark').Tenant} */ (getTenant());
+    const clientKey = normaliseClientKey(/** @type {string} */ (req.get('idempotency-key')));
+    const receipt = await bank.pay(
+      { transferId: uuidv7(), ...res.locals.transfer },
+      { idempotencyKey: deriveBankKey(tenantId, clientKey) },
+    );
+    // The bank keeps the transfer id of the first request under this key, so
+    // a retry after a crash answers the id the money actually moved under.
+    res.status(201).json({
+      id: receipt.transferId,
+      status: 'completed',
+      bankReference: receipt.bankReference,
+    });
+  };
+}

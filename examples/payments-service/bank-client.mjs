@@ -1,0 +1,144 @@
+/**
+ * The one place that talks to the bank. Every call carries an Idempotency-Key
+ * derived from (tenant, client key), so however often the payment is retried
+ * (by the fetch wrapper, by the client after a 503, or after this process
+ * crashed mid-request) the bank executes it once.
+ */
+import { createHash } from 'node:crypto';
+import { isBulwarkError } from 'bulwark';
+
+/**
+ * The bank's idempotency key for one client request. Deterministic, so a retry
+ * after a crash derives the same key; a hash, so the raw client key never
+ * leaves this service and two tenants' equal keys never collide at the bank.
+ * NUL cannot occur in a tenant id or a header value, so the join is unambiguous.
+ * @param {string} tenantId
+ * @param {string} clientKey
+ * @returns {string} 64 hex characters
+ */
+export function deriveBankKey(tenantId, clientKey) {
+  return createHash('sha256')
+    .update(`payments-service/bank-idempotency-key/v1\0${tenantId}\0${clientKey}`)
+    .digest('hex');
+}
+
+/**
+ * The fetch every bank call goes through. INTERIM: the global fetch, until
+ * bulwark/fetch `createFetch()` lands; the swap is this one line.
+ * @returns {typeof globalThis.fetch}
+ */
+export function createBankFetch() {
+  return globalThis.fetch;
+}
+
+/**
+ * The client key as idempotency() reads it: the structured-field string form
+ * `"abc"` is the same key as the bare `abc`, so both derive the same bank key.
+ * @param {string} raw the Idempotency-Key header, already validated
+ */
+export function normaliseClientKey(raw) {
+  return raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+}
+
+/**
+ * The bank could not be reached or answered 5xx: the outcome is unknown, so
+ * the client should retry with the same Idempotency-Key (answered as 503).
+ */
+export class BankUnavailableError extends Error {
+  /**
+   * @param {string} message
+   * @param {{ retryAfterMs?: number, cause?: unknown }} [options]
+   */
+  constructor(message, options = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'BankUnavailableError';
+    this.retryAfterMs = options.retryAfterMs ?? 1000;
+  }
+}
+
+/** The bank refused the payment for good (4xx): answered as 502. */
+export class BankRejectedError extends Error {
+  /** @param {number} status */
+  constructor(status) {
+    super(`the bank refused the payment with status ${status}`);
+    this.name = 'BankRejectedError';
+    this.status = status;
+  }
+}
+
+/**
+ * @typedef {object} BankPayment
+ * @property {string} transferId
+ * @property {number} amount
+ * @property {string} currency
+ * @property {string} from
+ * @property {string} to
+ */
+
+/** @typedef {{ bankReference: string, transferId: string, status: string }} BankReceipt */
+
+/**
+ * @param {{ bankUrl: URL, fetch: typeof globalThis.fetch }} deps
+ */
+export function createBankClient({ bankUrl, fetch }) {
+  const paymentsUrl = new URL('payments', bankUrl.href.endsWith('/') ? bankUrl : `${bankUrl}/`);
+
+  return {
+    /**
+     * Sends one payment; resolves with the bank's receipt.
+     * @param {BankPayment} payment
+     * @param {{ idempotencyKey: string, signal?: AbortSignal }} options
+     * @returns {Promise<BankReceipt>}
+     */
+    async pay(payment, { idempotencyKey, signal }) {
+      let response;
+      try {
+        response = await fetch(paymentsUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+          body: JSON.stringify(payment),
+          signal,
+        });
+      } catch (error) {
+        // bulwark's own errors (breaker open, deadline, bulkhead) keep their
+        // codes for errorHandler(); anything else is a network failure.
+        if (isBulwarkError(error)) throw error;
+        throw new BankUnavailableError('the bank could not be reached', { cause: error });
+      }
+      return receiptOf(response);
+    },
+  };
+}
+
+/**
+ * @param {Response} response
+ * @returns {Promise<BankReceipt>}
+ */
+async function receiptOf(response) {
+  if (response.status === 200 || response.status === 201) {
+    const body = await response.json().catch(() => undefined);
+    if (isReceipt(body)) return body;
+    throw new BankUnavailableError('the bank answered an unreadable receipt');
+  }
+  await response.body?.cancel();
+  if (response.status >= 500 || response.status === 429 || response.status === 409) {
+    const seconds = Number(response.headers.get('retry-after'));
+    const retryAfterMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+    throw new BankUnavailableError(`the bank answered ${response.status}`, { retryAfterMs });
+  }
+  throw new BankRejectedError(response.status);
+}
+
+/**
+ * @param {unknown} body
+ * @returns {body is BankReceipt}
+ */
+function isReceipt(body) {
+  if (typeof body !== 'object' || body === null) return false;
+  const { bankReference, transferId, status } = /** @type {Record<string, unknown>} */ (body);
+  return (
+    typeof bankReference === 'string' &&
+    typeof transferId === 'string' &&
+    typeof status === 'string'
+  );
+}

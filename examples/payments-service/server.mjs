@@ -1,0 +1,51 @@
+/**
+ * The payments service's main: reads the configuration, starts telemetry,
+ * opens the idempotency store, serves, and stops gracefully on SIGTERM.
+ *
+ *   BANK_URL=http://127.0.0.1:4000 npm run example:payments
+ *
+ * Logs `listening on <port>` once ready.
+ */
+import { createServer } from 'node:http';
+import { createApp } from './app.mjs';
+import { createBankClient, createBankFetch } from './bank-client.mjs';
+import { ConfigError, readConfig } from './config.mjs';
+import { stopGracefullyOn } from './shutdown.mjs';
+import { openStore } from './stores.mjs';
+
+/** @param {string} message */
+function log(message) {
+  console.error(`[payments-service] ${message}`);
+}
+
+async function main() {
+  const config = readConfig(process.env);
+  const { store, close: closeStore } = await openStore(config);
+  const bank = createBankClient({ bankUrl: config.bankUrl, fetch: createBankFetch() });
+  const app = createApp({
+    store,
+    bank,
+    metrics: (_req, res) => {
+      res.type('text/plain; version=0.0.4').send('# metrics not wired yet\n');
+    },
+  });
+  const server = createServer(app);
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve(undefined));
+  });
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  console.log(`listening on ${port}`);
+  stopGracefullyOn(server, {
+    timeoutMs: config.shutdownTimeoutMs,
+    log,
+    cleanup: async () => {
+      await closeStore();
+    },
+  });
+}
+
+main().catch((error) => {
+  log(error instanceof ConfigError ? error.message : `failed to start: ${error?.stack ?? error}`);
+  process.exit(1);
+});
