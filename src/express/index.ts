@@ -8,6 +8,8 @@ export type { TenantOptions, TenantResolution, TenantResolver } from './tenant.j
 export { TENANT_DEFAULTS, tenant, tenantFromHeaders } from './tenant.js';
 
 // Idempotency
+export type { IdempotencyOptions } from './idempotency.js';
+export { IDEMPOTENCY_DEFAULTS, idempotency } from './idempotency.js';
 
 // Request metrics
 export type { RequestMetricsOptions } from './request-metrics.js';

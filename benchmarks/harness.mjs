@@ -1,0 +1,160 @@
+/**
+ * The shared harness: interleaved rounds, statistics over rounds, and the
+ * protocol between a scenario process and `run.mjs`.
+ *
+ * Why interleaved: on a shared 2-core machine the speed of the machine drifts
+ * over seconds (other work, CPU frequency, GC of earlier cases). Measuring all
+ * of the baseline and then all of the candidate would fold that drift into the
+ * ratio. Instead every round measures each case once, in alternating order, and
+ * the ratio is taken per round (paired) before its median is reported.
+ */
+import { writeFileSync } from 'node:fs';
+import { measure } from 'mitata';
+
+/** How long each mode runs. `quick` keeps the whole suite under 3 minutes on 2 cores. */
+export const MODES = {
+  quick: { rounds: 5, roundMs: 150, warmupMs: 150 },
+  full: { rounds: 15, roundMs: 600, warmupMs: 1000 },
+};
+
+/** The mode this process runs in, from `BENCH_MODE` (set by run.mjs) or `--full`. */
+export function currentMode() {
+  const name = process.env.BENCH_MODE ?? (process.argv.includes('--full') ? 'full' : 'quick');
+  return { name, ...(MODES[name] ?? MODES.quick) };
+}
+
+/** The value at quantile `q` (0..1) of `values`, linearly interpolated. */
+export function quantile(values, q) {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const position = (sorted.length - 1) * q;
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
+}
+
+/** Median and interquartile range of `values`. */
+export function summarise(values) {
+  return {
+    median: quantile(values, 0.5),
+    p25: quantile(values, 0.25),
+    p75: quantile(values, 0.75),
+  };
+}
+
+/** Per-round ratios `a[i] / b[i]` of two aligned round series, summarised. */
+export function pairedRatio(a, b) {
+  const ratios = a.map((value, i) => value / b[i]);
+  return summarise(ratios);
+}
+
+/**
+ * Runs `cases` in interleaved rounds: round r visits the cases in order when r
+ * is even and in reverse when odd, so no case always runs first or last.
+ * `measureOne(case)` returns one number per visit (ns/op, req/s, ...).
+ * Returns one array of per-round values per case, aligned by round.
+ */
+export async function interleave(cases, rounds, measureOne) {
+  const series = cases.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    const order = cases.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) series[i].push(await measureOne(cases[i], round));
+  }
+  return series;
+}
+
+/**
+ * Turns per-round series into a result group: each row has its median, p25-p75
+ * over rounds, and its paired ratio to the baseline (the first case).
+ */
+export function group({ id, title, unit, better, cases, series, notes, skipped = [] }) {
+  const baseline = series[0];
+  const rows = cases.map((c, i) => ({
+    id: c.id,
+    label: c.label,
+    ...summarise(series[i]),
+    ratio: pairedRatio(series[i], baseline),
+    rounds: series[i],
+  }));
+  return { id, title, unit, better, baseline: cases[0].id, rows, skipped, notes };
+}
+
+/**
+ * Compares functions by time per call (ns/op). Each visit is one mitata
+ * `measure` of `roundMs` CPU time (mitata batches fast calls so the clock does
+ * not dominate, and awaits async ones); the round value is the mean time per
+ * call in that visit, so GC pauses a case causes are charged to it.
+ * Cases whose `fn` is missing are reported as skipped with their `reason`.
+ */
+export async function compareTime({ id, title, cases, notes }) {
+  const mode = currentMode();
+  const runnable = cases.filter((c) => typeof c.fn === 'function');
+  const skipped = cases
+    .filter((c) => typeof c.fn !== 'function')
+    .map((c) => ({ id: c.id, label: c.label, reason: c.reason ?? 'not available' }));
+  for (const s of skipped) log(`  skip ${id}/${s.id}: ${s.reason}`);
+  if (runnable.length === 0 || runnable[0] !== cases[0]) {
+    const reason = `baseline ${cases[0].id} is not runnable`;
+    return { id, title, unit: 'ns/op', better: 'lower', rows: [], skipped, notes, reason };
+  }
+  const visit = (c, ms) => measure(c.fn, { min_cpu_time: ms * 1e6, min_samples: 4 });
+  for (const c of runnable) await visit(c, mode.warmupMs);
+  const series = await interleave(runnable, mode.rounds, async (c) => {
+    const stats = await visit(c, mode.roundMs);
+    return stats.avg;
+  });
+  const result = group({
+    id,
+    title,
+    unit: 'ns/op',
+    better: 'lower',
+    cases: runnable,
+    series,
+    notes,
+    skipped,
+  });
+  printGroup(result);
+  return result;
+}
+
+/** Progress and tables go to stderr so stdout stays free for tools. */
+export function log(line) {
+  process.stderr.write(`${line}\n`);
+}
+
+/** Prints a result group as an aligned text table. */
+export function printGroup(g) {
+  log(`\n${g.title} (${g.unit}, ${g.better} is better; ratio to ${g.baseline})`);
+  for (const r of g.rows) {
+    const value = `${fmt(r.median)} [${fmt(r.p25)}-${fmt(r.p75)}]`;
+    log(`  ${r.label.padEnd(52)} ${value.padStart(28)}  x${r.ratio.median.toFixed(2)}`);
+  }
+}
+
+function fmt(n) {
+  if (!Number.isFinite(n)) return String(n);
+  return n >= 100 ? n.toFixed(0) : n.toFixed(2);
+}
+
+/**
+ * The entry of every scenario file: runs `body(mode)` and writes what it
+ * returns, `{ groups, notes? }` or `{ skipped: reason }`, to `BENCH_OUT` for
+ * run.mjs. A thrown error is recorded as the scenario's failure, not a crash
+ * of the suite.
+ */
+export async function scenario(meta, body) {
+  const mode = currentMode();
+  log(`\n=== ${meta.id}: ${meta.title} (${mode.name})`);
+  let result;
+  try {
+    result = { ...meta, mode: mode.name, ...(await body(mode)) };
+  } catch (error) {
+    log(`!!! ${meta.id} failed: ${error?.stack ?? error}`);
+    result = { ...meta, mode: mode.name, failed: String(error?.message ?? error) };
+  }
+  if (result.skipped) log(`!!! SKIPPED ${meta.id}: ${result.skipped}`);
+  if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, JSON.stringify(result));
+  // Open handles (sockets, SDK timers) must not keep a finished scenario alive.
+  process.exit(0);
+}

@@ -1,0 +1,72 @@
+/**
+ * One Express server variant per process, so an SDK registered for one
+ * variant never slows another. argv[2] names the variant: `bare`, `otel-span`
+ * or `bulwark-<store>` (`memory`, `redis`, `postgres`);
+ * prints one JSON line: `{ "port": n }` when listening, or `{ "skip": reason }`.
+ * Every variant parses the JSON body and answers 201 with a small JSON body.
+ */
+import { SpanKind, trace } from '@opentelemetry/api';
+import express from 'express';
+import { registerSdk } from '../otel-sdk.mjs';
+import { openStore } from '../stores.mjs';
+import { bulwarkStack } from './stack.mjs';
+
+/** A span per request, as hand-written OTel middleware does it. */
+function spanMiddleware() {
+  const tracer = trace.getTracer('bench-http');
+  return function otelSpan(req, res, next) {
+    tracer.startActiveSpan(
+      `${req.method} /transfers`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method } },
+      (span) => {
+        res.on('finish', () => {
+          span.setAttribute('http.response.status_code', res.statusCode);
+          span.end();
+        });
+        next();
+      },
+    );
+  };
+}
+
+/** Builds the app for `variant`, or returns `{ skip }`. */
+async function build(variant) {
+  if (variant === 'bare') return { app: assemble({}) };
+  if (variant === 'otel-span') {
+    registerSdk();
+    return { app: assemble({ span: true }) };
+  }
+  const opened = await openStore(variant.replace(/^bulwark-/, ''));
+  if (opened.skip) return opened;
+  const stack = await bulwarkStack(opened.store);
+  if (stack.skip) return stack;
+  registerSdk({ spanProcessors: stack.spanProcessors });
+  return { app: assemble({ span: true, ...stack }), close: opened.close };
+}
+
+/** The same app for every variant; only the middleware around the handler differs. */
+function assemble({ span = false, beforeBody = [], afterBody = [] }) {
+  const app = express();
+  if (span) app.use(spanMiddleware());
+  for (const middleware of beforeBody) app.use(middleware);
+  app.use(express.json());
+  for (const middleware of afterBody) app.use(middleware);
+  app.post('/transfers', (req, res) => {
+    res.status(201).json({ id: 'tr_1', status: 'accepted', amount: req.body.amount });
+  });
+  return app;
+}
+
+const built = await build(process.argv[2]);
+if (built.skip) {
+  process.stdout.write(`${JSON.stringify({ skip: built.skip })}\n`);
+  process.exit(0);
+}
+const server = built.app.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
+});
+process.on('SIGTERM', async () => {
+  server.close();
+  await built.close?.().catch(() => {});
+  process.exit(0);
+});

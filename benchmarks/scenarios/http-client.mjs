@@ -1,0 +1,59 @@
+/**
+ * Scenario 5: the HTTP client on loopback. One request at a time to a bare
+ * node:http server in another process, body read to the end: raw global
+ * `fetch` against `createFetch()` with its defaults. A GET (safe to retry)
+ * and a POST carrying an Idempotency-Key (what a payment call looks like).
+ */
+import { compareTime, scenario } from '../harness.mjs';
+import { startServer, stop } from '../http/processes.mjs';
+import { requireExports } from '../load.mjs';
+
+const PAYMENT = JSON.stringify({ amount: 1250, currency: 'EUR', from: 'acc-1', to: 'acc-2' });
+let sequence = 0;
+
+function request(method) {
+  if (method === 'GET') return { method };
+  return {
+    method,
+    headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${sequence++}` },
+    body: PAYMENT,
+  };
+}
+
+function cases(url, method, bulwark) {
+  const wrapped = bulwark.ok && bulwark.exports.createFetch();
+  return [
+    {
+      id: 'raw-fetch',
+      label: 'raw fetch',
+      fn: async () => (await fetch(url, request(method))).arrayBuffer(),
+    },
+    {
+      id: 'create-fetch',
+      label: 'bulwark createFetch() defaults',
+      fn: wrapped && (async () => (await wrapped(url, request(method))).arrayBuffer()),
+      reason: bulwark.reason,
+    },
+  ];
+}
+
+await scenario({ id: 'http-client', title: 'HTTP client: fetch vs createFetch()' }, async () => {
+  const bulwark = await requireExports('fetch', ['createFetch']);
+  const downstream = await startServer('downstream', './downstream.mjs');
+  try {
+    const url = `http://127.0.0.1:${downstream.port}/payments`;
+    const get = await compareTime({
+      id: 'http-client',
+      title: 'GET on loopback, one request at a time, body read',
+      cases: cases(url, 'GET', bulwark),
+    });
+    const post = await compareTime({
+      id: 'http-client-post',
+      title: 'POST with an Idempotency-Key on loopback, one request at a time',
+      cases: cases(url, 'POST', bulwark),
+    });
+    return { groups: [get, post] };
+  } finally {
+    await stop(downstream.child);
+  }
+});

@@ -1,0 +1,88 @@
+/**
+ * Scenario 4: an Express server under load. Each variant runs in its own
+ * process on 127.0.0.1; autocannon runs in another, for a bounded duration,
+ * visiting the variants in interleaved rounds. Every request is a new
+ * `POST /transfers` with a fresh Idempotency-Key. Baseline: bare Express.
+ */
+import {
+  currentMode,
+  group,
+  interleave,
+  log,
+  printGroup,
+  scenario,
+  summarise,
+} from '../harness.mjs';
+import { load, startServer, stop } from '../http/processes.mjs';
+
+const VARIANTS = [
+  { id: 'bare', label: 'bare Express' },
+  { id: 'otel-span', label: 'Express + plain OTel span middleware' },
+  { id: 'bulwark-memory', label: 'Express + span + bulwark stack, MemoryStore' },
+  { id: 'bulwark-redis', label: 'Express + span + bulwark stack, RedisStore' },
+  { id: 'bulwark-postgres', label: 'Express + span + bulwark stack, PostgresStore' },
+];
+
+/** Load shape per mode: rounds x durationS per variant, after one warm-up of warmupS. */
+const LOAD = {
+  quick: { rounds: 3, durationS: 2, warmupS: 1, connections: 10 },
+  full: { rounds: 5, durationS: 8, warmupS: 3, connections: 10 },
+};
+
+async function startAll() {
+  const running = [];
+  const skipped = [];
+  for (const variant of VARIANTS) {
+    const started = await startServer(variant.id);
+    if (started.skip) {
+      log(`  skip http-server/${variant.id}: ${started.skip}`);
+      skipped.push({ ...variant, reason: started.skip });
+    } else {
+      running.push({ ...variant, ...started, url: `http://127.0.0.1:${started.port}/transfers` });
+    }
+  }
+  return { running, skipped };
+}
+
+/** Adds latency medians and error counts from the per-round details to each row. */
+function withLatency(result, running) {
+  for (const row of result.rows) {
+    const details = running.find((v) => v.id === row.id).details;
+    row.p50Ms = summarise(details.map((d) => d.p50Ms)).median;
+    row.p99Ms = summarise(details.map((d) => d.p99Ms)).median;
+    row.failed = details.reduce((n, d) => n + d.non2xx + d.errors + d.timeouts, 0);
+    if (row.failed > 0) log(`!!! http-server/${row.id}: ${row.failed} failed or non-2xx responses`);
+  }
+  return result;
+}
+
+await scenario({ id: 'http-server', title: 'HTTP server under autocannon' }, async (mode) => {
+  const shape = LOAD[currentMode().name] ?? LOAD.quick;
+  const { running, skipped } = await startAll();
+  try {
+    if (running[0]?.id !== 'bare') return { skipped: 'bare Express did not start' };
+    for (const v of running) {
+      v.details = [];
+      await load({ url: v.url, durationS: shape.warmupS, connections: shape.connections });
+    }
+    const series = await interleave(running, shape.rounds, async (v) => {
+      const result = await load({ url: v.url, durationS: shape.durationS, ...shape });
+      v.details.push(result);
+      return result.rps;
+    });
+    const result = group({
+      id: 'http-server',
+      title: `POST /transfers, ${shape.connections} connections, ${shape.durationS} s per round`,
+      unit: 'req/s',
+      better: 'higher',
+      cases: running,
+      series,
+      skipped: skipped.map(({ id, label, reason }) => ({ id, label, reason })),
+      notes: `${shape.rounds} rounds (${mode.name} mode)`,
+    });
+    printGroup(withLatency(result, running));
+    return { groups: [result] };
+  } finally {
+    await Promise.all(running.map((v) => stop(v.child)));
+  }
+});

@@ -1,0 +1,77 @@
+/**
+ * The targets of issue 8, judged from a run's results. Each is a ratio of two
+ * cases of one group, taken per round (paired) like every other ratio here.
+ * Targets are goals to report against, never assertions.
+ */
+import { pairedRatio } from './harness.mjs';
+
+/** `a / b` per round must be `op limit` (lower-is-better units: time; higher: req/s). */
+export const TARGETS = [
+  {
+    text: 'resilient() defaults, success path: at most 1/5 of the cockatiel wrap (cooperative timeout)',
+    group: 'policy-success',
+    a: 'resilient',
+    b: 'cockatiel',
+    op: '<=',
+    limit: 0.2,
+  },
+  {
+    text: 'resilient() defaults, success path: at most opossum fire() with a timeout',
+    group: 'policy-success',
+    a: 'resilient',
+    b: 'opossum',
+    op: '<=',
+    limit: 1,
+  },
+  {
+    text: 'Full bulwark Express stack, MemoryStore: at least 85% of the req/s of Express + plain OTel span',
+    group: 'http-server',
+    a: 'bulwark-memory',
+    b: 'otel-span',
+    op: '>=',
+    limit: 0.85,
+  },
+  {
+    text: 'Full bulwark Express stack, MemoryStore: at least 75% of the req/s of bare Express',
+    group: 'http-server',
+    a: 'bulwark-memory',
+    b: 'bare',
+    op: '>=',
+    limit: 0.75,
+  },
+  {
+    text: 'createFetch() on loopback: at most 10% slower per request than raw fetch',
+    group: 'http-client',
+    a: 'create-fetch',
+    b: 'raw-fetch',
+    op: '<=',
+    limit: 1.1,
+  },
+];
+
+function findRow(results, groupId, rowId) {
+  for (const scenario of results.scenarios) {
+    const g = scenario.groups?.find((candidate) => candidate.id === groupId);
+    const row = g?.rows.find((candidate) => candidate.id === rowId);
+    if (row) return row;
+  }
+  return undefined;
+}
+
+/**
+ * Each target with its measured ratio and verdict: `holds` (the whole
+ * p25-p75 range of the per-round ratio meets it), `holds at the median`,
+ * `missed`, or `not measured`.
+ */
+export function evaluateTargets(results) {
+  return TARGETS.map((target) => {
+    const a = findRow(results, target.group, target.a);
+    const b = findRow(results, target.group, target.b);
+    if (!a || !b) return { ...target, verdict: 'not measured' };
+    const ratio = pairedRatio(a.rounds, b.rounds);
+    const meets = (value) => (target.op === '<=' ? value <= target.limit : value >= target.limit);
+    const worst = target.op === '<=' ? ratio.p75 : ratio.p25;
+    const verdict = meets(worst) ? 'holds' : meets(ratio.median) ? 'holds at the median' : 'missed';
+    return { ...target, ratio, verdict };
+  });
+}
