@@ -23,5 +23,4 @@ export type {
 } from './signals.js';
 export { startTelemetry } from './start.js';
 export { TenantSpanProcessor } from './tenant-span-processor.js';
-export { HTTP_DURATION_BUCKETS_SECONDS } from './views.js';
 export { WARNING_CODE } from './warn.js';

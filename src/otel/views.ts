@@ -1,16 +1,14 @@
 import { AggregationType, type ViewOptions } from '@opentelemetry/sdk-metrics';
+import { HTTP_DURATION_BUCKETS_SECONDS } from '../slo/http-buckets.js';
 import { Metric } from '../telemetry/attributes.js';
 
 /**
- * Bucket boundaries, in seconds, the stable HTTP semantic conventions advise for
- * `http.server.request.duration`. The SDK's own default buckets are made for
- * milliseconds and would put every request in the first bucket.
+ * The metric views `startTelemetry` installs: `http.server.request.duration` in
+ * the seconds buckets the stable HTTP semantic conventions advise, whoever
+ * records it (bulwark's `requestMetrics()` or an instrumentation that gives no
+ * advice). The SDK's default buckets are made for milliseconds and would put
+ * every request in the first bucket.
  */
-export const HTTP_DURATION_BUCKETS_SECONDS: readonly number[] = Object.freeze([
-  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
-]);
-
-/** The metric views `startTelemetry` installs. */
 export function telemetryViews(): ViewOptions[] {
   return [
     {

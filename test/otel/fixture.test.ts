@@ -90,3 +90,75 @@ describe('the default OTLP encoding', () => {
     }
   });
 });
+
+describe('SIGTERM when the application has its own listener', () => {
+  it('flushes, and leaves exiting to the application', async () => {
+    const receiver = await startOtlpReceiver();
+    const fixture = runFixture(copy.root, FIXTURE, {
+      ...ONLY_FLUSH_EXPORTS,
+      FIXTURE_MODE: 'own-sigterm',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    });
+    try {
+      await fixture.ready;
+      fixture.child.kill('SIGTERM');
+      await receiver.waitFor((all) => all.some((s) => s.name === 'last-before-sigterm'));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(fixture.output()).toContain('app-sigterm');
+      expect(fixture.child.exitCode).toBeNull();
+      expect(fixture.child.signalCode).toBeNull();
+    } finally {
+      fixture.child.kill('SIGKILL');
+      await fixture.exited;
+      await receiver.close();
+    }
+  });
+});
+
+describe('a collector that is down or stuck for the whole run', () => {
+  const REQUESTS = 60;
+
+  async function closedPortUrl(): Promise<{ url: string; close(): Promise<void> }> {
+    const probe = await startOtlpReceiver();
+    await probe.close(); // the port is free again: connections are refused
+    return { url: probe.url, close: async () => undefined };
+  }
+
+  it.each([
+    ['down (connection refused)', closedPortUrl],
+    ['stuck (accepts, never answers)', () => startOtlpReceiver({ hang: true })],
+  ])(
+    '%s: every request succeeds, none waits on export, exit is bounded',
+    async (_name, collector) => {
+      const dead = await collector();
+      const fixture = runFixture(copy.root, FIXTURE, {
+        FIXTURE_MODE: 'load',
+        FIXTURE_FLUSH_TIMEOUT_MS: '1000',
+        OTEL_EXPORTER_OTLP_ENDPOINT: dead.url,
+        OTEL_BSP_SCHEDULE_DELAY: '10', // export (and fail) all the time
+        OTEL_METRIC_EXPORT_INTERVAL: '100',
+      });
+      try {
+        const { port } = await fixture.ready;
+        const latenciesMs: number[] = [];
+        for (let i = 0; i < REQUESTS; i++) {
+          const startedAt = performance.now();
+          const response = await fetch(`http://127.0.0.1:${port}/work`);
+          expect(await response.text()).toBe('done');
+          latenciesMs.push(performance.now() - startedAt);
+        }
+        // A request held by an export would wait for the 10 s OTLP timeout; allow a slow shared machine.
+        expect(Math.max(...latenciesMs)).toBeLessThan(3000);
+        const signalledAt = performance.now();
+        fixture.child.kill('SIGTERM');
+        expect((await fixture.exited).signal).toBe('SIGTERM');
+        // The exit flush is bounded by flushTimeoutMs (1 s), not by the exporter's 10 s timeout and retries.
+        expect(performance.now() - signalledAt).toBeLessThan(8000);
+      } finally {
+        fixture.child.kill('SIGKILL');
+        await dead.close();
+      }
+    },
+  );
+});
