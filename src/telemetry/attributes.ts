@@ -14,6 +14,10 @@ export const Attr = {
   ErrorType: 'error.type',
   Attempt: 'bulwark.attempt',
   CircuitState: 'bulwark.circuit.state',
+  /** The breaker / bulkhead key (e.g. a URL origin); bounded by the pipeline's maxKeys. */
+  ResilienceKey: 'bulwark.resilience.key',
+  /** Delay before the next retry, in milliseconds (span events only). */
+  RetryDelayMs: 'bulwark.retry.delay_ms',
   IdempotencyOutcome: 'bulwark.idempotency.outcome',
   HttpRequestMethod: 'http.request.method',
   HttpRoute: 'http.route',

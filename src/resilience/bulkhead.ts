@@ -1,0 +1,135 @@
+import type { Call } from './call.js';
+import type { ExecuteOptions } from './context.js';
+import { ResilienceEventName, type ResilienceEvents } from './events.js';
+import { bulkheadFull } from './failures.js';
+import { KeyedRegistry } from './keyed.js';
+import { checkFunction, checkKnownFields, checkNumber } from './validate.js';
+import { type Waiter, WaitQueue } from './wait-queue.js';
+
+/** Options of the bulkhead layer (`resilient(name, { bulkhead })`). */
+export interface BulkheadOptions {
+  /** Calls running at once (a call holds its slot across its retries). Default 1_000. */
+  maxConcurrent?: number;
+  /** Calls waiting for a slot; beyond it a call is rejected at once. Default 100. */
+  maxQueued?: number;
+  /** Longest wait for a slot, in ms, before a `BULWARK_BULKHEAD_FULL` rejection. Default 1_000. */
+  queueTimeoutMs?: number;
+  /**
+   * Which bulkhead a call uses, e.g. {@link keyByTenant} for one per tenant.
+   * Default: one bulkhead for the pipeline.
+   */
+  keyBy?: (options: ExecuteOptions) => string | undefined;
+  /** Most keys with a live bulkhead; the least recently used is dropped beyond it. Default 1_000. */
+  maxKeys?: number;
+}
+
+/** Defaults of {@link BulkheadOptions}. */
+export const BULKHEAD_DEFAULTS = {
+  maxConcurrent: 1_000,
+  maxQueued: 100,
+  queueTimeoutMs: 1_000,
+  maxKeys: 1_000,
+} as const;
+
+const FIELDS = [...Object.keys(BULKHEAD_DEFAULTS), 'keyBy'];
+
+interface BulkheadSettings {
+  readonly maxConcurrent: number;
+  readonly maxQueued: number;
+  readonly queueTimeoutMs: number;
+}
+
+/** One bulkhead: a counter of running calls and a queue of waiting ones. */
+export class Bulkhead {
+  active = 0;
+  private readonly queue = new WaitQueue();
+
+  constructor(
+    private readonly settings: BulkheadSettings,
+    private readonly events: ResilienceEvents,
+    private readonly key: string | undefined,
+  ) {}
+
+  /** Takes a slot: undefined when one was free, a promise while queued; throws when full. */
+  acquire(call: Call<unknown>): Promise<void> | undefined {
+    if (this.active < this.settings.maxConcurrent) {
+      this.active++;
+      return undefined;
+    }
+    if (this.queue.length >= this.settings.maxQueued) throw this.reject('queue full');
+    return this.enqueue(call);
+  }
+
+  /** Gives the slot back, handing it straight to the first waiter if any. */
+  release(): void {
+    const next = this.queue.shift();
+    if (next === undefined) this.active--;
+    else next.grant();
+  }
+
+  /** Calls running plus calls queued. */
+  get occupancy(): number {
+    return this.active + this.queue.length;
+  }
+
+  private enqueue(call: Call<unknown>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = this.queue.push(() => {
+        clearTimeout(timer);
+        call.wait = undefined;
+        resolve();
+      });
+      const timer = setTimeout(() => {
+        this.queue.remove(waiter);
+        call.wait = undefined;
+        reject(this.reject('queue wait timed out'));
+      }, this.settings.queueTimeoutMs);
+      // An aborted waiter leaves the queue at once (O(1)), keeping no slot.
+      call.wait = (error) => {
+        clearTimeout(timer);
+        this.queue.remove(waiter);
+        reject(error);
+      };
+    });
+  }
+
+  private reject(why: string): Error {
+    const error = bulkheadFull(this.events.pipeline, why);
+    this.events.emit(ResilienceEventName.BulkheadRejected, this.key, 0, error);
+    return error;
+  }
+}
+
+/** The bulkhead layer of one pipeline: one bulkhead per key, LRU-bounded. */
+export class BulkheadLayer {
+  private readonly registry: KeyedRegistry<Bulkhead>;
+  private readonly keyBy: ((options: ExecuteOptions) => string | undefined) | undefined;
+
+  constructor(scope: string, options: BulkheadOptions, events: ResilienceEvents) {
+    checkKnownFields(scope, 'bulkhead.', options, FIELDS);
+    const o = { ...BULKHEAD_DEFAULTS, ...options };
+    const settings = {
+      maxConcurrent: checkNumber(scope, 'bulkhead.maxConcurrent', o.maxConcurrent, 1, 1e9, true),
+      maxQueued: checkNumber(scope, 'bulkhead.maxQueued', o.maxQueued, 0, 1e9, true),
+      queueTimeoutMs: checkNumber(scope, 'bulkhead.queueTimeoutMs', o.queueTimeoutMs, 1, 3_600_000),
+    };
+    const maxKeys = checkNumber(scope, 'bulkhead.maxKeys', o.maxKeys, 1, 1e6, true);
+    checkFunction(scope, 'bulkhead.keyBy', o.keyBy);
+    this.keyBy = o.keyBy;
+    this.registry = new KeyedRegistry(maxKeys, (key) => {
+      return new Bulkhead(settings, events, key === '' ? undefined : key);
+    });
+  }
+
+  /** The bulkhead a call uses. */
+  bulkheadFor(options: ExecuteOptions): Bulkhead {
+    return this.registry.get(this.keyBy?.(options) ?? '');
+  }
+
+  /** Calls running or queued over every live bulkhead, for the occupancy gauge. */
+  occupancy(): number {
+    let total = 0;
+    for (const [, bulkhead] of this.registry.entriesView()) total += bulkhead.occupancy;
+    return total;
+  }
+}

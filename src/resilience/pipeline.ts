@@ -1,0 +1,126 @@
+import type { Event, IFailureEvent, IPolicy, ISuccessEvent } from 'cockatiel';
+import { EventEmitter } from 'cockatiel';
+import type { BreakerLayer } from './breaker.js';
+import type { BulkheadLayer } from './bulkhead.js';
+import { Call, type CallSettings, type Task } from './call.js';
+import type { CircuitState } from './circuit-breaker.js';
+import { now } from './clock.js';
+import type { AttemptContext, ExecuteOptions } from './context.js';
+import type { ResilienceEvent, ResilienceEvents } from './events.js';
+import { aborted } from './failures.js';
+import { type GaugeSource, watchPipeline } from './gauges.js';
+import { runLayers } from './order.js';
+import type { RetryLayer } from './retry.js';
+import type { PipelineTelemetry } from './telemetry.js';
+
+/** The resolved layers of a pipeline; `undefined` = switched off. */
+export interface Layers {
+  readonly bulkhead: BulkheadLayer | undefined;
+  readonly retry: RetryLayer | undefined;
+  readonly breaker: BreakerLayer | undefined;
+}
+
+/**
+ * A resilience pipeline, as returned by `resilient(name, options)`.
+ *
+ * It is also a cockatiel `IPolicy`: `execute(fn, signal)` works, so a
+ * pipeline can sit inside cockatiel's `wrap(...)` next to the application's
+ * own cockatiel policies.
+ */
+export interface ResilientPipeline extends IPolicy<AttemptContext>, GaugeSource {
+  /** The name given to `resilient(name)`; the `pipeline.name` attribute. */
+  readonly name: string;
+  /**
+   * Runs `fn` through the layers and resolves with its result. `fn` receives
+   * `{ signal, attempt }` on each attempt. Rejects with the last attempt's
+   * error, or a `BulwarkError` (`BULWARK_DEADLINE_EXCEEDED`,
+   * `BULWARK_CIRCUIT_OPEN` with `retryAfterMs`, `BULWARK_BULKHEAD_FULL`,
+   * `BULWARK_RETRY_BUDGET_EXHAUSTED`, `BULWARK_RETRY_AFTER_EXCEEDS_DEADLINE`,
+   * `BULWARK_ABORTED`) whose `cause` is the underlying error.
+   */
+  execute<T>(fn: Task<T>, options?: ExecuteOptions | AbortSignal): Promise<T>;
+  /** Every resilience event of this pipeline; see {@link ResilienceEvent}. */
+  readonly onEvent: Event<ResilienceEvent>;
+  /** The breaker state for `key` ('' or omitted: the unkeyed breaker), or undefined if none is live. */
+  circuitState(key?: string): CircuitState | undefined;
+}
+
+/** See {@link ResilientPipeline}. */
+export class Pipeline implements ResilientPipeline {
+  /** Virtual property required by cockatiel's `IPolicy` type; never defined. */
+  declare readonly _altReturn: never;
+  readonly onEvent: Event<ResilienceEvent>;
+  private readonly successes = new EventEmitter<ISuccessEvent>();
+  private readonly failures = new EventEmitter<IFailureEvent>();
+  readonly onSuccess: Event<ISuccessEvent> = this.successes.addListener;
+  readonly onFailure: Event<IFailureEvent> = this.failures.addListener;
+
+  constructor(
+    private readonly settings: CallSettings,
+    private readonly layers: Layers,
+    private readonly telemetry: PipelineTelemetry | undefined,
+    events: ResilienceEvents,
+  ) {
+    this.onEvent = events.on;
+    if (telemetry !== undefined) {
+      events.on(telemetry.observe);
+      watchPipeline(this);
+    }
+  }
+
+  get name(): string {
+    return this.settings.name;
+  }
+
+  async execute<T>(fn: Task<T>, options?: ExecuteOptions | AbortSignal): Promise<T> {
+    const opts = toOptions(options);
+    const signal = opts.signal;
+    if (signal?.aborted) throw aborted(this.settings.name, signal.reason);
+    const timed = this.telemetry?.metricsOn() === true || this.listened();
+    const startMs = timed ? now() : 0;
+    const call = new Call<T>(this.settings, fn, opts);
+    signal?.addEventListener('abort', call);
+    try {
+      const value = await runLayers(call, this.layers, this.telemetry);
+      if (timed) this.report(startMs, undefined);
+      return value;
+    } catch (error) {
+      if (timed) this.report(startMs, error);
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', call);
+    }
+  }
+
+  circuitState(key = ''): CircuitState | undefined {
+    return this.layers.breaker?.stateOf(key, now());
+  }
+
+  circuitStates(nowMs: number): Iterable<[string, CircuitState]> {
+    return this.layers.breaker?.states(nowMs) ?? [];
+  }
+
+  bulkheadOccupancy(): number | undefined {
+    return this.layers.bulkhead?.occupancy();
+  }
+
+  private listened(): boolean {
+    return this.successes.size > 0 || this.failures.size > 0;
+  }
+
+  private report(startMs: number, error: unknown): void {
+    const duration = now() - startMs;
+    this.telemetry?.recordCall(duration, error);
+    if (error === undefined) this.successes.emit({ duration });
+    else this.failures.emit({ duration, handled: true, reason: { error: error as Error } });
+  }
+}
+
+function toOptions(options: ExecuteOptions | AbortSignal | undefined): ExecuteOptions {
+  if (options === undefined) return EMPTY;
+  // cockatiel's IPolicy passes a bare signal as the second argument.
+  if (options instanceof AbortSignal) return { signal: options };
+  return options;
+}
+
+const EMPTY: ExecuteOptions = Object.freeze({});

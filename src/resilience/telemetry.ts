@@ -1,0 +1,105 @@
+import { type Attributes, createNoopMeter, trace } from '@opentelemetry/api';
+import { Attr, Metric } from '../telemetry/attributes.js';
+import { lazyInstruments } from '../telemetry/instruments.js';
+import { createTenantGuard } from '../telemetry/tenant-guard.js';
+import { getTenant } from '../tenant/context.js';
+import { errorType } from './error-type.js';
+import type { ResilienceEvent } from './events.js';
+import { observeGauges } from './gauges.js';
+
+/**
+ * Turns a pipeline's events and timings into OTel metrics and span events.
+ * With no SDK registered the meter is the API's no-op one: then `metricsOn()`
+ * is false, the pipeline skips its clock reads, and an event costs a counter
+ * call on a no-op instrument and a look-up of the (non-recording) active span.
+ */
+
+const noopHistogram = createNoopMeter().createHistogram('noop');
+
+/** Seconds buckets for call durations: 5 ms to 60 s (a deadline is 30 s by default). */
+const DURATION_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+const instruments = lazyInstruments((meter) => {
+  observeGauges(meter);
+  return {
+    events: meter.createCounter(Metric.ResilienceEvents, {
+      description: 'Resilience events: retries, timeouts, breaker transitions, rejections.',
+    }),
+    attempt: meter.createHistogram(Metric.AttemptDuration, {
+      description: 'Duration of each attempt of a resilient call.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
+    }),
+    pipeline: meter.createHistogram(Metric.PipelineDuration, {
+      description: 'Duration of a resilient call, all attempts and backoffs included.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
+    }),
+  };
+});
+
+// One guard per metric, so a busy metric cannot take the tenant slots of another.
+const eventsGuard = createTenantGuard();
+const attemptGuard = createTenantGuard();
+const pipelineGuard = createTenantGuard();
+
+/** Telemetry of one pipeline. */
+export class PipelineTelemetry {
+  constructor(readonly pipeline: string) {}
+
+  /** True when an SDK records metrics; when false, callers skip timing altogether. */
+  metricsOn(): boolean {
+    return instruments().pipeline !== noopHistogram;
+  }
+
+  /** Records one attempt's duration; `error` undefined on success. */
+  recordAttempt(durationMs: number, error: unknown): void {
+    try {
+      instruments().attempt.record(durationMs / 1000, this.attributes(attemptGuard, error));
+    } catch {
+      // Telemetry never throws into the call.
+    }
+  }
+
+  /** Records one call's total duration; `error` undefined on success. */
+  recordCall(durationMs: number, error: unknown): void {
+    try {
+      instruments().pipeline.record(durationMs / 1000, this.attributes(pipelineGuard, error));
+    } catch {
+      // Telemetry never throws into the call.
+    }
+  }
+
+  /** The event listener: a counter increment and a span event on the active span. */
+  readonly observe = (event: ResilienceEvent): void => {
+    try {
+      const attributes = this.attributes(eventsGuard, event.error);
+      attributes[Attr.EventName] = event.name;
+      instruments().events.add(1, attributes);
+      const span = trace.getActiveSpan();
+      if (span?.isRecording()) {
+        span.addEvent(`bulwark.resilience.${event.name}`, {
+          [Attr.PipelineName]: this.pipeline,
+          [Attr.Attempt]: event.attempt,
+          ...(event.error === undefined ? {} : { [Attr.ErrorType]: errorType(event.error) }),
+          ...(event.delayMs === undefined ? {} : { [Attr.RetryDelayMs]: event.delayMs }),
+        });
+      }
+    } catch {
+      // Telemetry never throws into the call.
+    }
+  };
+
+  private attributes(guard: (id: string | undefined) => string | undefined, error: unknown) {
+    const attributes: Attributes = { [Attr.PipelineName]: this.pipeline };
+    if (error !== undefined) attributes[Attr.ErrorType] = errorType(error);
+    const tenant = getTenant();
+    if (tenant !== undefined) {
+      if (tenant.jurisdiction !== undefined)
+        attributes[Attr.TenantJurisdiction] = tenant.jurisdiction;
+      const tenantLabel = guard(tenant.tenantId);
+      if (tenantLabel !== undefined) attributes[Attr.TenantId] = tenantLabel;
+    }
+    return attributes;
+  }
+}
