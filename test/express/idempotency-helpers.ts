@@ -1,0 +1,95 @@
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import express, { type Express } from 'express';
+import { withTenant } from '../../src/index.js';
+
+/** A running test app on 127.0.0.1, port 0. */
+export interface RunningApp {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const running: RunningApp[] = [];
+
+/** Starts `app` on a loopback port; {@link closeAll} stops every app started. */
+export function listen(app: Express): Promise<RunningApp> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      const handle: RunningApp = {
+        url: `http://127.0.0.1:${port}`,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      };
+      running.push(handle);
+      resolve(handle);
+    });
+    server.on('error', reject);
+  });
+}
+
+/** Stops every app {@link listen} started. */
+export async function closeAll(): Promise<void> {
+  await Promise.all(running.splice(0).map((app) => app.close()));
+}
+
+/** An Express app whose requests run inside the tenant named by `X-Tenant` (when sent). */
+export function tenantApp(): Express {
+  const app = express();
+  app.use((req, _res, next) => {
+    const tenantId = req.get('x-tenant');
+    if (tenantId === undefined) return next();
+    withTenant({ tenantId, jurisdiction: 'DE' }, () => next());
+  });
+  return app;
+}
+
+/** Sends a JSON POST with an idempotency key. */
+export function postJson(
+  url: string,
+  key: string | undefined,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(key === undefined ? {} : { 'idempotency-key': key }),
+      ...headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** A promise with its resolver, to hold a handler until the test lets it go. */
+export function gate(): { wait: Promise<void>; open: () => void } {
+  let open: () => void = () => {};
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
+}
+
+/**
+ * Sends raw request bytes (for what `fetch` refuses: two header lines, bytes
+ * beyond ASCII). Resolves with the status and the raw response text.
+ */
+export function rawRequest(port: number, head: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text });
+    });
+    socket.end(Buffer.from(`${head}Connection: close\r\nContent-Length: 0\r\n\r\n`, 'latin1'));
+  });
+}
