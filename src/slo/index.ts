@@ -11,6 +11,8 @@ export type { Slo, SloDefinition } from './define-slo.js';
 export { defineSlo } from './define-slo.js';
 export { formatBudget } from './format-budget.js';
 export { HTTP_DURATION_BUCKETS_SECONDS } from './http-buckets.js';
+export type { OpenSloOptions } from './openslo.js';
+export { openSloYaml } from './openslo.js';
 export type {
   AvailabilitySli,
   LatencySli,
@@ -19,5 +21,12 @@ export type {
   SloSelector,
 } from './options.js';
 export { SLO_DEFAULTS } from './options.js';
+export type { PrometheusRulesOptions } from './prometheus-rules.js';
+export {
+  BURN_RATE_ALERT_NAME,
+  PROMETHEUS_RULES_DEFAULTS,
+  prometheusRules,
+} from './prometheus-rules.js';
+export { HTTP_DURATION_SERIES } from './promql.js';
 export type { SliEvent } from './sli-event.js';
 export type { BurnRateAlertReading, SloSnapshot } from './snapshot.js';
