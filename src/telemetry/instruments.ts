@@ -6,6 +6,9 @@ import { INSTRUMENTATION_SCOPE } from './attributes.js';
  * before the SDK registers stays a no-op forever. Library code therefore makes
  * its instruments through this helper, which re-creates them whenever the
  * global meter provider changes, at the cost of one identity check per use.
+ * Instruments exist on the new provider only from the first call after it
+ * registers, so observable instruments made in `create` (gauges) report once
+ * the feature has been used at least once.
  *
  * @example
  * const instruments = lazyInstruments((meter) => ({ events: meter.createCounter('x') }));

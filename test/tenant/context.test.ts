@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getTenant, InvalidTenantError, isBulwarkError, withTenant } from '../../src/index.js';
 
 describe('withTenant / getTenant without an OTel SDK', () => {
@@ -107,5 +109,54 @@ describe('tenant validation', () => {
       expect((error as Error).message).not.toMatch(/[\r\n]/);
     }
     expect.assertions(1);
+  });
+});
+
+describe('withTenant / getTenant with the SDK context manager registered', () => {
+  beforeAll(() => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  });
+  afterAll(() => {
+    context.disable();
+  });
+
+  it('keeps the tenant in the OTel context itself, not in baggage', () => {
+    withTenant({ tenantId: 'acme', jurisdiction: 'DE' }, () => {
+      expect(context.active()).not.toBe(ROOT_CONTEXT);
+      expect(propagation.getBaggage(context.active())).toBeUndefined();
+      expect(getTenant()).toEqual({ tenantId: 'acme', jurisdiction: 'DE' });
+    });
+    expect(getTenant()).toBeUndefined();
+  });
+
+  it('follows await, timers, event emitters and context.with/bind', async () => {
+    const emitter = new EventEmitter();
+    const seen: unknown[] = [];
+    const bound = await withTenant({ tenantId: 'acme', transactionType: 'payout' }, async () => {
+      context.bind(context.active(), emitter);
+      emitter.on('tick', () => seen.push(getTenant()?.tenantId));
+      await sleep(1);
+      seen.push(getTenant()?.transactionType);
+      await new Promise<void>((resolve) =>
+        setTimeout(() => {
+          seen.push(getTenant()?.tenantId);
+          resolve();
+        }, 1),
+      );
+      return context.bind(context.active(), () => getTenant()?.tenantId);
+    });
+    emitter.emit('tick'); // emitted outside, but bound to the tenant's context
+    expect(seen).toEqual(['payout', 'acme', 'acme']);
+    expect(bound()).toBe('acme');
+    expect(context.with(ROOT_CONTEXT, () => getTenant())).toBeUndefined();
+  });
+
+  it('keeps concurrent tenants apart', async () => {
+    const run = (tenantId: string, delayMs: number) =>
+      withTenant({ tenantId }, async () => {
+        await sleep(delayMs);
+        return getTenant()?.tenantId;
+      });
+    expect(await Promise.all([run('a', 5), run('b', 1), run('c', 3)])).toEqual(['a', 'b', 'c']);
   });
 });
