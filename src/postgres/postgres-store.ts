@@ -5,10 +5,10 @@ import type {
   ClaimResult,
   CompleteRequest,
   IdempotencyStore,
-  StoredResponse,
 } from '../idempotency/store.js';
-import type { PgPool, PgQueryable, PgQueryResult } from './client.js';
+import type { PgPool, PgQueryResult } from './client.js';
 import { type StoreQueries, storeQueries } from './queries.js';
+import { completeOn, type LookupRow, toClaimResult } from './record-row.js';
 import { DEFAULT_TABLE, idempotencySchemaSql, quoteTable } from './schema.js';
 
 /** Options of {@link PostgresStore}. */
@@ -34,15 +34,6 @@ const DEFAULTS = { table: DEFAULT_TABLE, createTable: false, cleanupLimit: 1_000
 const SCOPE = 'PostgresStore';
 /** A claim that keeps losing races (row deleted or expired between statements) gives up. */
 const CLAIM_ATTEMPTS = 5;
-
-interface LookupRow {
-  state: 'in_progress' | 'completed';
-  fingerprint: string;
-  response_status: number | null;
-  response_headers: Record<string, string> | null;
-  response_body: Uint8Array | null;
-  remaining_ms: number;
-}
 
 /** Internals shared with `withIdempotentTransaction`, kept off the public surface. */
 export const storeInternals = new WeakMap<PostgresStore, { pool: PgPool; sql: StoreQueries }>();
@@ -175,51 +166,4 @@ export class PostgresStore implements IdempotencyStore {
       },
     );
   }
-}
-
-/** The fenced completion, on the pool or on a transaction's client. */
-export async function completeOn(
-  db: PgQueryable,
-  sql: StoreQueries,
-  request: CompleteRequest,
-  wrap: (error: unknown) => Error,
-): Promise<boolean> {
-  assertDurationMs(SCOPE, 'retentionMs', request.retentionMs);
-  const { key, ownerToken, response, retentionMs } = request;
-  const body = Buffer.from(
-    response.body.buffer,
-    response.body.byteOffset,
-    response.body.byteLength,
-  );
-  const values = [
-    key,
-    ownerToken,
-    response.status,
-    JSON.stringify(response.headers),
-    body,
-    retentionMs,
-  ];
-  try {
-    const result = await db.query(sql.complete, values);
-    return result.rowCount === 1;
-  } catch (error) {
-    throw wrap(error);
-  }
-}
-
-function toClaimResult(row: LookupRow): ClaimResult {
-  if (row.state === 'in_progress') {
-    return {
-      outcome: 'in_progress',
-      fingerprint: row.fingerprint,
-      leaseRemainingMs: Number(row.remaining_ms),
-    };
-  }
-  const body = row.response_body ?? new Uint8Array(0);
-  const response: StoredResponse = {
-    status: Number(row.response_status),
-    headers: row.response_headers ?? {},
-    body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
-  };
-  return { outcome: 'completed', fingerprint: row.fingerprint, response };
 }

@@ -2,7 +2,8 @@ import { BulwarkError, ErrorCode } from '../errors.js';
 import { assertNonEmpty } from '../idempotency/durations.js';
 import type { StoredResponse } from '../idempotency/store.js';
 import type { PgPoolClient, PgQueryable } from './client.js';
-import { completeOn, type PostgresStore, storeInternals } from './postgres-store.js';
+import { type PostgresStore, storeInternals } from './postgres-store.js';
+import { completeOn } from './record-row.js';
 
 /** Which claimed record the transaction completes. */
 export interface IdempotentTransactionRequest {

@@ -71,7 +71,12 @@ export class RedisStore implements IdempotencyStore {
     ]);
     if (!Array.isArray(reply)) throw unexpected('claim', reply);
     if (Number(reply[0]) === 1) return { outcome: 'claimed' };
-    return decodeExisting(reply[1], reply[2]);
+    try {
+      return decodeExisting(reply[1], reply[2]);
+    } catch {
+      // Not a record this store wrote (another writer under the same prefix?).
+      throw unexpected('claim', typeof reply[1] === 'string' ? reply[1].slice(0, 32) : reply[1]);
+    }
   }
 
   /** Extends the lease to `leaseMs` from now (Redis time) while `ownerToken` holds it. */

@@ -97,6 +97,16 @@ describe.skipIf(!up)('RedisStore specifics', () => {
     }
   });
 
+  it('a foreign value under the prefix is reported, not misread as a record', async () => {
+    const store = new RedisStore({ client: io, keyPrefix: `${prefix}foreign:` });
+    await io.set(`${prefix}foreign:k`, 'not a record', 'PX', 60_000);
+    const error = await store
+      .claim({ key: 'k', fingerprint: 'f', ownerToken: 't', leaseMs: 5_000 })
+      .catch((e: unknown) => e);
+    expect(isBulwarkError(error, 'BULWARK_IDEMPOTENCY_STORE_UNAVAILABLE')).toBe(true);
+    expect((error as Error).message).toMatch(/unexpected reply/);
+  });
+
   it('rejects a client it does not recognise, naming the option', () => {
     expect(() => new RedisStore({ client: {} as never })).toThrow(/option "client"/);
     expect(() => new RedisStore(undefined as never)).toThrow(/option "client"/);
