@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { type BulwarkErrorCode, isBulwarkError } from '../errors.js';
 import {
   BODY_PARSER_KINDS,
@@ -24,7 +25,8 @@ const INTERNAL: Problem = {
 
 /**
  * Classifies `error`: bulwark errors by `code`, cockatiel's by their flags,
- * body-parser's by `type`; anything else is a 500 that says nothing more.
+ * body-parser's by `type`, other http-errors 4xx by status; anything else is
+ * a 500 that says nothing more.
  */
 export function answerFor(error: unknown): ErrorAnswer {
   const code = codeOf(error);
@@ -32,7 +34,7 @@ export function answerFor(error: unknown): ErrorAnswer {
     const field = tenantFieldOf(code);
     if (field !== undefined) return { problem: invalidTenantProblem(error, field) };
   }
-  const kind = (code && KINDS_BY_CODE[code]) || bodyParserKind(error);
+  const kind = (code && KINDS_BY_CODE[code]) || clientErrorKind(error);
   if (kind === undefined) return { problem: INTERNAL };
   const problem: Problem = {
     type: problemType(kind.slug),
@@ -53,11 +55,27 @@ function codeOf(error: unknown): BulwarkErrorCode | undefined {
   return COCKATIEL_FLAGS.find(([flag]) => flags[flag] === true)?.[1];
 }
 
-function bodyParserKind(error: unknown): ErrorKind | undefined {
+/**
+ * body-parser's errors by `type`; then any other http-errors 4xx marked
+ * `expose` (a failed gunzip, a `verify` refusal) by its status alone.
+ */
+function clientErrorKind(error: unknown): ErrorKind | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  const { type, expose } = error as { type?: unknown; expose?: unknown };
+  const { type, expose, status } = error as { type?: unknown; expose?: unknown; status?: unknown };
   // `expose` is the http-errors mark of an error made for the client.
-  return typeof type === 'string' && expose === true ? BODY_PARSER_KINDS[type] : undefined;
+  if (expose !== true) return undefined;
+  const known = typeof type === 'string' ? BODY_PARSER_KINDS[type] : undefined;
+  if (known !== undefined) return known;
+  if (!Number.isInteger(status) || (status as number) < 400 || (status as number) > 499) {
+    return undefined;
+  }
+  const title = STATUS_CODES[status as number] ?? 'Client error';
+  return {
+    status: status as number,
+    slug: `http-${status}`,
+    title,
+    detail: 'the request was refused',
+  };
 }
 
 function validWait(ms: number | undefined): ms is number {

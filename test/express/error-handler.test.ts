@@ -133,6 +133,20 @@ describe('errorHandler() maps client errors', () => {
     expect(text).not.toMatch(/secret-token|Unexpected|position/);
   });
 
+  it.each([
+    ['gzip', 'not gzip at all'],
+    ['deflate', 'not deflate either'],
+  ])('answers a %s body that does not decompress with 400, not 500', async (encoding, body) => {
+    const { url } = await failWith(new Error('unused'));
+    const { response, text } = await post(`${url}/echo`, {
+      headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+      body,
+    });
+    expect(response.status).toBe(400);
+    expect(JSON.parse(text)).toMatchObject({ type: 'urn:bulwark:problem:http-400', status: 400 });
+    expect(text).not.toContain('header check');
+  });
+
   it('answers an unsupported Content-Encoding with 415', async () => {
     const { url } = await failWith(new Error('unused'));
     const { response } = await post(`${url}/echo`, {
