@@ -9,8 +9,8 @@
 /** A body every attempt can send again: the same bytes, or a re-readable value. */
 export interface ReplayableBody {
   readonly replayable: true;
-  /** The body to pass to `fetch` on each attempt (`null` for none). */
-  readonly body: Exclude<BodyInit, ReadableStream> | null;
+  /** The body to pass to `fetch` on each attempt (`null` for none); never a stream. */
+  readonly body: BodyInit | null;
   /** Content type implied by the body (for example a multipart boundary), if any. */
   readonly contentType: string | undefined;
 }
@@ -39,7 +39,7 @@ export async function prepareBody(body: AnyBody, capBytes: number): Promise<Prep
     // Encoding FormData picks a random multipart boundary each time: encode once.
     const encoded = new Response(body);
     const bytes = new Uint8Array(await encoded.arrayBuffer());
-    return replayable(bytes, encoded.headers.get('content-type') ?? undefined);
+    return replayable(bytes as BodyInit, encoded.headers.get('content-type') ?? undefined);
   }
   const iterator = isAsyncIterable(body)
     ? body[Symbol.asyncIterator]()
@@ -55,7 +55,7 @@ async function bufferUpTo(
   let size = 0;
   for (;;) {
     const next = await iterator.next();
-    if (next.done) return replayable(concat(chunks, size), undefined);
+    if (next.done) return replayable(concat(chunks, size) as BodyInit, undefined);
     const chunk = toBytes(next.value);
     chunks.push(chunk);
     size += chunk.byteLength;

@@ -1,4 +1,11 @@
 /**
- * `bulwark/fetch`: not built yet; the subpath exists so the exports map is final.
+ * `bulwark/fetch`: a drop-in `fetch` for money-moving calls. Resilient per
+ * origin, one idempotency key per logical call, byte-identical bodies on every
+ * attempt, `baggage` only to allow-listed origins.
  */
-export {};
+export { createFetch } from './create-fetch.js';
+export type { FetchMeta } from './meta.js';
+export { fetchMeta } from './meta.js';
+export type { FetchOptions } from './options.js';
+export { FETCH_DEFAULTS } from './options.js';
+export { parseRetryAfter } from './retry-after.js';

@@ -1,0 +1,173 @@
+import { v4 as uuidv4 } from 'uuid';
+import type { AttemptContext } from '../resilience/context.js';
+import { keyByTenant } from '../resilience/keys.js';
+import type { ResilientOptions } from '../resilience/resilient.js';
+import { resilient, TIMEOUT_DEFAULTS } from '../resilience/resilient.js';
+import { isTransientError } from '../resilience/transient.js';
+import { prepareBody } from './body.js';
+import { attachMeta } from './meta.js';
+import { isRepeatable, isRetryableStatus, needsIdempotencyKey } from './methods.js';
+import { FETCH_DEFAULTS, type FetchOptions, validateFetchOptions } from './options.js';
+import { createOriginAllowList, injectTraceHeaders } from './propagation.js';
+import { normaliseRequest, type OutgoingRequest } from './request.js';
+import { parseRetryAfter } from './retry-after.js';
+import { discard, finalResponseOf, RetryableResponseError } from './retryable-response.js';
+import { endSpan, startAttemptSpan, startCallSpan, withSpan } from './spans.js';
+
+/**
+ * Creates a drop-in replacement for the global `fetch` that runs every call
+ * through a `resilient()` pipeline: a per-tenant bulkhead, a total deadline,
+ * jittered retries with a budget and `Retry-After`, a breaker per origin and a
+ * timeout per attempt. POST and PATCH get one `Idempotency-Key` per logical
+ * call, identical on every attempt, and are retried only with it. Every
+ * attempt sends the same body bytes. `traceparent` always goes out; `baggage`
+ * only to `baggageOrigins`. Read what happened with `fetchMeta(response)`.
+ *
+ * Differences from plain `fetch`: a call that cannot finish rejects with a
+ * `BulwarkError` (`BULWARK_DEADLINE_EXCEEDED`, `BULWARK_CIRCUIT_OPEN` with
+ * `retryAfterMs`, `BULWARK_BULKHEAD_FULL`, `BULWARK_ABORTED`, ...) instead of
+ * a bare `TypeError`/`AbortError`; a final 5xx/429 is returned as a response.
+ *
+ * @example
+ * const bankFetch = createFetch({ resilience: { deadline: { totalTimeoutMs: 10_000 } } });
+ * const res = await bankFetch('https://bank.example/payments', { method: 'POST', body });
+ */
+export function createFetch(options: FetchOptions = {}): typeof fetch {
+  validateFetchOptions(options);
+  const settings = resolveSettings(options);
+  const pipeline = resilient(settings.name, settings.resilience);
+  const isBaggageOrigin = createOriginAllowList(
+    options.baggageOrigins ?? FETCH_DEFAULTS.baggageOrigins,
+  );
+
+  return async function bulwarkFetch(
+    input: RequestInfo | URL,
+    init?: RequestInit,
+  ): Promise<Response> {
+    const request = normaliseRequest(input, init);
+    const body = await prepareBody(request.body, settings.maxBufferedBodyBytes);
+    if (body.contentType !== undefined && !request.headers.has('content-type')) {
+      request.headers.set('content-type', body.contentType);
+    }
+    const key = ensureKey(request, settings);
+    const repeatable = body.replayable && isRepeatable(request.method, key !== undefined);
+    const startMs = performance.now();
+    let attempts = 0;
+    let held: Response | undefined;
+
+    const attemptOnce = async ({ signal, attempt }: AttemptContext): Promise<Response> => {
+      attempts = attempt;
+      discard(held);
+      held = undefined;
+      const headers = new Headers(request.headers);
+      const span = settings.spans === 'attempt' ? startAttemptSpan(request, attempt) : undefined;
+      withSpan(span, () => injectTraceHeaders(headers, isBaggageOrigin(request.url.origin)));
+      if (settings.deadlineHeader && settings.totalTimeoutMs !== undefined) {
+        const remaining = settings.totalTimeoutMs - (performance.now() - startMs);
+        headers.set(settings.deadlineHeader, String(Math.max(0, Math.floor(remaining))));
+      }
+      let response: Response;
+      try {
+        const fetchImpl = options.fetch ?? globalThis.fetch;
+        response = await fetchImpl(request.url, {
+          ...request.init,
+          method: request.method,
+          headers,
+          body: body.body,
+          signal,
+          duplex: 'half',
+        } as RequestInit);
+      } catch (error) {
+        if (span) endSpan(span, { error });
+        throw error;
+      }
+      if (span) endSpan(span, { status: response.status });
+      if (isRetryableStatus(response.status, key !== undefined)) {
+        held = response;
+        throw new RetryableResponseError(
+          response,
+          parseRetryAfter(response.headers.get('retry-after')),
+        );
+      }
+      return response;
+    };
+
+    const callSpan = settings.spans === 'call' ? startCallSpan(request) : undefined;
+    const meta = () => ({ idempotencyKey: key, attempts, bodyNotReplayable: !body.replayable });
+    try {
+      const response = await withSpan(callSpan, () =>
+        pipeline.execute(attemptOnce, {
+          signal: request.signal,
+          key: request.url.origin,
+          retry: repeatable,
+        }),
+      );
+      if (callSpan) endSpan(callSpan, { status: response.status });
+      return attachMeta(response, { ...meta(), replayed: wasReplayed(response) });
+    } catch (error) {
+      const response = finalResponseOf(error);
+      if (callSpan) endSpan(callSpan, response ? { status: response.status } : { error });
+      if (response !== undefined)
+        return attachMeta(response, { ...meta(), replayed: wasReplayed(response) });
+      discard(held);
+      throw error;
+    }
+  };
+}
+
+interface FetchSettings {
+  readonly name: string;
+  readonly resilience: ResilientOptions;
+  readonly addIdempotencyKey: boolean;
+  readonly idempotencyKeyHeader: string;
+  readonly generateKey: () => string;
+  readonly maxBufferedBodyBytes: number;
+  readonly deadlineHeader: string | false;
+  readonly totalTimeoutMs: number | undefined;
+  readonly spans: 'attempt' | 'call' | false;
+}
+
+function resolveSettings(options: FetchOptions): FetchSettings {
+  const resilience = options.resilience ?? {};
+  const userRetry = resilience.retry;
+  return {
+    name: options.name ?? FETCH_DEFAULTS.name,
+    resilience: {
+      ...resilience,
+      bulkhead:
+        resilience.bulkhead === false
+          ? false
+          : { ...FETCH_DEFAULTS.bulkhead, keyBy: keyByTenant, ...resilience.bulkhead },
+      // A "try again" status is retried like a transient network error.
+      retry: userRetry === false ? false : { shouldRetry: retryableFailure, ...userRetry },
+    },
+    addIdempotencyKey: options.addIdempotencyKey ?? FETCH_DEFAULTS.addIdempotencyKey,
+    idempotencyKeyHeader: options.idempotencyKeyHeader ?? FETCH_DEFAULTS.idempotencyKeyHeader,
+    generateKey: options.generateKey ?? uuidv4,
+    maxBufferedBodyBytes: options.maxBufferedBodyBytes ?? FETCH_DEFAULTS.maxBufferedBodyBytes,
+    deadlineHeader: options.deadlineHeader ?? FETCH_DEFAULTS.deadlineHeader,
+    totalTimeoutMs:
+      resilience.deadline === false
+        ? undefined
+        : (resilience.deadline?.totalTimeoutMs ?? TIMEOUT_DEFAULTS.totalTimeoutMs),
+    spans: options.spans ?? FETCH_DEFAULTS.spans,
+  };
+}
+
+function retryableFailure(error: unknown): boolean {
+  return error instanceof RetryableResponseError || isTransientError(error);
+}
+
+/** The key of this call: the caller's, a new one for POST/PATCH, or none. */
+function ensureKey(request: OutgoingRequest, settings: FetchSettings): string | undefined {
+  const existing = request.headers.get(settings.idempotencyKeyHeader);
+  if (existing !== null) return existing;
+  if (!settings.addIdempotencyKey || !needsIdempotencyKey(request.method)) return undefined;
+  const key = settings.generateKey();
+  request.headers.set(settings.idempotencyKeyHeader, key);
+  return key;
+}
+
+function wasReplayed(response: Response): boolean {
+  return response.headers.get('idempotent-replayed')?.toLowerCase() === 'true';
+}

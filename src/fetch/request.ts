@@ -1,0 +1,33 @@
+/** One outgoing call, normalised from `fetch`'s two argument shapes. */
+export interface OutgoingRequest {
+  readonly url: URL;
+  /** Upper-case method. */
+  readonly method: string;
+  /** A private copy: the wrapper adds its headers here, never to the caller's object. */
+  readonly headers: Headers;
+  readonly body: BodyInit | null;
+  readonly signal: AbortSignal | undefined;
+  /** The remaining `RequestInit` fields (redirect, credentials, ...), passed on as given. */
+  readonly init: Omit<RequestInit, 'body' | 'headers' | 'signal' | 'method'>;
+}
+
+/**
+ * Reads `fetch(input, init)` the way `fetch` does: `init` fields win over the
+ * `Request`'s, and `init.headers`, when given, replaces the request's headers.
+ */
+export function normaliseRequest(
+  input: RequestInfo | URL,
+  init: RequestInit | undefined,
+): OutgoingRequest {
+  const request = input instanceof Request ? input : undefined;
+  const url = new URL(request ? request.url : input instanceof URL ? input.href : String(input));
+  const { body, headers, signal, method, ...rest } = init ?? {};
+  return {
+    url,
+    method: (method ?? request?.method ?? 'GET').toUpperCase(),
+    headers: new Headers(headers ?? request?.headers),
+    body: init !== undefined && 'body' in init ? (body ?? null) : (request?.body ?? null),
+    signal: signal ?? request?.signal ?? undefined,
+    init: rest,
+  };
+}
