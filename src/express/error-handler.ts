@@ -74,7 +74,9 @@ function report(
 ): void {
   try {
     const result = onError(error, req);
-    if (result instanceof Promise) result.catch(() => undefined);
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+      (result as PromiseLike<unknown>).then(undefined, () => undefined);
+    }
   } catch {
     // A failing logger must not turn a clean problem answer into a crash.
   }

@@ -26,6 +26,7 @@ export interface TenantOptions {
    * trusts `X-Tenant-Id` / `X-Jurisdiction` / `X-Transaction-Type`: right only
    * behind a gateway that authenticates the caller and sets those headers.
    * Otherwise read the tenant from your verified credentials (`req.user`, ...).
+   * A resolution without a `tenantId` means "no tenant" (its other fields are ignored).
    */
   resolve?: TenantResolver;
   /** Whether a request that names no tenant is refused with 400. Default `true`. */
@@ -91,7 +92,7 @@ export function tenant(options: TenantOptions = {}): RequestHandler {
       refuse(error, res, next);
       return;
     }
-    if (resolution instanceof Promise) {
+    if (isThenable(resolution)) {
       resolution.then(
         (resolved) => enter(resolved, required, req, res, next),
         (error: unknown) => refuse(error, res, next),
@@ -123,6 +124,11 @@ function enter(
   }
   rememberTenant(req, resolved);
   withTenant(resolved, () => next());
+}
+
+// Any thenable, not only this realm's Promise: resolvers may come from other libraries.
+function isThenable(value: unknown): value is PromiseLike<TenantResolution> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 }
 
 function refuse(error: unknown, res: Response, next: NextFunction): void {

@@ -137,6 +137,18 @@ describe('tenant() with a custom resolver', () => {
     expect(await response.json()).toEqual({ tenant: { tenantId: 'org-42', jurisdiction: 'DE' } });
   });
 
+  it('awaits a thenable that is not a native Promise', async () => {
+    const thenable = {
+      then(resolve: (value: { tenantId: string }) => void) {
+        setTimeout(() => resolve({ tenantId: 'from-thenable' }), 1);
+      },
+    };
+    const { url } = await start(tenant({ resolve: () => thenable as never }));
+    expect(await (await fetch(`${url}/who`)).json()).toEqual({
+      tenant: { tenantId: 'from-thenable' },
+    });
+  });
+
   it('answers 400 when the resolver throws an InvalidTenantError', async () => {
     const { url } = await start(
       tenant({
