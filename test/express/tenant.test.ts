@@ -139,6 +139,7 @@ describe('tenant() with a custom resolver', () => {
 
   it('awaits a thenable that is not a native Promise', async () => {
     const thenable = {
+      // biome-ignore lint/suspicious/noThenProperty: a thenable is the point of this test.
       then(resolve: (value: { tenantId: string }) => void) {
         setTimeout(() => resolve({ tenantId: 'from-thenable' }), 1);
       },
