@@ -91,6 +91,25 @@ describe('the default OTLP encoding', () => {
   });
 });
 
+describe('a process that runs out of work', () => {
+  it('flushes on beforeExit, then exits normally', async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      const fixture = runFixture(copy.root, FIXTURE, {
+        ...ONLY_FLUSH_EXPORTS,
+        FIXTURE_MODE: 'natural-exit',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      });
+      expect(await fixture.exited).toEqual({ code: 0, signal: null });
+      const names = receiver.spans().map((span) => span.name);
+      expect(names).toEqual(expect.arrayContaining(['inside', 'last-before-sigterm']));
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
 describe('SIGTERM when the application has its own listener', () => {
   it('flushes, and leaves exiting to the application', async () => {
     const receiver = await startOtlpReceiver();
