@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express, { type RequestHandler } from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { idempotency } from '../../src/express/index.js';
 import { closeAll, listen } from './idempotency-helpers.js';
 
@@ -11,6 +11,7 @@ afterEach(closeAll);
 
 const fileDir = mkdtempSync(join(tmpdir(), 'bulwark-idem-'));
 writeFileSync(join(fileDir, 'receipt.txt'), 'receipt body\n');
+afterAll(() => rmSync(fileDir, { recursive: true, force: true }));
 
 /** Every way a handler answers; each must be captured whole and replayed byte for byte. */
 const STYLES: Record<string, RequestHandler> = {
