@@ -206,6 +206,21 @@ describe('requestMetrics() and tenants', () => {
     expect(values.has('other')).toBe(true);
   });
 
+  it('finds the tenant when tenant() runs later, inside a route', async () => {
+    const app = express();
+    app.use(requestMetrics());
+    app.post('/transfers', tenant(), (_req, res) => {
+      res.status(201).end();
+    });
+    const { url } = await start(app);
+    await fetch(`${url}/transfers`, {
+      method: 'POST',
+      headers: { 'X-Tenant-Id': 'acme', 'X-Jurisdiction': 'GB' },
+    });
+    const [attributes] = await recorded(1);
+    expect(attributes).toMatchObject({ 'tenant.id': 'acme', 'tenant.jurisdiction': 'GB' });
+  });
+
   it('honours maxTenants and can leave tenant.id out while keeping the jurisdiction', async () => {
     const { url } = await start(paymentsApp({ maxTenants: 2 }));
     for (const id of ['a', 'b', 'c', 'd']) {
