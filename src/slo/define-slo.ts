@@ -1,13 +1,8 @@
 import { diag } from '@opentelemetry/api';
 import { BucketRing } from './bucket-ring.js';
 import { BURN_RATE_WINDOWS_MS, type BurnRateWindow, errorBudget } from './burn-rate.js';
-import {
-  type ResolvedSloOptions,
-  resolveSloOptions,
-  type SliOptions,
-  type SloOptions,
-  type SloSelector,
-} from './options.js';
+import { type SloDefinition, toDefinition } from './definition.js';
+import { type ResolvedSloOptions, resolveSloOptions, type SloOptions } from './options.js';
 import { isGoodEvent, type SliEvent, selectorMatches } from './sli-event.js';
 import { sloMetrics } from './slo-metrics.js';
 import { buildSnapshot, type SloSnapshot } from './snapshot.js';
@@ -19,16 +14,6 @@ const FINE_SPAN_MS = BURN_RATE_WINDOWS_MS['1h'];
 const COARSE_BUCKET_MS = 5 * 60_000;
 const LONGEST_BURN_WINDOW_MS = BURN_RATE_WINDOWS_MS['3d'];
 const DAY_MS = 24 * 60 * 60_000;
-
-/** An SLO as declared, with defaults applied: what the rule generators read. */
-export interface SloDefinition {
-  readonly name: string;
-  readonly sli: SliOptions;
-  readonly objective: number;
-  readonly windowDays: number;
-  readonly selector: SloSelector;
-  readonly description: string | undefined;
-}
 
 /** A live SLO: feed it requests, read its budget and burn rates. */
 export interface Slo {
@@ -83,6 +68,7 @@ class TrackedSlo implements Slo {
     const ringBuckets = Math.max(windowBuckets, LONGEST_BURN_WINDOW_MS / COARSE_BUCKET_MS);
     this.#coarse = new BucketRing(COARSE_BUCKET_MS, ringBuckets, windowBuckets);
     this.#metrics = sloMetrics(options.name, () => this.snapshot());
+    this.#metrics(); // an SDK already registered reports the SLO before its first request
   }
 
   get memoryBytes(): number {
@@ -163,16 +149,4 @@ class TrackedSlo implements Slo {
       }
     }
   }
-}
-
-function toDefinition(options: ResolvedSloOptions): SloDefinition {
-  const { routes, methods, jurisdictions, tenantClasses } = options.selector;
-  const selector: SloSelector = {
-    ...(routes && { routes: [...routes] }),
-    ...(methods && { methods: [...methods] }),
-    ...(jurisdictions && { jurisdictions: [...jurisdictions] }),
-    ...(tenantClasses && { tenantClasses: [...tenantClasses] }),
-  };
-  const { name, sli, objective, windowDays, description } = options;
-  return { name, sli, objective, windowDays, selector, description };
 }

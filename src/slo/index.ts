@@ -7,12 +7,13 @@
 
 export type { AlertSeverity, BurnRateAlertRule, BurnRateWindow } from './burn-rate.js';
 export { BURN_RATE_ALERTS, BURN_RATE_WINDOWS_MS } from './burn-rate.js';
-export type { Slo, SloDefinition } from './define-slo.js';
+export type { Slo } from './define-slo.js';
 export { defineSlo } from './define-slo.js';
+export type { SloDefinition } from './definition.js';
 export { formatBudget } from './format-budget.js';
 export { HTTP_DURATION_BUCKETS_SECONDS } from './http-buckets.js';
 export type { OpenSloOptions } from './openslo.js';
-export { openSloYaml } from './openslo.js';
+export { OPENSLO_DEFAULTS, openSloYaml } from './openslo.js';
 export type {
   AvailabilitySli,
   LatencySli,

@@ -1,5 +1,6 @@
 import { invalidOption } from '../errors.js';
-import type { Slo, SloDefinition } from './define-slo.js';
+import type { Slo } from './define-slo.js';
+import type { SloDefinition } from './definition.js';
 import { ratioSeries, selectorMatchers, totalSeries } from './promql.js';
 import { toYaml } from './yaml.js';
 
@@ -10,6 +11,11 @@ export interface OpenSloOptions {
   /** Extra equality matchers added to every query, as in `prometheusRules()`. Default none. */
   matchers?: Readonly<Record<string, string>>;
 }
+
+/** Defaults of {@link OpenSloOptions}. */
+export const OPENSLO_DEFAULTS = {
+  matchers: {} as Readonly<Record<string, string>>,
+} as const;
 
 const SCOPE = 'openSloYaml';
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -33,7 +39,7 @@ export function openSloYaml(
       'a lower-case DNS label ([a-z0-9-], 1-63 chars)',
     );
   }
-  const matchers = options.matchers ?? {};
+  const matchers = options.matchers ?? OPENSLO_DEFAULTS.matchers;
   return slos
     .map(({ definition }) => toYaml(document(definition, service, matchers)))
     .join('---\n');

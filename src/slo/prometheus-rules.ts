@@ -5,7 +5,8 @@ import {
   BURN_RATE_WINDOWS_MS,
   type BurnRateAlertRule,
 } from './burn-rate.js';
-import type { Slo, SloDefinition } from './define-slo.js';
+import type { Slo } from './define-slo.js';
+import type { SloDefinition } from './definition.js';
 import { errorRatio, promString, selectorMatchers } from './promql.js';
 import { toYaml, type YamlValue } from './yaml.js';
 

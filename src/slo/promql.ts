@@ -1,5 +1,5 @@
 import { invalidOption } from '../errors.js';
-import type { SloDefinition } from './define-slo.js';
+import type { SloDefinition } from './definition.js';
 
 /**
  * The Prometheus series `requestMetrics()` produces through
