@@ -31,11 +31,15 @@ async function openRedis(config) {
   const client = new Redis(/** @type {string} */ (config.redisUrl), {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    commandTimeout: 2000,
     lazyConnect: true,
   });
+  // ioredis reconnects by itself; meanwhile claims fail and requests get 503.
+  client.on('error', () => {});
   await client.connect();
-  const prefix = config.idempotencyPrefix ? `${config.idempotencyPrefix}:` : undefined;
-  const store = new RedisStore({ client, ...(prefix ? { keyPrefix: prefix } : {}) });
+  const prefix = config.idempotencyPrefix ? `${config.idempotencyPrefix}:` : '';
+  const keyPrefix = `payments:idempotency:${prefix}`;
+  const store = new RedisStore({ client, keyPrefix });
   return {
     store,
     close: async () => {
@@ -50,8 +54,22 @@ async function openPostgres(config) {
     import('pg'),
     import('bulwark/postgres'),
   ]);
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
-  const table = config.idempotencyPrefix ? `idempotency_${config.idempotencyPrefix}` : undefined;
-  const store = new PostgresStore({ pool, ...(table ? { table } : {}) });
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: 10,
+    // Fail fast when the database is unreachable: the store then answers 503.
+    connectionTimeoutMillis: 2000,
+  });
+  // An error on an idle client must not crash the process; the next query
+  // fails and that request gets 503.
+  pool.on('error', () => {});
+  const suffix = config.idempotencyPrefix ? `_${config.idempotencyPrefix}` : '';
+  const store = new PostgresStore({
+    pool,
+    table: `payments_idempotency${suffix}`,
+    createTable: true,
+  });
+  // Create the table now, so a wrong DATABASE_URL fails the start, not a payment.
+  await store.migrate();
   return { store, close: () => pool.end() };
 }

@@ -1,0 +1,171 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Bank, startBank } from '../../examples/bank-simulator/bank.mjs';
+import { type ServiceProcess, startService } from '../../examples/demo/service-process.mjs';
+import { requireService, services } from '../support/services.js';
+import {
+  type Answer,
+  ensureBuilt,
+  postTransfer,
+  startTcpProxy,
+  submitUntilFinal,
+  uniqueId,
+  validTransfer,
+} from './harness.js';
+
+// Two service processes sharing one store: 200 concurrent duplicates, spread
+// over both, must give one bank execution per distinct key and the same body
+// to every duplicate. Each suite uses its own key prefix / table.
+
+const redisUp = await requireService('redis');
+const postgresUp = await requireService('postgres');
+
+const DISTINCT_KEYS = 20;
+const COPIES_PER_KEY = 10;
+
+/** Fires every copy of every key at once, alternating between the processes. */
+async function duplicatesOverTwoProcesses(bank: Bank, urls: [string, string]) {
+  const keys = Array.from({ length: DISTINCT_KEYS }, () => uniqueId('dup-'));
+  const calls = keys.flatMap((key, k) =>
+    Array.from({ length: COPIES_PER_KEY }, (_, copy) => ({
+      key,
+      url: urls[(k + copy) % 2] as string,
+      call: { tenant: 'shared-tenant', key, body: validTransfer(k) },
+    })),
+  );
+  const answers = await Promise.all(
+    calls.map(async ({ key, url, call }) => ({ key, answer: await submitUntilFinal(url, call) })),
+  );
+  const byKey = new Map<string, Answer[]>();
+  for (const { key, answer } of answers) byKey.set(key, [...(byKey.get(key) ?? []), answer]);
+  return { byKey, stats: bank.stats() };
+}
+
+function expectOneExecutionPerKey(result: Awaited<ReturnType<typeof duplicatesOverTwoProcesses>>) {
+  expect(result.stats.executions).toBe(DISTINCT_KEYS);
+  expect(result.stats.mismatches).toBe(0);
+  expect(result.byKey.size).toBe(DISTINCT_KEYS);
+  for (const answers of result.byKey.values()) {
+    expect(answers.map((a) => a.status)).toEqual(Array(COPIES_PER_KEY).fill(201));
+    expect(new Set(answers.map((a) => a.text)).size).toBe(1);
+    expect(answers.filter((a) => a.headers.get('idempotent-replayed') !== 'true')).toHaveLength(1);
+  }
+}
+
+async function startPair(env: Record<string, string>): Promise<[ServiceProcess, ServiceProcess]> {
+  return Promise.all([startService(env), startService(env)]);
+}
+
+describe.skipIf(!redisUp)('two processes sharing Redis', () => {
+  const prefix = uniqueId('t');
+  let bank: Bank;
+  let pair: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    ensureBuilt();
+    bank = await startBank();
+    pair = await startPair({
+      BANK_URL: bank.url,
+      IDEMPOTENCY_STORE: 'redis',
+      REDIS_URL: services.redis.url,
+      IDEMPOTENCY_PREFIX: prefix,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(pair.map((s) => s.stop()));
+    await bank?.close();
+    const redis = new Redis(services.redis.url);
+    const keys = await redis.keys(`payments:idempotency:${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('200 concurrent duplicates: one bank execution per key, identical bodies', async () => {
+    const [a, b] = pair as [ServiceProcess, ServiceProcess];
+    expectOneExecutionPerKey(await duplicatesOverTwoProcesses(bank, [a.url, b.url]));
+  }, 60_000);
+});
+
+describe.skipIf(!postgresUp)('two processes sharing PostgreSQL', () => {
+  const prefix = uniqueId('t');
+  let bank: Bank;
+  let pair: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    ensureBuilt();
+    bank = await startBank();
+    pair = await startPair({
+      BANK_URL: bank.url,
+      IDEMPOTENCY_STORE: 'postgres',
+      DATABASE_URL: services.postgres.url,
+      IDEMPOTENCY_PREFIX: prefix,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(pair.map((s) => s.stop()));
+    await bank?.close();
+    const client = new pg.Client({ connectionString: services.postgres.url });
+    await client.connect();
+    await client.query(`DROP TABLE IF EXISTS payments_idempotency_${prefix}`);
+    await client.end();
+  });
+
+  it('200 concurrent duplicates: one bank execution per key, identical bodies', async () => {
+    const [a, b] = pair as [ServiceProcess, ServiceProcess];
+    expectOneExecutionPerKey(await duplicatesOverTwoProcesses(bank, [a.url, b.url]));
+  }, 60_000);
+});
+
+describe.skipIf(!redisUp)('when the store is down', () => {
+  const prefix = uniqueId('t');
+  let bank: Bank;
+  let service: ServiceProcess;
+  let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    bank = await startBank();
+    proxy = await startTcpProxy(services.redis.port);
+    service = await startService({
+      BANK_URL: bank.url,
+      IDEMPOTENCY_STORE: 'redis',
+      REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+      IDEMPOTENCY_PREFIX: prefix,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await service?.stop();
+    await bank?.close();
+    await proxy?.cut();
+    const redis = new Redis(services.redis.url);
+    const keys = await redis.keys(`payments:idempotency:${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('answers 503 with Retry-After and never calls the bank; works again once it is back', async () => {
+    expect((await postTransfer(service.url, { tenant: 'acme', key: uniqueId('k-') })).status).toBe(
+      201,
+    );
+    await proxy.cut();
+    const hits = bank.stats().hits;
+    const down = await postTransfer(service.url, { tenant: 'acme', key: uniqueId('k-') });
+    expect(down.status).toBe(503);
+    expect(down.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(Number(down.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(bank.stats().hits).toBe(hits);
+
+    await proxy.restore();
+    const call = { tenant: 'acme', key: uniqueId('k-') };
+    let status = 0;
+    for (const deadline = Date.now() + 20_000; status !== 201 && Date.now() < deadline; ) {
+      status = (await postTransfer(service.url, call)).status;
+      if (status !== 201) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(status).toBe(201);
+  }, 60_000);
+});

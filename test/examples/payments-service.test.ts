@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Bank, startBank } from '../../examples/bank-simulator/bank.mjs';
+import { type ServiceProcess, startService } from '../../examples/demo/service-process.mjs';
+import {
+  ensureBuilt,
+  postTransfer,
+  submitUntilFinal,
+  uniqueId,
+  validTransfer,
+  waitFor,
+} from './harness.js';
+
+// The example service's HTTP contract (DESIGN.md, "The example service"),
+// driven over HTTP against the simulated bank on loopback.
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+let bank: Bank;
+let service: ServiceProcess;
+let url: string;
+
+beforeAll(async () => {
+  ensureBuilt();
+  bank = await startBank();
+  service = await startService({ BANK_URL: bank.url, IDEMPOTENCY_STORE: 'memory' });
+  url = service.url;
+}, 120_000);
+
+afterAll(async () => {
+  await service?.stop();
+  await bank?.close();
+});
+
+function expectProblem(answer: { headers: Headers; json: Record<string, unknown> | undefined }) {
+  expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(answer.json?.type).toEqual(expect.any(String));
+}
+
+describe('POST /transfers', () => {
+  it('creates a transfer: 201 { id (UUID v7), status, bankReference }, one bank execution', async () => {
+    const before = bank.stats().executions;
+    const answer = await postTransfer(url, { tenant: 'acme', key: uniqueId('k-') });
+    expect(answer.status).toBe(201);
+    expect(answer.json).toEqual({
+      id: expect.stringMatching(UUID_V7),
+      status: expect.any(String),
+      bankReference: expect.any(String),
+    });
+    expect(bank.stats().executions).toBe(before + 1);
+  });
+
+  it('replays a retry byte for byte with Idempotent-Replayed: true, without executing again', async () => {
+    const call = {
+      tenant: 'acme',
+      jurisdiction: 'DE',
+      key: uniqueId('k-'),
+      body: validTransfer(2),
+    };
+    const first = await postTransfer(url, call);
+    const executions = bank.stats().executions;
+    const again = await postTransfer(url, call);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.text).toBe(first.text);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect(bank.stats().executions).toBe(executions);
+  });
+
+  it('treats the same JSON with other key order and whitespace as the same request', async () => {
+    const key = uniqueId('k-');
+    const first = await postTransfer(url, { tenant: 'acme', key, body: validTransfer(3) });
+    const { amount, currency, from, to } = validTransfer(3);
+    const reordered = `{ "to": ${JSON.stringify(to)}, "from": "${from}",\n "currency": "${currency}", "amount": ${amount} }`;
+    const again = await postTransfer(url, { tenant: 'acme', key, rawBody: reordered });
+    expect(again.status).toBe(201);
+    expect(again.text).toBe(first.text);
+  });
+
+  it('answers 422 when a key is reused with another body, and the bank is not called', async () => {
+    const key = uniqueId('k-');
+    await postTransfer(url, { tenant: 'acme', key, body: validTransfer(4) });
+    const hits = bank.stats().hits;
+    const reused = await postTransfer(url, { tenant: 'acme', key, body: validTransfer(5) });
+    expect(reused.status).toBe(422);
+    expectProblem(reused);
+    expect(bank.stats().hits).toBe(hits);
+  });
+
+  it('answers 409 with Retry-After while the first request is still in flight, then replays', async () => {
+    const call = { tenant: 'acme', key: uniqueId('k-'), body: validTransfer(6) };
+    bank.control({ mode: 'slow', count: 1, delayMs: 1500 });
+    const hits = bank.stats().hits;
+    const first = postTransfer(url, call);
+    await waitFor(() => bank.stats().hits > hits);
+    const concurrent = await postTransfer(url, call);
+    expect(concurrent.status).toBe(409);
+    expectProblem(concurrent);
+    expect(Number(concurrent.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const original = await first;
+    expect(original.status).toBe(201);
+    const later = await postTransfer(url, call);
+    expect(later.headers.get('idempotent-replayed')).toBe('true');
+    expect(later.text).toBe(original.text);
+  });
+
+  it('scopes keys per tenant: the same key from two tenants executes twice', async () => {
+    const key = uniqueId('k-');
+    const before = bank.stats().executions;
+    const a = await postTransfer(url, { tenant: 'tenant-a', key, body: validTransfer(7) });
+    const b = await postTransfer(url, { tenant: 'tenant-b', key, body: validTransfer(7) });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(b.headers.get('idempotent-replayed')).toBeNull();
+    expect(b.json?.bankReference).not.toBe(a.json?.bankReference);
+    expect(bank.stats().executions).toBe(before + 2);
+  });
+
+  it.each([
+    ['no Idempotency-Key', { tenant: 'acme' }],
+    ['no X-Tenant-Id', { key: 'k-no-tenant' }],
+    ['an invalid X-Tenant-Id', { tenant: 'not a tenant!', key: 'k-bad-tenant' }],
+    ['an invalid X-Jurisdiction', { tenant: 'acme', jurisdiction: 'Germany', key: 'k-bad-j' }],
+    [
+      'a negative amount',
+      { tenant: 'acme', key: 'k-neg', body: { ...validTransfer(), amount: -1 } },
+    ],
+    [
+      'an unknown currency',
+      { tenant: 'acme', key: 'k-cur', body: { ...validTransfer(), currency: 'XYZ' } },
+    ],
+    ['an empty account', { tenant: 'acme', key: 'k-acct', body: { ...validTransfer(), to: '' } }],
+    ['invalid JSON', { tenant: 'acme', key: 'k-json', rawBody: '{"amount":' }],
+  ])('answers 400 problem+json for %s, and the bank is not called', async (_name, call) => {
+    const hits = bank.stats().hits;
+    const answer = await postTransfer(url, call);
+    expect(answer.status).toBe(400);
+    expectProblem(answer);
+    expect(bank.stats().hits).toBe(hits);
+  });
+
+  it('survives a bank that fails (503 burst, reset after executing): one execution per key', async () => {
+    for (const fault of [
+      { mode: 'burst503', count: 2, retryAfterS: 1 },
+      { mode: 'reset', count: 1, afterExecute: true },
+    ] as const) {
+      bank.control(fault);
+      const before = bank.stats().executions;
+      const call = { tenant: 'acme', key: uniqueId('k-'), body: validTransfer(8) };
+      const answer = await submitUntilFinal(url, call);
+      expect(answer.status).toBe(201);
+      expect(bank.stats().executions).toBe(before + 1);
+      const replay = await postTransfer(url, call);
+      expect(replay.text).toBe(answer.text);
+    }
+  });
+});
+
+describe('operations endpoints', () => {
+  it('GET /healthz answers 200', async () => {
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+
+  it('GET /metrics answers the Prometheus text format', async () => {
+    const response = await fetch(`${url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    for (const line of text.split('\n').filter((l) => l !== '' && !l.startsWith('#'))) {
+      expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? \S+( \d+)?$/);
+    }
+  });
+
+  it('answers 404 problem+json for an unknown route', async () => {
+    const response = await fetch(`${url}/nope`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+});
+
+describe('process lifecycle', () => {
+  it('on SIGTERM finishes the request in flight, then exits 0', async () => {
+    const ownBank = await startBank();
+    const own = await startService({ BANK_URL: ownBank.url });
+    try {
+      ownBank.control({ mode: 'slow', count: 1, delayMs: 1000 });
+      const inFlight = postTransfer(own.url, { tenant: 'acme', key: uniqueId('k-') });
+      await waitFor(() => ownBank.stats().hits === 1);
+      const exitCode = own.stop();
+      expect((await inFlight).status).toBe(201);
+      expect(await exitCode).toBe(0);
+    } finally {
+      await own.stop();
+      await ownBank.close();
+    }
+  }, 30_000);
+
+  it('refuses to start with an invalid configuration, naming each variable', async () => {
+    const start = startService({ BANK_URL: '', IDEMPOTENCY_STORE: 'sqlite' });
+    await expect(start).rejects.toThrow(
+      /BANK_URL is required[\s\S]*IDEMPOTENCY_STORE must be one of/,
+    );
+  }, 30_000);
+});
