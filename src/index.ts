@@ -41,9 +41,10 @@ export type {
 } from './resilience/resilient.js';
 export { resilient, TIMEOUT_DEFAULTS } from './resilience/resilient.js';
 export type { Jitter } from './resilience/backoff.js';
-export type { RetryBudgetOptions, RetryOptions } from './resilience/retry.js';
-export { MAX_RETRIES, RETRY_DEFAULTS } from './resilience/retry.js';
-export { RETRY_BUDGET_DEFAULTS } from './resilience/retry-options.js';
+export type { RetryBudgetOptions } from './resilience/retry-budget.js';
+export { RETRY_BUDGET_DEFAULTS } from './resilience/retry-budget.js';
+export type { RetryOptions } from './resilience/retry-options.js';
+export { MAX_RETRIES, RETRY_DEFAULTS } from './resilience/retry-options.js';
 export { isTransientError } from './resilience/transient.js';
 
 // Idempotency

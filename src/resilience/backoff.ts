@@ -8,30 +8,30 @@
 /** `full`: uniform in [base, min(cap, base·2^retry)]; `decorrelated`: uniform in [base, min(cap, previous·3)]. */
 export type Jitter = 'full' | 'decorrelated';
 
-/** Inputs of one backoff computation. */
-export interface BackoffInput {
+/** The settings a backoff is computed from. */
+export interface BackoffConfig {
   readonly jitter: Jitter;
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
-  /** 1 for the delay before the first retry. */
-  readonly retry: number;
-  /** The previous delay (decorrelated jitter), or 0 before the first retry. */
-  readonly previousMs: number;
   /** A source of uniform numbers in [0, 1). */
   readonly random: () => number;
 }
 
 const MAX_EXPONENT = 30;
 
-/** The delay before the next retry, in whole milliseconds, within [baseDelayMs, maxDelayMs]. */
-export function backoffDelay(input: BackoffInput): number {
-  const { baseDelayMs: base, maxDelayMs: cap } = input;
+/**
+ * The delay before retry number `retry` (1 = first retry), in whole
+ * milliseconds within [baseDelayMs, maxDelayMs]; `previousMs` is the delay
+ * before the previous retry (decorrelated jitter), or 0.
+ */
+export function backoffDelay(config: BackoffConfig, retry: number, previousMs: number): number {
+  const { baseDelayMs: base, maxDelayMs: cap } = config;
   const ceiling =
-    input.jitter === 'full'
-      ? base * 2 ** Math.min(input.retry, MAX_EXPONENT)
-      : Math.max(base, input.previousMs) * 3;
+    config.jitter === 'full'
+      ? base * 2 ** Math.min(retry, MAX_EXPONENT)
+      : Math.max(base, previousMs) * 3;
   const high = Math.min(cap, ceiling);
-  const unit = clampUnit(input.random());
+  const unit = clampUnit(config.random());
   return Math.round(base + unit * (high - base));
 }
 

@@ -7,7 +7,7 @@ import {
   type ResilientOptions,
   resilient,
 } from './resilient.js';
-import type { RetryOptions } from './retry.js';
+import type { RetryOptions } from './retry-options.js';
 
 /**
  * Single-layer pipelines: each is `resilient(name, ...)` with every other

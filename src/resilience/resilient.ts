@@ -4,7 +4,8 @@ import { BreakerLayer, type BreakerOptions } from './breaker.js';
 import { BulkheadLayer, type BulkheadOptions } from './bulkhead.js';
 import { ResilienceEvents } from './events.js';
 import { Pipeline, type ResilientPipeline } from './pipeline.js';
-import { RetryLayer, type RetryOptions } from './retry.js';
+import { RetryLayer } from './retry.js';
+import { type RetryOptions, resolveRetry } from './retry-options.js';
 import { PipelineTelemetry } from './telemetry.js';
 import { checkKnownFields, checkNumber, checkSection } from './validate.js';
 
@@ -85,7 +86,10 @@ export function resilient(name: string, options: ResilientOptions = {}): Resilie
       options.bulkhead === false
         ? undefined
         : new BulkheadLayer(scope, options.bulkhead ?? {}, events),
-    retry: options.retry === false ? undefined : new RetryLayer(scope, options.retry ?? {}),
+    retry:
+      options.retry === false
+        ? undefined
+        : new RetryLayer(resolveRetry(scope, options.retry ?? {})),
     breaker:
       options.breaker === false
         ? undefined
