@@ -54,12 +54,19 @@ export interface SloSnapshot {
 
 /** What {@link buildSnapshot} reads. */
 export interface SnapshotInput {
+  /** The SLO's name. */
   readonly name: string;
+  /** The objective, strictly between 0 and 1. */
   readonly objective: number;
+  /** The rolling window, in days. */
   readonly windowDays: number;
+  /** The instant read, in epoch milliseconds. */
   readonly atMs: number;
+  /** Counts over the whole SLO window. */
   readonly window: EventCounts;
+  /** Whether the budget counts as exhausted (the SLO applies `minEventsToExhaust`). */
   readonly budgetExhausted: boolean;
+  /** Counts over one burn-rate window ending at `atMs`. */
   readonly countsOver: (window: BurnRateWindow) => EventCounts;
 }
 
