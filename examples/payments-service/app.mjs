@@ -6,19 +6,22 @@
  *                    -> 201 { id, status, bankReference }
  *   GET  /healthz    -> 200
  *   GET  /metrics    -> Prometheus text
+ *   GET  /slo        -> the SLOs' error budgets, JSON
  */
 import { getTenant } from 'bulwark';
-import { errorHandler, idempotency, tenant } from 'bulwark/express';
+import { errorHandler, idempotency, requestMetrics, tenant } from 'bulwark/express';
 import express from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import { deriveBankKey, normaliseClientKey } from './bank-client.mjs';
 import { notFound, parseJson, requireJson, serviceErrors, validTransfer } from './http.mjs';
+import { sloReport } from './telemetry.mjs';
 
 /**
  * @typedef {object} AppDeps
  * @property {import('bulwark').MemoryStore} store the idempotency store
  * @property {ReturnType<typeof import('./bank-client.mjs').createBankClient>} bank
  * @property {import('express').RequestHandler} metrics answers `GET /metrics`
+ * @property {ReturnType<typeof import('./telemetry.mjs').defineServiceSlos>} [slos] fed by every request; default none
  */
 
 /**
@@ -27,13 +30,15 @@ import { notFound, parseJson, requireJson, serviceErrors, validTransfer } from '
  * sent to the bank), then the key is claimed, then the handler runs.
  * @param {AppDeps} deps
  */
-export function createApp({ store, bank, metrics }) {
+export function createApp({ store, bank, metrics, slos = [] }) {
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestMetrics({ slos }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/metrics', metrics);
+  app.get('/slo', sloReport(slos));
   app.post(
     '/transfers',
     tenant(),

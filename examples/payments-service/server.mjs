@@ -12,6 +12,7 @@ import { createBankClient, createBankFetch } from './bank-client.mjs';
 import { ConfigError, readConfig } from './config.mjs';
 import { stopGracefullyOn } from './shutdown.mjs';
 import { openStore } from './stores.mjs';
+import { defineServiceSlos, startServiceTelemetry } from './telemetry.mjs';
 
 /** @param {string} message */
 function log(message) {
@@ -20,14 +21,15 @@ function log(message) {
 
 async function main() {
   const config = readConfig(process.env);
+  const telemetry = await startServiceTelemetry(config.serviceName, process.env);
+  if (telemetry.status !== 'started') log(`telemetry ${telemetry.status}: ${telemetry.reason}`);
   const { store, close: closeStore } = await openStore(config);
   const bank = createBankClient({ bankUrl: config.bankUrl, fetch: createBankFetch() });
   const app = createApp({
     store,
     bank,
-    metrics: (_req, res) => {
-      res.type('text/plain; version=0.0.4').send('# metrics not wired yet\n');
-    },
+    metrics: telemetry.metricsHandler,
+    slos: defineServiceSlos(),
   });
   const server = createServer(app);
   await new Promise((resolve, reject) => {
@@ -41,6 +43,7 @@ async function main() {
     log,
     cleanup: async () => {
       await closeStore();
+      await telemetry.shutdown();
     },
   });
 }
