@@ -45,6 +45,13 @@ export interface PrometheusOptions {
  * are defaults that `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` override, so
  * operators can rename a deployment without a rebuild. `OTEL_SDK_DISABLED=true` wins
  * over everything.
+ *
+ * Baggage: unless `OTEL_PROPAGATORS` says otherwise, only W3C trace context is
+ * propagated. Upstream also registers the baggage propagator, with which every
+ * instrumented HTTP client (http, undici) sends baggage to every host and any
+ * caller can put baggage into your context. bulwark/fetch sends baggage itself,
+ * to its `baggageOrigins` only; with another HTTP client, set the `baggage`
+ * header yourself, and only for origins you trust.
  */
 export interface TelemetryOptions {
   /** `service.name` (required, non-empty). `OTEL_SERVICE_NAME` overrides it. */

@@ -21,6 +21,7 @@ export const TENANT_GUARD_DEFAULTS = {
  * `other`. First come keeps the label because a metric stream whose label
  * moves between series mid-flight breaks cumulative counters; no measurement
  * is ever dropped, only folded. O(1) per call; memory bounded by `maxTenants`.
+ * A tenant whose id is literally `other` shares the overflow series.
  */
 export type TenantGuard = (tenantId: string | undefined) => string | undefined;
 

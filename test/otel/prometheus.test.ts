@@ -44,6 +44,14 @@ describe.skipIf(!available)('a real Prometheus scraping the service /metrics end
     expect(known?.value[1]).toBe('3');
   });
 
+  it('puts the jurisdiction on every bulwark counter and histogram recorded inside withTenant', async () => {
+    // Observable gauges (breaker state, bulkhead occupancy) describe a pipeline, not a tenant's work.
+    const series = await prometheus.query('{__name__=~"bulwark_.+_(bucket|count|sum|total)"}');
+    expect(series.length).toBeGreaterThan(0);
+    const without = series.filter((s) => s.metric.tenant_jurisdiction !== 'DE');
+    expect(without.map((s) => s.metric)).toEqual([]);
+  });
+
   it('keeps 1,000 tenants to 100 series plus "other", and loses no call', async () => {
     const [count] = await prometheus.query(`count(${SERIES}{pipeline_name="fixture"})`);
     expect(count?.value[1]).toBe('101');

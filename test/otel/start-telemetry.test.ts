@@ -160,6 +160,19 @@ describe('startTelemetry: what happened', () => {
     expect(withTenant({ tenantId: 'still' }, () => getTenant()?.tenantId)).toBe('still');
   });
 
+  it('a setup that throws yields status "failed" and a warning, never an exception', async () => {
+    const broken = { instrumentationName: 'broken' } as never; // not an Instrumentation
+    const warnings = await warningsDuring(async () => {
+      handle = await start({ instrumentations: [broken] });
+    });
+    expect(handle?.status).toBe('failed');
+    expect(handle?.reason).toMatch(/could not start/);
+    expect(warnings.join()).toMatch(/could not start/);
+    await expect(handle?.forceFlush()).resolves.toBeUndefined();
+    handle = await start();
+    expect(handle.status).toBe('started');
+  });
+
   it('shutdown is idempotent, and telemetry can start again afterwards', async () => {
     const first = await start();
     const a = first.shutdown();
@@ -186,6 +199,18 @@ describe('startTelemetry: exporter failures stay out of the application', () => 
       expect(stuck.requests.length).toBeGreaterThan(0);
     } finally {
       await stuck.close();
+    }
+  });
+
+  it('a collector answering 500 never reaches the application', async () => {
+    const failing = await startOtlpReceiver({ status: 500 });
+    try {
+      handle = await start({ otlp: { endpoint: failing.url, protocol: 'http/json' } });
+      trace.getTracer('test').startSpan('refused').end();
+      await expect(handle.forceFlush()).resolves.toBeUndefined();
+      expect(failing.requests.map((request) => request.path)).toContain('/v1/traces');
+    } finally {
+      await failing.close();
     }
   });
 

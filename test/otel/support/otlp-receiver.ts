@@ -33,8 +33,13 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
-/** Starts a receiver. With `hang: true` it accepts requests and never answers (a stuck collector). */
-export async function startOtlpReceiver(options: { hang?: boolean } = {}): Promise<OtlpReceiver> {
+/**
+ * Starts a receiver. With `hang: true` it accepts requests and never answers (a
+ * stuck collector); with `status` it answers that status (a failing collector).
+ */
+export async function startOtlpReceiver(
+  options: { hang?: boolean; status?: number } = {},
+): Promise<OtlpReceiver> {
   const requests: ReceivedRequest[] = [];
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -46,7 +51,7 @@ export async function startOtlpReceiver(options: { hang?: boolean } = {}): Promi
         body: Buffer.concat(chunks),
       });
       if (options.hang) return;
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      response.writeHead(options.status ?? 200, { 'content-type': 'application/json' }).end('{}');
     });
   });
   server.listen(0, '127.0.0.1');
