@@ -29,10 +29,12 @@ export async function boundedStoreCall<T>(
   try {
     return await Promise.race([answer, timeout]);
   } catch (error) {
-    if (isBulwarkError(error, ErrorCode.IdempotencyStoreUnavailable)) throw error;
+    const unavailable = isBulwarkError(error, ErrorCode.IdempotencyStoreUnavailable);
+    if (unavailable && error.retryAfterMs !== undefined) throw error;
+    // Every failure carries a Retry-After, whether the store said so or not.
     throw new BulwarkError(
       ErrorCode.IdempotencyStoreUnavailable,
-      `idempotency store failed on ${operation}`,
+      unavailable ? error.message : `idempotency store failed on ${operation}`,
       { cause: error, retryAfterMs },
     );
   } finally {
