@@ -7,46 +7,6 @@
 export type { BulwarkErrorCode, BulwarkErrorOptions } from './errors.js';
 // Errors
 export { BulwarkError, ErrorCode, isBulwarkError } from './errors.js';
-// Telemetry names
-export { Attr, Metric } from './telemetry/attributes.js';
-// Tenant context
-export { getTenant, withTenant } from './tenant/context.js';
-export type { Tenant, TenantInput } from './tenant/types.js';
-export type { TenantField } from './tenant/validate.js';
-export { InvalidTenantError } from './tenant/validate.js';
-
-// Resilience
-export type { BreakerOptions } from './resilience/breaker.js';
-export { BREAKER_DEFAULTS, countsAgainstDownstream } from './resilience/breaker.js';
-export type { BulkheadOptions } from './resilience/bulkhead.js';
-export { BULKHEAD_DEFAULTS } from './resilience/bulkhead.js';
-export type { CircuitState } from './resilience/circuit-breaker.js';
-export type { AttemptContext, ExecuteOptions } from './resilience/context.js';
-export type { ResilienceEvent, ResilienceEventNameValue } from './resilience/events.js';
-export { ResilienceEventName } from './resilience/events.js';
-export { keyByTenant } from './resilience/keys.js';
-export type { ResilientPipeline } from './resilience/pipeline.js';
-export type { SingleLayerOptions } from './resilience/policies.js';
-export {
-  attemptTimeoutPolicy,
-  breakerPolicy,
-  bulkheadPolicy,
-  deadlinePolicy,
-  retryPolicy,
-} from './resilience/policies.js';
-export type {
-  AttemptTimeoutOptions,
-  DeadlineOptions,
-  ResilientOptions,
-} from './resilience/resilient.js';
-export { resilient, TIMEOUT_DEFAULTS } from './resilience/resilient.js';
-export type { Jitter } from './resilience/backoff.js';
-export type { RetryBudgetOptions } from './resilience/retry-budget.js';
-export { RETRY_BUDGET_DEFAULTS } from './resilience/retry-budget.js';
-export type { RetryOptions } from './resilience/retry-options.js';
-export { MAX_RETRIES, RETRY_DEFAULTS } from './resilience/retry-options.js';
-export { isTransientError } from './resilience/transient.js';
-
 // Idempotency
 export type { ClientKeyProblem, ParsedClientKey } from './idempotency/client-key.js';
 export { MAX_CLIENT_KEY_LENGTH, parseClientKey } from './idempotency/client-key.js';
@@ -73,3 +33,41 @@ export type {
   IdempotencyStore,
   StoredResponse,
 } from './idempotency/store.js';
+export type { Jitter } from './resilience/backoff.js';
+// Resilience
+export type { BreakerOptions } from './resilience/breaker.js';
+export { BREAKER_DEFAULTS, countsAgainstDownstream } from './resilience/breaker.js';
+export type { BulkheadOptions } from './resilience/bulkhead.js';
+export { BULKHEAD_DEFAULTS } from './resilience/bulkhead.js';
+export type { CircuitState } from './resilience/circuit-breaker.js';
+export type { AttemptContext, ExecuteOptions } from './resilience/context.js';
+export type { ResilienceEvent, ResilienceEventNameValue } from './resilience/events.js';
+export { ResilienceEventName } from './resilience/events.js';
+export { keyByTenant } from './resilience/keys.js';
+export type { ResilientPipeline } from './resilience/pipeline.js';
+export type { SingleLayerOptions } from './resilience/policies.js';
+export {
+  attemptTimeoutPolicy,
+  breakerPolicy,
+  bulkheadPolicy,
+  deadlinePolicy,
+  retryPolicy,
+} from './resilience/policies.js';
+export type {
+  AttemptTimeoutOptions,
+  DeadlineOptions,
+  ResilientOptions,
+} from './resilience/resilient.js';
+export { resilient, TIMEOUT_DEFAULTS } from './resilience/resilient.js';
+export type { RetryBudgetOptions } from './resilience/retry-budget.js';
+export { RETRY_BUDGET_DEFAULTS } from './resilience/retry-budget.js';
+export type { RetryOptions } from './resilience/retry-options.js';
+export { MAX_RETRIES, RETRY_DEFAULTS } from './resilience/retry-options.js';
+export { isTransientError } from './resilience/transient.js';
+// Telemetry names
+export { Attr, Metric } from './telemetry/attributes.js';
+// Tenant context
+export { getTenant, withTenant } from './tenant/context.js';
+export type { Tenant, TenantInput } from './tenant/types.js';
+export type { TenantField } from './tenant/validate.js';
+export { InvalidTenantError } from './tenant/validate.js';

@@ -3,9 +3,9 @@
  * HTTP metrics and problem+json errors. Loads nothing but Express types.
  */
 
-// Tenant
-export type { TenantOptions, TenantResolution, TenantResolver } from './tenant.js';
-export { TENANT_DEFAULTS, tenant, tenantFromHeaders } from './tenant.js';
+// Errors
+export type { ErrorHandlerOptions } from './error-handler.js';
+export { ERROR_HANDLER_DEFAULTS, errorHandler } from './error-handler.js';
 
 // Idempotency
 export type { IdempotencyOptions } from './idempotency.js';
@@ -15,7 +15,6 @@ export { IDEMPOTENCY_DEFAULTS, idempotency } from './idempotency.js';
 export type { RequestMetricsOptions } from './request-metrics.js';
 export { REQUEST_METRICS_DEFAULTS, requestMetrics } from './request-metrics.js';
 export type { SliRecorder } from './sli-feed.js';
-
-// Errors
-export type { ErrorHandlerOptions } from './error-handler.js';
-export { ERROR_HANDLER_DEFAULTS, errorHandler } from './error-handler.js';
+// Tenant
+export type { TenantOptions, TenantResolution, TenantResolver } from './tenant.js';
+export { TENANT_DEFAULTS, tenant, tenantFromHeaders } from './tenant.js';
