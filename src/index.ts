@@ -5,9 +5,7 @@
  */
 
 export type { BulwarkErrorCode, BulwarkErrorOptions } from './errors.js';
-// Errors
 export { BulwarkError, ErrorCode, isBulwarkError } from './errors.js';
-// Idempotency
 export type { ClientKeyProblem, ParsedClientKey } from './idempotency/client-key.js';
 export { MAX_CLIENT_KEY_LENGTH, parseClientKey } from './idempotency/client-key.js';
 export type {
@@ -34,7 +32,6 @@ export type {
   StoredResponse,
 } from './idempotency/store.js';
 export type { Jitter } from './resilience/backoff.js';
-// Resilience
 export type { BreakerOptions } from './resilience/breaker.js';
 export { BREAKER_DEFAULTS, countsAgainstDownstream } from './resilience/breaker.js';
 export type { BulkheadOptions } from './resilience/bulkhead.js';
@@ -64,9 +61,7 @@ export { RETRY_BUDGET_DEFAULTS } from './resilience/retry-budget.js';
 export type { RetryOptions } from './resilience/retry-options.js';
 export { MAX_RETRIES, RETRY_DEFAULTS } from './resilience/retry-options.js';
 export { isTransientError } from './resilience/transient.js';
-// Telemetry names
 export { Attr, Metric } from './telemetry/attributes.js';
-// Tenant context
 export { getTenant, withTenant } from './tenant/context.js';
 export type { Tenant, TenantInput } from './tenant/types.js';
 export type { TenantField } from './tenant/validate.js';
