@@ -50,7 +50,7 @@ export function formatReport(input) {
     ...(input.breaker.length === 0
       ? ['  no transitions observed']
       : input.breaker.map((t) =>
-          `  ${fmtSeconds(t.atMs)}  ${t.name.padEnd(9)} ${t.detail ?? ''}`.trimEnd(),
+          `  ${fmtSeconds(t.atMs).padStart(8)}  ${t.name.padEnd(9)} ${t.detail ?? ''}`.trimEnd(),
         )),
     `  bank outage window            ${fmtSeconds(expect.outage.startedAtMs)} – ${fmtSeconds(expect.outage.endedAtMs)}`,
     '',

@@ -12,7 +12,7 @@ import { createClient } from './client.mjs';
 import { checkInvariants } from './invariants.mjs';
 import { startProgress } from './progress.mjs';
 import { formatReport } from './report.mjs';
-import { readBreakerTransition, readBudget, readServiceRetries } from './service-info.mjs';
+import { readBudget, readResilienceEvents, watchBreaker } from './service-info.mjs';
 import { startService } from './service-process.mjs';
 import { runWorkload } from './workload.mjs';
 
@@ -23,7 +23,7 @@ const elapsedMs = () => performance.now() - startedAt;
 const DEMO_ENV = {
   IDEMPOTENCY_STORE: 'memory',
   OTEL_SERVICE_NAME: process.env.OTEL_SERVICE_NAME ?? 'payments-service-demo',
-  BANK_BREAKER_HALF_OPEN_AFTER_MS: '2000',
+  BANK_BREAKER_BREAK_MS: '2000',
 };
 
 async function main() {
@@ -32,12 +32,7 @@ async function main() {
   const service = await startService({ ...DEMO_ENV, BANK_URL: bank.url });
   console.log(`bank on ${bank.url}, payments service on ${service.url} (memory store)`);
 
-  /** @type {{ name: string, atMs: number, detail?: string }[]} */
-  const breaker = [];
-  service.onLine((line) => {
-    const transition = readBreakerTransition(line);
-    if (transition) breaker.push({ ...transition, atMs: elapsedMs() });
-  });
+  const breaker = watchBreaker(service.url, elapsedMs);
 
   const client = createClient(service.url, startedAt);
   const progress = startProgress({
@@ -50,22 +45,29 @@ async function main() {
     expect = await runWorkload({ client, bank, setPhase: progress.setPhase, elapsedMs });
   } finally {
     progress.stop();
+    await breaker.stop();
   }
-  const [budget, serviceRetries] = await Promise.all([
+  const [budget, events] = await Promise.all([
     readBudget(service.url),
-    readServiceRetries(service.url),
+    readResilienceEvents(service.url),
   ]);
   const exitCode = await service.stop();
   const bankStats = bank.stats();
   await bank.close();
 
-  const evidence = { exchanges: client.exchanges, expect, bank: bankStats, breaker, exitCode };
+  const evidence = {
+    exchanges: client.exchanges,
+    expect,
+    bank: bankStats,
+    breaker: breaker.transitions,
+    exitCode,
+  };
   const invariants = checkInvariants({ ...evidence, elapsedMs: elapsedMs() });
   console.log(
     formatReport({
       ...evidence,
       clientRetries: client.counters.retries,
-      serviceRetries,
+      serviceRetries: events.get('retry') ?? 0,
       budget,
       invariants,
       elapsedMs: elapsedMs(),

@@ -1,27 +1,73 @@
 /**
- * What the demo reads from the service itself: breaker transitions from its
- * log lines, the error budget from `GET /slo`, retries from `GET /metrics`.
+ * What the demo reads from the service itself: resilience events (breaker
+ * transitions, retries) from `GET /metrics`, the error budget from `GET /slo`.
  */
 
+const EVENTS = /^bulwark_resilience_events_total\{([^}]*)\} (\S+)$/;
+const TRANSITIONS = /** @type {const} */ ({
+  circuit_opened: 'open',
+  circuit_half_opened: 'half-open',
+  circuit_closed: 'closed',
+});
+
 /**
- * A breaker transition, if `line` is the service's log line for one.
- * @param {string} line
- * @returns {{ name: 'open' | 'half-open' | 'closed', detail: string } | undefined}
+ * Totals of `bulwark.resilience.events` per `event.name`, from `GET /metrics`.
+ * @param {string} baseUrl
+ * @returns {Promise<Map<string, number>>}
  */
-export function readBreakerTransition(line) {
-  if (!line.startsWith('{')) return undefined;
-  try {
-    const entry = JSON.parse(line);
-    const names = {
-      circuit_opened: 'open',
-      circuit_half_opened: 'half-open',
-      circuit_closed: 'closed',
-    };
-    const name = names[/** @type {keyof typeof names} */ (entry.event)];
-    return name ? { name, detail: String(entry.breaker ?? '') } : undefined;
-  } catch {
-    return undefined;
+export async function readResilienceEvents(baseUrl) {
+  const totals = new Map();
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  for (const line of text.split('\n')) {
+    const match = EVENTS.exec(line);
+    const name = match && /(?:^|,)event_name="([^"]+)"/.exec(match[1] ?? '')?.[1];
+    if (match && name) totals.set(name, (totals.get(name) ?? 0) + Number(match[2]));
   }
+  return totals;
+}
+
+/**
+ * Polls the service's metrics and notes each breaker transition with the time
+ * it was first seen (to within `everyMs`).
+ * @param {string} baseUrl
+ * @param {() => number} elapsedMs
+ * @param {number} [everyMs]
+ */
+export function watchBreaker(baseUrl, elapsedMs, everyMs = 100) {
+  /** @type {{ name: string, atMs: number }[]} */
+  const transitions = [];
+  /** @type {Map<string, number>} */
+  let seen = new Map();
+  let polling = Promise.resolve();
+  const timer = setInterval(() => {
+    polling = polling.then(poll, () => undefined);
+  }, everyMs);
+
+  async function poll() {
+    const totals = await readResilienceEvents(baseUrl).catch(() => seen);
+    const atMs = elapsedMs();
+    /** @type {{ name: string, atMs: number }[]} */
+    const fresh = [];
+    for (const [event, name] of Object.entries(TRANSITIONS)) {
+      const added = (totals.get(event) ?? 0) - (seen.get(event) ?? 0);
+      for (let i = 0; i < added; i += 1) fresh.push({ name, atMs });
+    }
+    // Several transitions inside one poll: put them in the order a breaker takes.
+    const order = ['half-open', 'closed', 'open'];
+    fresh.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+    transitions.push(...fresh);
+    seen = totals;
+  }
+
+  return {
+    transitions,
+    /** Stops polling after one last look. */
+    async stop() {
+      clearInterval(timer);
+      await polling;
+      await poll();
+    },
+  };
 }
 
 /**
@@ -37,24 +83,5 @@ export async function readBudget(baseUrl) {
     return slos.map((/** @type {{ summary: string }} */ s) => s.summary);
   } catch {
     return [];
-  }
-}
-
-/**
- * Retries bulwark/fetch made towards the bank, summed from `GET /metrics`.
- * @param {string} baseUrl
- * @returns {Promise<number | undefined>}
- */
-export async function readServiceRetries(baseUrl) {
-  try {
-    const text = await (await fetch(`${baseUrl}/metrics`)).text();
-    let total;
-    for (const line of text.split('\n')) {
-      const match = /^bulwark_retr\w*_total(?:\{[^}]*\})? ([0-9.e+]+)$/.exec(line);
-      if (match) total = (total ?? 0) + Number(match[1]);
-    }
-    return total;
-  } catch {
-    return undefined;
   }
 }

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isBulwarkError } from 'bulwark';
+import { createFetch } from 'bulwark/fetch';
 
 /**
  * The bank's idempotency key for one client request. Deterministic, so a retry
@@ -23,12 +24,24 @@ export function deriveBankKey(tenantId, clientKey) {
 }
 
 /**
- * The fetch every bank call goes through. INTERIM: the global fetch, until
- * bulwark/fetch `createFetch()` lands; the swap is this one line.
+ * The fetch every bank call goes through: bulwark/fetch, so each call has a
+ * total deadline, per-attempt timeouts, jittered retries that honour
+ * `Retry-After` (safe, because every attempt carries the same derived
+ * Idempotency-Key), a breaker on the bank's origin and a per-tenant bulkhead.
+ * The breaker counts consecutive failures: there is one bank, and a run of
+ * failures from it is the signal, whatever the traffic.
+ * @param {{ name: string, totalTimeoutMs: number, attemptTimeoutMs: number, breakDurationMs: number }} settings
  * @returns {typeof globalThis.fetch}
  */
-export function createBankFetch() {
-  return globalThis.fetch;
+export function createBankFetch({ name, totalTimeoutMs, attemptTimeoutMs, breakDurationMs }) {
+  return createFetch({
+    name,
+    resilience: {
+      deadline: { totalTimeoutMs },
+      attemptTimeout: { timeoutMs: attemptTimeoutMs },
+      breaker: { mode: 'consecutive', consecutiveFailures: 5, breakDurationMs },
+    },
+  });
 }
 
 /**

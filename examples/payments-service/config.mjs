@@ -11,6 +11,9 @@
  *   DATABASE_URL         required when IDEMPOTENCY_STORE=postgres
  *   IDEMPOTENCY_PREFIX   Redis key prefix / PostgreSQL table name suffix, default none
  *   SHUTDOWN_TIMEOUT_MS  how long SIGTERM waits for in-flight requests, default 10000
+ *   BANK_TIMEOUT_MS      total deadline of one bank call, retries included, default 10000
+ *   BANK_ATTEMPT_TIMEOUT_MS  deadline of one attempt, default 3000
+ *   BANK_BREAKER_BREAK_MS    how long the bank's breaker stays open before a probe, default 5000
  *   OTEL_*               the standard OpenTelemetry variables (read by bulwark/otel)
  */
 
@@ -24,6 +27,7 @@
  * @property {string | undefined} databaseUrl
  * @property {string | undefined} idempotencyPrefix
  * @property {number} shutdownTimeoutMs
+ * @property {{ totalTimeoutMs: number, attemptTimeoutMs: number, breakDurationMs: number }} bankCalls
  * @property {string} serviceName
  */
 
@@ -57,6 +61,29 @@ export function readConfig(env) {
     'SHUTDOWN_TIMEOUT_MS',
     problems,
   );
+  const bankCalls = {
+    totalTimeoutMs: integer(
+      env.BANK_TIMEOUT_MS ?? '10000',
+      1,
+      300_000,
+      'BANK_TIMEOUT_MS',
+      problems,
+    ),
+    attemptTimeoutMs: integer(
+      env.BANK_ATTEMPT_TIMEOUT_MS ?? '3000',
+      1,
+      300_000,
+      'BANK_ATTEMPT_TIMEOUT_MS',
+      problems,
+    ),
+    breakDurationMs: integer(
+      env.BANK_BREAKER_BREAK_MS ?? '5000',
+      1,
+      300_000,
+      'BANK_BREAKER_BREAK_MS',
+      problems,
+    ),
+  };
   const bankUrl = httpUrl(env.BANK_URL, 'BANK_URL', problems);
   const store = env.IDEMPOTENCY_STORE ?? 'memory';
   if (!STORES.includes(store)) {
@@ -80,6 +107,7 @@ export function readConfig(env) {
     databaseUrl: env.DATABASE_URL,
     idempotencyPrefix: prefix,
     shutdownTimeoutMs,
+    bankCalls: Object.freeze(bankCalls),
     serviceName: env.OTEL_SERVICE_NAME || 'payments-service',
   });
 }

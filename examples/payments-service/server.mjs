@@ -24,7 +24,8 @@ async function main() {
   const telemetry = await startServiceTelemetry(config.serviceName, process.env);
   if (telemetry.status !== 'started') log(`telemetry ${telemetry.status}: ${telemetry.reason}`);
   const { store, close: closeStore } = await openStore(config);
-  const bank = createBankClient({ bankUrl: config.bankUrl, fetch: createBankFetch() });
+  const bankFetch = createBankFetch({ name: 'bank', ...config.bankCalls });
+  const bank = createBankClient({ bankUrl: config.bankUrl, fetch: bankFetch });
   const app = createApp({
     store,
     bank,
