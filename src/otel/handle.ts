@@ -53,3 +53,22 @@ export function idleHandle(status: TelemetryStatus, reason: string): TelemetryHa
     shutdown: () => Promise.resolve(),
   });
 }
+
+/** A second caller's view of the running telemetry: same controls, honest status. */
+export function sharedHandle(active: TelemetryHandle): TelemetryHandle {
+  return {
+    status: 'already-started',
+    reason:
+      'startTelemetry was already called in this process; this handle controls that telemetry',
+    get signals() {
+      return active.signals;
+    },
+    get prometheusUrl() {
+      return active.prometheusUrl;
+    },
+    metricsHandler: active.metricsHandler,
+    droppedSpans: () => active.droppedSpans(),
+    forceFlush: () => active.forceFlush(),
+    shutdown: () => active.shutdown(),
+  };
+}

@@ -1,19 +1,18 @@
-import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import {
   getBooleanFromEnv,
   getStringListFromEnv,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { bounded, installExitFlush } from './exit-flush.js';
 import { createPushReader, createSpanExporter } from './exporters.js';
-import { idleHandle, metricsOff, type TelemetryHandle } from './handle.js';
-import { TELEMETRY_DEFAULTS, type TelemetryOptions, validateTelemetryOptions } from './options.js';
-import { createPrometheusEndpoint, type PrometheusEndpoint } from './prometheus.js';
+import { idleHandle, sharedHandle, type TelemetryHandle } from './handle.js';
+import { type TelemetryOptions, validateTelemetryOptions } from './options.js';
+import { createPrometheusEndpoint } from './prometheus.js';
 import { activeTelemetry, foreignRegistrations, setActiveTelemetry } from './registry.js';
 import { serviceResource } from './resource.js';
-import { resolveSignals, type TelemetrySignals } from './signals.js';
-import { type CountingSpanProcessor, createCountingSpanProcessor } from './span-export.js';
+import { resolveSignals } from './signals.js';
+import { createCountingSpanProcessor } from './span-export.js';
+import { disableGlobals, startedHandle } from './started-handle.js';
 import { TenantSpanProcessor } from './tenant-span-processor.js';
 import { telemetryViews } from './views.js';
 import { warnOnce } from './warn.js';
@@ -98,84 +97,4 @@ function defaultPropagator() {
   return getStringListFromEnv('OTEL_PROPAGATORS') === undefined
     ? new W3CTraceContextPropagator()
     : undefined;
-}
-
-interface StartedParts {
-  options: TelemetryOptions;
-  signals: TelemetrySignals;
-  sdk: NodeSDK;
-  exporting: CountingSpanProcessor[];
-  readers: { forceFlush(): Promise<void> }[];
-  prometheus: PrometheusEndpoint | undefined;
-}
-
-function startedHandle(parts: StartedParts) {
-  const timeoutMs = parts.options.flushTimeoutMs ?? TELEMETRY_DEFAULTS.flushTimeoutMs;
-  let prometheusUrl: string | undefined;
-  let stopped: Promise<void> | undefined;
-  let uninstallExitFlush: (() => void) | undefined;
-  const handle: TelemetryHandle = {
-    status: 'started',
-    signals: parts.signals,
-    reason: undefined,
-    get prometheusUrl() {
-      return prometheusUrl;
-    },
-    metricsHandler: parts.prometheus?.handler ?? metricsOff,
-    droppedSpans: () => parts.exporting.reduce((sum, p) => sum + p.droppedSpans(), 0),
-    forceFlush() {
-      if (stopped !== undefined) return stopped;
-      const flushable = [...parts.exporting, ...parts.readers];
-      return bounded(() => Promise.all(flushable.map((part) => part.forceFlush())), timeoutMs);
-    },
-    shutdown() {
-      stopped ??= stop();
-      return stopped;
-    },
-  };
-  async function stop() {
-    uninstallExitFlush?.();
-    await bounded(() => parts.sdk.shutdown(), timeoutMs);
-    await parts.prometheus?.close();
-    disableGlobals();
-    if (activeTelemetry() === handle) setActiveTelemetry(undefined);
-  }
-  if (parts.options.flushOnExit ?? TELEMETRY_DEFAULTS.flushOnExit) {
-    uninstallExitFlush = installExitFlush({ flush: handle.forceFlush, shutdown: handle.shutdown });
-  }
-  const listen = async () => {
-    prometheusUrl = await parts.prometheus?.listen();
-  };
-  return { handle, listen };
-}
-
-/** A second caller's view of the running telemetry: same controls, honest status. */
-function sharedHandle(active: TelemetryHandle): TelemetryHandle {
-  return {
-    status: 'already-started',
-    reason:
-      'startTelemetry was already called in this process; this handle controls that telemetry',
-    get signals() {
-      return active.signals;
-    },
-    get prometheusUrl() {
-      return active.prometheusUrl;
-    },
-    metricsHandler: active.metricsHandler,
-    droppedSpans: () => active.droppedSpans(),
-    forceFlush: () => active.forceFlush(),
-    shutdown: () => active.shutdown(),
-  };
-}
-
-/**
- * Unregisters the OTel globals so that telemetry can start again later in the
- * same process. The tenant context keeps working: it falls back to its own
- * AsyncLocalStorage when no context manager is registered.
- */
-function disableGlobals(): void {
-  trace.disable();
-  metrics.disable();
-  propagation.disable();
-  context.disable();
 }
