@@ -51,7 +51,7 @@ export interface IdempotencyEngine {
    *
    * Throws `BulwarkError`:
    * - `BULWARK_IDEMPOTENCY_STORE_UNAVAILABLE` when the claim fails or times
-   *   out; the operation never ran.
+   *   out; the operation never ran (a claim that lands late is released).
    * - `BULWARK_IDEMPOTENCY_OUTCOME_UNKNOWN` when the operation succeeded but its
    *   response could not be recorded; the key stays locked (no release) and
    *   recording is retried in the background until the lease would expire.
@@ -90,7 +90,14 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
   ): Promise<ExecutionOutcome> {
     const { key, fingerprint } = request;
     const ownerToken = randomUUID();
-    const claim = await call('claim', () => store.claim({ key, fingerprint, ownerToken, leaseMs }));
+    const claim = await call('claim', () =>
+      store.claim({ key, fingerprint, ownerToken, leaseMs }),
+    ).catch((error: unknown) => {
+      // A claim that timed out may still land in the store and lock the key for a
+      // whole lease; nothing ran under this token, so hand it back (fenced, best effort).
+      void call('release', () => store.release(key, ownerToken)).catch(() => false);
+      throw error;
+    });
     if (claim.outcome === 'in_progress') {
       const retryAfterMs = Math.min(Math.max(claim.leaseRemainingMs, 1), CONFLICT_RETRY_AFTER_MS);
       return { outcome: 'conflict', retryAfterMs };

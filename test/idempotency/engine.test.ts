@@ -131,6 +131,18 @@ describe('createIdempotencyEngine: a failing store', () => {
     },
   );
 
+  it('hands back a claim that timed out but landed, so the key is not locked for a lease', async () => {
+    const { engine, store, run, runs } = setup({ storeTimeoutMs: 50, leaseMs: 60_000 });
+    store.faults.claim = 'late';
+    const req = request();
+    const error = await rejection(engine.execute(req, run()));
+    expect(isBulwarkError(error, ErrorCode.IdempotencyStoreUnavailable)).toBe(true);
+    store.faults.claim = undefined;
+    await vi.waitFor(() => expect(store.calls.release).toBe(1));
+    expect(await engine.execute(req, run())).toMatchObject({ outcome: 'executed' });
+    expect(runs()).toBe(1);
+  });
+
   it.each(['throw', 'hang'] as const)(
     'when completion does %s after success: OUTCOME_UNKNOWN, and the key stays locked',
     async (fault) => {

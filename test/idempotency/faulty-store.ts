@@ -5,8 +5,11 @@ import type {
   IdempotencyStore,
 } from '../../src/index.js';
 
-/** How one store method misbehaves: throw, never answer, or answer `false` (fenced out). */
-export type Fault = 'throw' | 'hang' | 'fenced' | undefined;
+/**
+ * How one store method misbehaves: throw, never answer, answer `false` (fenced
+ * out), or do the work but answer only after `lateMs` (a timeout that committed).
+ */
+export type Fault = 'throw' | 'hang' | 'fenced' | 'late' | undefined;
 
 /**
  * A deliberately broken store for tests: it forwards to a real store (a
@@ -17,11 +20,13 @@ export type Fault = 'throw' | 'hang' | 'fenced' | undefined;
 export class FaultyStore implements IdempotencyStore {
   readonly faults: { claim?: Fault; renew?: Fault; complete?: Fault; release?: Fault } = {};
   readonly calls = { claim: 0, renew: 0, complete: 0, release: 0 };
+  lateMs = 200;
 
   constructor(private readonly inner: IdempotencyStore) {}
 
   claim(request: ClaimRequest): Promise<ClaimResult> {
     this.calls.claim += 1;
+    if (this.faults.claim === 'late') return this.#late(this.inner.claim(request));
     return this.#misbehave('claim') ?? this.inner.claim(request);
   }
 
@@ -38,6 +43,12 @@ export class FaultyStore implements IdempotencyStore {
   release(key: string, ownerToken: string): Promise<boolean> {
     this.calls.release += 1;
     return this.#misbehave('release') ?? this.inner.release(key, ownerToken);
+  }
+
+  async #late<T>(answer: Promise<T>): Promise<T> {
+    const value = await answer;
+    await new Promise((resolve) => setTimeout(resolve, this.lateMs));
+    return value;
   }
 
   #misbehave<T>(method: keyof FaultyStore['calls']): Promise<T> | undefined {
