@@ -1,4 +1,5 @@
 import type { IPolicy } from 'cockatiel';
+import type { CircuitBreaker } from './circuit-breaker.js';
 import { now } from './clock.js';
 import { Attempt, type AttemptContext, type ExecuteOptions } from './context.js';
 import { ResilienceEventName, type ResilienceEvents } from './events.js';
@@ -37,6 +38,11 @@ export class Call<T> implements TimerOwner, EventListenerObject {
   wait: ((error: unknown) => void) | undefined;
   /** Breaker key of the attempt in progress, for events. */
   key: string | undefined;
+  /** The breaker of the attempt in progress and its permit (see `CircuitBreaker.admit`). */
+  breaker: CircuitBreaker | undefined;
+  permit = 0;
+  /** Clock time the attempt in progress started, or -1 when it is not timed. */
+  attemptStartMs = -1;
   private current: Attempt | undefined;
   private deadlineTimer: TimerEntry | undefined;
   private attemptTimer: TimerEntry | undefined;

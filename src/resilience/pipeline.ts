@@ -1,7 +1,5 @@
 import type { Event, IFailureEvent, IPolicy, ISuccessEvent } from 'cockatiel';
 import { EventEmitter } from 'cockatiel';
-import type { BreakerLayer } from './breaker.js';
-import type { BulkheadLayer } from './bulkhead.js';
 import { Call, type CallSettings, type Task } from './call.js';
 import type { CircuitState } from './circuit-breaker.js';
 import { now } from './clock.js';
@@ -9,16 +7,7 @@ import type { AttemptContext, ExecuteOptions } from './context.js';
 import type { ResilienceEvent, ResilienceEvents } from './events.js';
 import { aborted } from './failures.js';
 import { type GaugeSource, watchPipeline } from './gauges.js';
-import { runLayers } from './order.js';
-import type { RetryLayer } from './retry.js';
-import type { PipelineTelemetry } from './telemetry.js';
-
-/** The resolved layers of a pipeline; `undefined` = switched off. */
-export interface Layers {
-  readonly bulkhead: BulkheadLayer | undefined;
-  readonly retry: RetryLayer | undefined;
-  readonly breaker: BreakerLayer | undefined;
-}
+import { type Layers, runLayers } from './order.js';
 
 /**
  * A resilience pipeline, as returned by `resilient(name, options)`.
@@ -58,10 +47,10 @@ export class Pipeline implements ResilientPipeline {
   constructor(
     private readonly settings: CallSettings,
     private readonly layers: Layers,
-    private readonly telemetry: PipelineTelemetry | undefined,
     events: ResilienceEvents,
   ) {
     this.onEvent = events.on;
+    const telemetry = layers.telemetry;
     if (telemetry !== undefined) {
       events.on(telemetry.observe);
       watchPipeline(this);
@@ -72,16 +61,22 @@ export class Pipeline implements ResilientPipeline {
     return this.settings.name;
   }
 
-  async execute<T>(fn: Task<T>, options?: ExecuteOptions | AbortSignal): Promise<T> {
+  execute<T>(fn: Task<T>, options?: ExecuteOptions | AbortSignal): Promise<T> {
     const opts = toOptions(options);
     const signal = opts.signal;
-    if (signal?.aborted) throw aborted(this.settings.name, signal.reason);
-    const timed = this.telemetry?.metricsOn() === true || this.listened();
-    const startMs = timed ? now() : 0;
+    if (signal?.aborted) return Promise.reject(aborted(this.settings.name, signal.reason));
     const call = new Call<T>(this.settings, fn, opts);
+    // The common case needs no wrapper: no signal to follow, nobody timing the call.
+    if (signal === undefined && !this.timed()) return runLayers(call, this.layers);
+    return this.observed(call, signal);
+  }
+
+  private async observed<T>(call: Call<T>, signal: AbortSignal | undefined): Promise<T> {
+    const timed = this.timed();
+    const startMs = timed ? now() : 0;
     signal?.addEventListener('abort', call);
     try {
-      const value = await runLayers(call, this.layers, this.telemetry);
+      const value = await runLayers(call, this.layers);
       if (timed) this.report(startMs, undefined);
       return value;
     } catch (error) {
@@ -104,13 +99,15 @@ export class Pipeline implements ResilientPipeline {
     return this.layers.bulkhead?.occupancy();
   }
 
-  private listened(): boolean {
-    return this.successes.size > 0 || this.failures.size > 0;
+  /** True when someone wants call durations: an OTel SDK, or onSuccess/onFailure listeners. */
+  private timed(): boolean {
+    if (this.successes.size > 0 || this.failures.size > 0) return true;
+    return this.layers.telemetry?.metricsOn() === true;
   }
 
   private report(startMs: number, error: unknown): void {
     const duration = now() - startMs;
-    this.telemetry?.recordCall(duration, error);
+    this.layers.telemetry?.recordCall(duration, error);
     if (error === undefined) this.successes.emit({ duration });
     else this.failures.emit({ duration, handled: true, reason: { error: error as Error } });
   }

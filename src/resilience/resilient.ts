@@ -81,7 +81,9 @@ export function resilient(name: string, options: ResilientOptions = {}): Resilie
   const attemptTimeoutMs = attemptTimeoutOf(scope, options.attemptTimeout, totalTimeoutMs);
   checkInner(scope, options.inner);
   const events = new ResilienceEvents(name);
+  const telemetry = options.telemetry === false ? undefined : new PipelineTelemetry(name);
   const layers = {
+    telemetry,
     bulkhead:
       options.bulkhead === false
         ? undefined
@@ -96,8 +98,7 @@ export function resilient(name: string, options: ResilientOptions = {}): Resilie
         : new BreakerLayer(scope, options.breaker ?? {}, events),
   };
   const settings = { name, events, totalTimeoutMs, attemptTimeoutMs, inner: options.inner };
-  const telemetry = options.telemetry === false ? undefined : new PipelineTelemetry(name);
-  return new Pipeline(settings, layers, telemetry, events);
+  return new Pipeline(settings, layers, events);
 }
 
 function deadlineOf(scope: string, options: DeadlineOptions | false | undefined) {
