@@ -29,5 +29,9 @@ export function serviceDown(name, timeoutMs = 1000) {
   });
 }
 
-/** A suffix that keeps this run's keys and tables apart from everyone else's. */
-export const RUN_ID = `${process.pid}_${Date.now().toString(36)}`;
+/**
+ * A suffix that keeps this run's keys and tables apart from everyone else's.
+ * Child processes inherit it through BENCH_RUN_ID, so their parent can clean up
+ * after them even when one was killed.
+ */
+export const RUN_ID = process.env.BENCH_RUN_ID ?? `${process.pid}_${Date.now().toString(36)}`;

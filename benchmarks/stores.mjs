@@ -10,6 +10,24 @@ import { RUN_ID, SERVICES, serviceDown } from './services.mjs';
 /** The names of the stores, in report order. */
 export const STORE_NAMES = ['memory', 'redis', 'postgres'];
 
+const redisPrefix = () => `bulwark-bench:${RUN_ID}:`;
+const postgresTable = () => `bulwark_bench_${RUN_ID}`;
+
+/**
+ * Removes whatever this run left in Redis and PostgreSQL (its own key prefix
+ * and table only), for when a process holding a store was killed before closing it.
+ */
+export async function forgetRun() {
+  if (!(await serviceDown('redis'))) {
+    const { Redis } = await import('ioredis');
+    await closeRedis(new Redis(SERVICES.redis.url), redisPrefix());
+  }
+  if (!(await serviceDown('postgres'))) {
+    const { default: pg } = await import('pg');
+    await closePostgres(new pg.Pool({ connectionString: SERVICES.postgres.url }), postgresTable());
+  }
+}
+
 /** Opens the store `name` (`memory`, `redis` or `postgres`). */
 export async function openStore(name) {
   if (name === 'memory') return openMemory();
@@ -21,8 +39,8 @@ export async function openStore(name) {
 async function openMemory() {
   const bulwark = await requireExports('', ['MemoryStore']);
   if (!bulwark.ok) return { skip: bulwark.reason };
-  // Large enough that a full benchmark run never fills it with in-flight keys.
-  const store = new bulwark.exports.MemoryStore({ maxEntries: 1_000_000 });
+  // Defaults, as a user gets it: once 10,000 records are kept, each claim evicts one.
+  const store = new bulwark.exports.MemoryStore();
   return { store, close: async () => {} };
 }
 
@@ -34,7 +52,7 @@ async function openRedis() {
   const { Redis } = await import('ioredis');
   const client = new Redis(SERVICES.redis.url, { lazyConnect: true });
   await client.connect();
-  const prefix = `bulwark-bench:${RUN_ID}:`;
+  const prefix = redisPrefix();
   const store = new bulwark.exports.RedisStore({ client, keyPrefix: prefix });
   return { store, client, prefix, close: () => closeRedis(client, prefix) };
 }
@@ -57,8 +75,8 @@ async function openPostgres() {
   if (down) return { skip: down };
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: SERVICES.postgres.url, max: 10 });
-  const table = `bulwark_bench_${RUN_ID}`;
-  const store = new bulwark.exports.PostgresStore({ pool, table });
+  const table = postgresTable();
+  const store = new bulwark.exports.PostgresStore({ pool, table, createTable: true });
   return { store, pool, table, close: () => closePostgres(pool, table) };
 }
 

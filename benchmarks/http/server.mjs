@@ -67,6 +67,6 @@ const server = built.app.listen(0, '127.0.0.1', () => {
 });
 process.on('SIGTERM', async () => {
   server.close();
-  await built.close?.().catch(() => {});
+  await built.close?.().catch((error) => console.error(`close failed: ${error}`));
   process.exit(0);
 });

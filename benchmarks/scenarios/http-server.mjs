@@ -14,6 +14,8 @@ import {
   summarise,
 } from '../harness.mjs';
 import { load, startServer, stop } from '../http/processes.mjs';
+import { RUN_ID } from '../services.mjs';
+import { forgetRun } from '../stores.mjs';
 
 const VARIANTS = [
   { id: 'bare', label: 'bare Express' },
@@ -58,6 +60,8 @@ function withLatency(result, running) {
 
 await scenario({ id: 'http-server', title: 'HTTP server under autocannon' }, async (mode) => {
   const shape = LOAD[currentMode().name] ?? LOAD.quick;
+  // The servers inherit this run's id, so what they leave in Redis/PostgreSQL can be removed here.
+  process.env.BENCH_RUN_ID = RUN_ID;
   const { running, skipped } = await startAll();
   try {
     if (running[0]?.id !== 'bare') return { skipped: 'bare Express did not start' };
@@ -84,5 +88,6 @@ await scenario({ id: 'http-server', title: 'HTTP server under autocannon' }, asy
     return { groups: [result] };
   } finally {
     await Promise.all(running.map((v) => stop(v.child)));
+    await forgetRun();
   }
 });

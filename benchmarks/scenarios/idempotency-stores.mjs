@@ -26,7 +26,7 @@ function nextKey() {
 }
 
 function bulwarkCase(store) {
-  return async () => {
+  return async function claimAndComplete() {
     const key = nextKey();
     const ownerToken = `owner-${sequence}`;
     await store.claim({ key, fingerprint: FINGERPRINT, ownerToken, leaseMs: LEASE_MS });
@@ -75,6 +75,35 @@ const BASELINES = {
   },
 };
 
+/**
+ * MemoryStore below its `maxEntries`, where no claim has to evict: a store
+ * big enough for the run, replaced before it fills up.
+ */
+function notFullMemoryCase(MemoryStore) {
+  const maxEntries = 1_000_000;
+  let store = new MemoryStore({ maxEntries });
+  let used = 0;
+  return async () => {
+    if (++used >= maxEntries) {
+      store = new MemoryStore({ maxEntries });
+      used = 1;
+    }
+    await bulwarkCase(store)();
+  };
+}
+
+/** Extra cases per store, beyond the baseline and the store as a user configures it. */
+function extraCases(name, opened) {
+  if (name !== 'memory') return [];
+  return [
+    {
+      id: 'bulwark-not-full',
+      label: 'bulwark MemoryStore below maxEntries (no eviction)',
+      fn: notFullMemoryCase(opened.store.constructor),
+    },
+  ];
+}
+
 const LABELS = { memory: 'MemoryStore', redis: 'RedisStore', postgres: 'PostgresStore' };
 
 async function storeGroup(name) {
@@ -93,7 +122,12 @@ async function storeGroup(name) {
       title,
       cases: [
         { id: 'raw', label: `hand-rolled ${name} claim + complete`, fn: baseline },
-        { id: 'bulwark', label: `bulwark ${LABELS[name]}`, fn: bulwarkCase(opened.store) },
+        {
+          id: 'bulwark',
+          label: `bulwark ${LABELS[name]}${name === 'memory' ? ' defaults, full (evicting)' : ''}`,
+          fn: bulwarkCase(opened.store),
+        },
+        ...extraCases(name, opened),
       ],
     });
   } finally {

@@ -2,7 +2,9 @@
  * The memory check: 1,000,000 `resilient()` calls spread over 10,000 tenant
  * keys and 1,000 downstream hosts must leave the heap bounded. Heap is read
  * after a forced GC (run with --expose-gc) before the calls, half-way and at
- * the end: a bounded library adds about nothing in the second half.
+ * the end: a bounded library adds about nothing in the second half. Each
+ * call runs in `withTenant` (bulkhead keyed per tenant) with `key: host`
+ * (breaker and retry budget keyed per host).
  */
 import { log, scenario } from '../harness.mjs';
 import { requireExports } from '../load.mjs';
@@ -20,10 +22,12 @@ function heapAfterGc() {
 
 await scenario({ id: 'memory', title: 'Memory: 1,000,000 resilient() calls' }, async () => {
   if (typeof globalThis.gc !== 'function') return { skipped: 'run with --expose-gc' };
-  const bulwark = await requireExports('', ['resilient', 'withTenant']);
+  const bulwark = await requireExports('', ['resilient', 'withTenant', 'keyByTenant']);
   if (!bulwark.ok) return { skipped: bulwark.reason };
-  const { resilient, withTenant } = bulwark.exports;
-  const policy = resilient('bench-memory');
+  const { resilient, withTenant, keyByTenant } = bulwark.exports;
+  // A bulkhead per tenant and (by the execute key) a breaker and retry budget per host:
+  // the keyed state the library must keep bounded.
+  const policy = resilient('bench-memory', { bulkhead: { keyBy: keyByTenant } });
   const tenants = Array.from({ length: TENANTS }, (_, i) => ({ tenantId: `tenant-${i}` }));
   const work = async () => 42;
   const run = async (from, to) => {
