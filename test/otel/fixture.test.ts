@@ -70,7 +70,7 @@ describe('a child process using the installed package, exporting to a real OTLP/
 });
 
 describe('the default OTLP encoding', () => {
-  it('is http/protobuf, posted to <endpoint>/v1/traces', async () => {
+  it('is http/protobuf, posted to <endpoint>/v1/traces, carrying the tenant attributes', async () => {
     const receiver = await startOtlpReceiver();
     try {
       const fixture = runFixture(copy.root, FIXTURE, {
@@ -83,8 +83,12 @@ describe('the default OTLP encoding', () => {
       const traces = receiver.requests.filter((request) => request.path === '/v1/traces');
       expect(traces.length).toBeGreaterThan(0);
       expect(traces[0]?.contentType).toBe('application/x-protobuf');
-      // Protobuf carries strings as raw UTF-8: the tenant attribute is in the wire bytes.
-      expect(Buffer.concat(traces.map((t) => t.body)).includes('tenant.jurisdiction')).toBe(true);
+      const spans = receiver.spans();
+      expect(spans.find((span) => span.name === 'inside')?.attributes).toMatchObject(TENANT);
+      expect(spans.find((span) => span.name === 'outside')?.attributes).toEqual({});
+      expect(spans.find((span) => span.name === 'inside')?.resource).toMatchObject({
+        'service.name': 'fixture-svc',
+      });
     } finally {
       await receiver.close();
     }

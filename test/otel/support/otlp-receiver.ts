@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { decodeProtobufSpans } from './otlp-protobuf.js';
 
 /** One request the receiver got. */
 export interface ReceivedRequest {
@@ -9,7 +10,7 @@ export interface ReceivedRequest {
   body: Buffer;
 }
 
-/** A decoded OTLP/JSON span with its resource attributes flattened. */
+/** A decoded span (OTLP/JSON or OTLP/protobuf) with its resource attributes flattened. */
 export interface ReceivedSpan {
   name: string;
   kind: number;
@@ -23,7 +24,7 @@ export interface OtlpReceiver {
   /** Base URL, for OTEL_EXPORTER_OTLP_ENDPOINT. */
   url: string;
   requests: ReceivedRequest[];
-  /** Every span that arrived as OTLP/JSON. */
+  /** Every span that arrived, decoded from OTLP/JSON or OTLP/protobuf. */
   spans(): ReceivedSpan[];
   /** Resolves once `predicate` holds over the spans, or rejects after `timeoutMs`. */
   waitFor(
@@ -57,7 +58,14 @@ export async function startOtlpReceiver(
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  const spans = () => requests.filter(isJsonTraces).flatMap(decodeSpans);
+  const spans = () =>
+    requests
+      .filter((request) => request.path === '/v1/traces')
+      .flatMap((request) =>
+        (request.contentType ?? '').includes('protobuf')
+          ? decodeProtobufSpans(request.body)
+          : decodeSpans(request),
+      );
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
@@ -80,10 +88,6 @@ export async function startOtlpReceiver(
         server.close(() => resolve());
       }),
   };
-}
-
-function isJsonTraces(request: ReceivedRequest): boolean {
-  return request.path === '/v1/traces' && (request.contentType ?? '').includes('json');
 }
 
 interface JsonKeyValue {
