@@ -342,6 +342,46 @@ describe('idempotency(): what is recorded', () => {
   });
 });
 
+describe('idempotency(): what is never stored', () => {
+  it('keeps request headers, cookies and the raw body out of the record', async () => {
+    const inner = new MemoryStore();
+    const store = new FaultyStore(inner);
+    const records: unknown[] = [];
+    store.complete = (request) => {
+      records.push(request);
+      return inner.complete(request);
+    };
+    const app = await transfersApp({ store });
+    await postJson(
+      app.url,
+      randomUUID(),
+      { amount: 7, note: 'raw-body-marker' },
+      {
+        authorization: 'Bearer token-marker',
+        cookie: 'sid=cookie-marker',
+      },
+    );
+    expect(records).toHaveLength(1);
+    const text = JSON.stringify(records, (_k, v) =>
+      v instanceof Uint8Array ? Buffer.from(v).toString() : v,
+    );
+    expect(text).not.toContain('token-marker');
+    expect(text).not.toContain('cookie-marker');
+    expect(text).not.toContain('secret'); // the Set-Cookie the handler sent
+    expect(text).not.toContain('raw-body-marker');
+    const { headers } = (records[0] as { response: { headers: object } }).response;
+    expect(Object.keys(headers).sort()).toEqual(['content-type', 'etag', 'location']);
+  });
+
+  it('claims nothing for a body the parser refused, so the corrected retry runs', async () => {
+    const app = await transfersApp();
+    const key = randomUUID();
+    expect((await postJson(app.url, key, '{"amount":')).status).toBe(400);
+    expect((await postJson(app.url, key, { amount: 1 })).status).toBe(201);
+    expect(app.executions()).toBe(1);
+  });
+});
+
 describe('idempotency(): scope', () => {
   it('keeps tenants apart: the same key runs for each tenant and never reveals the other', async () => {
     const app = await transfersApp();
