@@ -92,7 +92,7 @@ export class Call<T> implements TimerOwner, EventListenerObject {
   runAttempt(): Promise<T> {
     if (this.failure === undefined && now() >= this.deadlineAt) this.passDeadline();
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    const attempt = new Attempt(++this.attempt);
+    const attempt = new Attempt(++this.attempt, this.deadlineAt);
     this.current = attempt;
     this.armAttemptTimeout();
     let result: PromiseLike<T> | T;
@@ -138,7 +138,14 @@ export class Call<T> implements TimerOwner, EventListenerObject {
     if (inner === undefined) return this.task(attempt);
     const task = this.task;
     return inner.execute(
-      (context) => task({ signal: context.signal, attempt: attempt.attempt }),
+      (context) =>
+        task({
+          signal: context.signal,
+          attempt: attempt.attempt,
+          get remainingMs() {
+            return attempt.remainingMs;
+          },
+        }),
       attempt.signal,
     );
   }

@@ -1,3 +1,5 @@
+import { now } from './clock.js';
+
 /**
  * What the function given to `execute` receives, one per attempt.
  *
@@ -11,6 +13,12 @@ export interface AttemptContext {
   readonly signal: AbortSignal;
   /** The attempt number: 1 for the first try, 2 for the first retry, and so on. */
   readonly attempt: number;
+  /**
+   * Milliseconds left before the total deadline, read when asked (`Infinity`
+   * with the deadline layer off): forward it downstream, e.g. as a
+   * `grpc-timeout` or deadline header, so the server can give up in time too.
+   */
+  readonly remainingMs: number;
 }
 
 /** The per-call options of `execute`. */
@@ -39,7 +47,14 @@ export class Attempt implements AttemptContext {
   /** Rejects the attempt's race promise, while it is pending. */
   reject: ((error: unknown) => void) | undefined;
 
-  constructor(readonly attempt: number) {}
+  constructor(
+    readonly attempt: number,
+    private readonly deadlineAt: number,
+  ) {}
+
+  get remainingMs(): number {
+    return Math.max(0, this.deadlineAt - now());
+  }
 
   get signal(): AbortSignal {
     if (this.controller === undefined) {

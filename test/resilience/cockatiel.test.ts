@@ -39,9 +39,10 @@ describe('composition with cockatiel', () => {
     const pipeline = resilient('bank', { inner: appBreaker, retry: { random: () => 0 } });
     let calls = 0;
     const outcome = settle(
-      pipeline.execute(({ attempt }) => {
+      pipeline.execute(({ attempt, remainingMs }) => {
         calls++;
         expect(attempt).toBe(calls);
+        expect(remainingMs).toBeGreaterThan(0);
         throw resetError();
       }),
     );

@@ -21,6 +21,19 @@ describe('resilient() with no options', () => {
     expect(seen).toEqual({ attempt: 1, aborted: false });
   });
 
+  it('tells each attempt how much of the 30 s deadline remains', async () => {
+    const pipeline = resilient('bank', { retry: { random: () => 0 } });
+    const remaining: number[] = [];
+    const outcome = pipeline.execute((context) => {
+      remaining.push(context.remainingMs);
+      if (context.attempt === 1) throw resetError();
+      return 'ok';
+    });
+    await vi.advanceTimersByTimeAsync(200);
+    expect(await outcome).toBe('ok');
+    expect(remaining).toEqual([30_000, 29_800]);
+  });
+
   it('never aborts the signal of a successful attempt', async () => {
     const pipeline = resilient('bank');
     let signal: AbortSignal | undefined;
