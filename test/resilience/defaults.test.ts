@@ -160,3 +160,47 @@ describe('resilient() with no options', () => {
     expect(calls).toBe(1);
   });
 });
+
+describe('events', () => {
+  it('a throwing listener neither breaks the call nor keeps the event from other listeners', async () => {
+    const pipeline = resilient('bank', { retry: { random: () => 0 } });
+    pipeline.onEvent(() => {
+      throw new Error('bad listener');
+    });
+    const seen: string[] = [];
+    const subscription = pipeline.onEvent((event) => seen.push(event.name));
+    const outcome = pipeline.execute(({ attempt }) => {
+      if (attempt === 1) throw resetError();
+      return 'ok';
+    });
+    await vi.advanceTimersByTimeAsync(200);
+    expect(await outcome).toBe('ok');
+    expect(seen).toEqual(['retry']);
+    subscription.dispose();
+    const again = pipeline.execute(({ attempt }) => {
+      if (attempt === 1) throw resetError();
+      return 'ok';
+    });
+    await vi.advanceTimersByTimeAsync(200);
+    await again;
+    expect(seen).toEqual(['retry']);
+  });
+
+  it('carries the pipeline name, the call key and the attempt number', async () => {
+    const pipeline = resilient('bank', { retry: { random: () => 0 } });
+    const events = recordEvents(pipeline);
+    const outcome = pipeline.execute(
+      ({ attempt }) => {
+        if (attempt < 3) throw resetError();
+        return 'ok';
+      },
+      { key: 'https://bank.example' },
+    );
+    await vi.advanceTimersByTimeAsync(1_000);
+    await outcome;
+    expect(events.map(({ pipeline, key, attempt }) => ({ pipeline, key, attempt }))).toEqual([
+      { pipeline: 'bank', key: 'https://bank.example', attempt: 1 },
+      { pipeline: 'bank', key: 'https://bank.example', attempt: 2 },
+    ]);
+  });
+});
