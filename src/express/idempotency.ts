@@ -5,6 +5,7 @@ import {
   createIdempotencyEngine,
   type ExecutionOutcome,
   type IdempotencyEngine,
+  type IdempotentRequest,
   type OperationResult,
 } from '../idempotency/engine.js';
 import { requestFingerprint } from '../idempotency/fingerprint.js';
@@ -53,10 +54,10 @@ const EMPTY_RESPONSE: StoredResponse = { status: 0, headers: {}, body: new Uint8
  * @example
  * app.post('/transfers', express.json(), idempotency({ store }), createTransfer);
  */
-export function idempotency(options: IdempotencyOptions): RequestHandler {
+export function idempotency(options: IdempotencyOptions = {}): RequestHandler {
   // biome-ignore lint/complexity/noArguments: the guard needs the real argument count.
   rejectMiddlewareMisuse('idempotency', arguments);
-  const config = resolveMiddlewareOptions(options ?? {});
+  const config = resolveMiddlewareOptions(options);
   const engine = createIdempotencyEngine({ ...options, store: options.store ?? new MemoryStore() });
 
   return async function idempotencyMiddleware(req: Request, res: Response, next: NextFunction) {
@@ -64,42 +65,46 @@ export function idempotency(options: IdempotencyOptions): RequestHandler {
     const parsed = parseClientKey(headerLines(req, config.headerName), config.minKeyLength);
     if (!parsed.ok && parsed.problem === 'missing' && !config.required) return next();
     if (!parsed.ok) return reject(res, parsed.problem, parsed.detail);
-    let request: { key: string; fingerprint: string };
+    let request: IdempotentRequest | 'too_large';
     try {
-      const body = await readBody(req, config.maxBodyBytes);
-      if (body === 'too_large') {
-        return reject(res, 'too_large', `the body exceeds ${config.maxBodyBytes} bytes`);
-      }
-      const { path, query } = pathAndQuery(req);
-      request = {
-        key: idempotencyStorageKey({
-          tenantId: getTenant()?.tenantId,
-          principal: config.principal?.(req),
-          method: req.method,
-          route: routeOf(req),
-          clientKey: parsed.key,
-        }),
-        fingerprint: requestFingerprint({
-          method: req.method,
-          path,
-          query,
-          contentType: req.headers['content-type'],
-          body,
-        }),
-      };
+      request = await identify(req, config, parsed.key);
     } catch (error) {
       if (error instanceof RangeError) return reject(res, 'too_large', 'the body nests too deeply');
       return next(error);
     }
+    if (request === 'too_large') {
+      return reject(res, 'too_large', `the body exceeds ${config.maxBodyBytes} bytes`);
+    }
     await run(engine, config, request, res, next);
   };
+}
+
+/** The storage key (scope + client key, hashed) and fingerprint of `req`. */
+async function identify(
+  req: Request,
+  config: ResolvedMiddlewareOptions,
+  clientKey: string,
+): Promise<IdempotentRequest | 'too_large'> {
+  const body = await readBody(req, config.maxBodyBytes);
+  if (body === 'too_large') return body;
+  const { path, query } = pathAndQuery(req);
+  const key = idempotencyStorageKey({
+    tenantId: getTenant()?.tenantId,
+    principal: config.principal?.(req),
+    method: req.method,
+    route: routeOf(req),
+    clientKey,
+  });
+  const contentType = req.headers['content-type'];
+  const fingerprint = requestFingerprint({ method: req.method, path, query, contentType, body });
+  return { key, fingerprint };
 }
 
 /** Claims, runs the rest of the chain inside a capture, and answers from the outcome. */
 async function run(
   engine: IdempotencyEngine,
   config: ResolvedMiddlewareOptions,
-  request: { key: string; fingerprint: string },
+  request: IdempotentRequest,
   res: Response,
   next: NextFunction,
 ): Promise<void> {
