@@ -34,3 +34,11 @@ export function foreignRegistrations(): string[] {
   if (api === undefined) return [];
   return ['trace', 'metrics', 'propagation', 'context'].filter((type) => api[type] !== undefined);
 }
+
+/** The logs API keeps its global under its own key. */
+const OTEL_LOGS_GLOBAL = Symbol.for('io.opentelemetry.js.api.logs');
+
+/** True when someone registered a global logger provider (a logging setup of its own, say). */
+export function loggerProviderRegistered(): boolean {
+  return (globalThis as Record<symbol, unknown>)[OTEL_LOGS_GLOBAL] !== undefined;
+}

@@ -1,3 +1,4 @@
+import { logs } from '@opentelemetry/api-logs';
 import {
   getBooleanFromEnv,
   getStringListFromEnv,
@@ -8,7 +9,12 @@ import { createPushReader, createSpanExporter } from './exporters.js';
 import { idleHandle, sharedHandle, type TelemetryHandle } from './handle.js';
 import { type TelemetryOptions, validateTelemetryOptions } from './options.js';
 import { createPrometheusEndpoint } from './prometheus.js';
-import { activeTelemetry, foreignRegistrations, setActiveTelemetry } from './registry.js';
+import {
+  activeTelemetry,
+  foreignRegistrations,
+  loggerProviderRegistered,
+  setActiveTelemetry,
+} from './registry.js';
 import { serviceResource } from './resource.js';
 import { resolveSignals } from './signals.js';
 import { createCountingSpanProcessor } from './span-export.js';
@@ -81,8 +87,13 @@ function startSdk(options: TelemetryOptions) {
     instrumentations: options.instrumentations ?? [],
     textMapPropagator: defaultPropagator(),
   });
+  const logsWereFree = !loggerProviderRegistered();
   sdk.start();
-  const handle = startedHandle({ options, signals, sdk, exporting, readers, prometheus });
+  // NodeSDK registers a logger provider even with no processors; with logs off,
+  // leave the global free for the application's own logging setup.
+  if (signals.logs.length === 0 && logsWereFree) logs.disable();
+  const ownsLogs = signals.logs.length > 0 && logsWereFree;
+  const handle = startedHandle({ options, signals, sdk, exporting, readers, prometheus, ownsLogs });
   setActiveTelemetry(handle.handle);
   return handle;
 }

@@ -1,4 +1,5 @@
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { bounded, installExitFlush } from './exit-flush.js';
 import { metricsOff, type TelemetryHandle } from './handle.js';
@@ -16,6 +17,8 @@ export interface StartedParts {
   exporting: CountingSpanProcessor[];
   readers: { forceFlush(): Promise<void> }[];
   prometheus: PrometheusEndpoint | undefined;
+  /** True when this SDK registered the global logger provider (and must free it). */
+  ownsLogs: boolean;
 }
 
 /**
@@ -66,6 +69,7 @@ async function stopParts(parts: StartedParts, timeoutMs: number): Promise<void> 
   await bounded(() => parts.sdk.shutdown(), timeoutMs);
   await parts.prometheus?.close();
   disableGlobals();
+  if (parts.ownsLogs) logs.disable();
 }
 
 /**

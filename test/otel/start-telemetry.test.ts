@@ -173,6 +173,18 @@ describe('startTelemetry: what happened', () => {
     expect(handle.status).toBe('started');
   });
 
+  it('with logs off leaves the global logger provider free; with logs on, frees it at shutdown', async () => {
+    const LOGS_GLOBAL = Symbol.for('io.opentelemetry.js.api.logs');
+    const registered = () => (globalThis as Record<symbol, unknown>)[LOGS_GLOBAL] !== undefined;
+    handle = await start();
+    expect(registered()).toBe(false);
+    await handle.shutdown();
+    handle = await start({ logs: true });
+    expect(registered()).toBe(true);
+    await handle.shutdown();
+    expect(registered()).toBe(false);
+  });
+
   it('shutdown is idempotent, and telemetry can start again afterwards', async () => {
     const first = await start();
     const a = first.shutdown();
