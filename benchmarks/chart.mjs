@@ -33,7 +33,11 @@ function layout(results) {
       const rows = group.rows.filter((r) => r.id !== group.baseline);
       if (rows.length === 0) continue;
       const baseline = group.rows.find((r) => r.id === group.baseline);
-      items.push({ kind: 'head', text: `${group.title} (baseline: ${baseline?.label})` });
+      const inverted = group.better === 'higher' ? `; ${group.unit} ratio inverted` : '';
+      items.push({
+        kind: 'head',
+        text: `${group.title} (baseline: ${baseline?.label}${inverted})`,
+      });
       for (const row of rows)
         items.push({ kind: 'bar', label: row.label, ...relativeCost(group, row) });
     }

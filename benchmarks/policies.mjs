@@ -42,14 +42,18 @@ export const work = {
 /** Swallows the expected rejection of the failing path. */
 export function ignore() {}
 
-/** cockatiel's wrap(bulkhead, retry, breaker, cooperative timeout). */
-export function cockatielWrap() {
+/**
+ * cockatiel's wrap(bulkhead, retry, breaker, cooperative timeout). By default
+ * cockatiel's timeout aborts its signal when the call returns (`abortOnReturn`),
+ * which costs an AbortError with a stack trace per call; `tuned` turns that off.
+ */
+export function cockatielWrap({ tuned = false } = {}) {
   const transient = handleWhen(isTransient);
   return wrap(
     bulkhead(10, 100),
     retry(transient, { maxAttempts: 3, backoff: new ExponentialBackoff() }),
     circuitBreaker(transient, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) }),
-    timeout(TIMEOUT_MS, TimeoutStrategy.Cooperative),
+    timeout(TIMEOUT_MS, { strategy: TimeoutStrategy.Cooperative, abortOnReturn: !tuned }),
   );
 }
 

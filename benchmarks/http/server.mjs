@@ -33,14 +33,14 @@ function spanMiddleware() {
 async function build(variant) {
   if (variant === 'bare') return { app: assemble({}) };
   if (variant === 'otel-span') {
-    registerSdk();
+    registerSdk({ batch: true });
     return { app: assemble({ span: true }) };
   }
   const opened = await openStore(variant.replace(/^bulwark-/, ''));
   if (opened.skip) return opened;
   const stack = await bulwarkStack(opened.store);
   if (stack.skip) return stack;
-  registerSdk({ spanProcessors: stack.spanProcessors });
+  registerSdk({ spanProcessors: stack.spanProcessors, batch: true });
   return { app: assemble({ span: true, ...stack }), close: opened.close };
 }
 

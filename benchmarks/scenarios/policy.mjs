@@ -9,6 +9,7 @@ import { cockatielWrap, ignore, opossumBreaker, work } from '../policies.mjs';
 
 function cases(bulwark, call) {
   const cockatiel = cockatielWrap();
+  const tuned = cockatielWrap({ tuned: true });
   const opossum = opossumBreaker(call);
   const policy = bulwark.ok && bulwark.exports.resilient('bench');
   return [
@@ -17,6 +18,11 @@ function cases(bulwark, call) {
       id: 'cockatiel',
       label: 'cockatiel wrap(bulkhead, retry, breaker, timeout)',
       fn: () => cockatiel.execute(() => call()).catch(ignore),
+    },
+    {
+      id: 'cockatiel-tuned',
+      label: 'cockatiel wrap, timeout with abortOnReturn: false',
+      fn: () => tuned.execute(() => call()).catch(ignore),
     },
     { id: 'opossum', label: 'opossum fire() with timeout', fn: () => opossum.fire().catch(ignore) },
     {

@@ -42,7 +42,7 @@ async function measureMix(bulwark, tenantCount) {
       },
       {
         id: 'guarded',
-        label: 'SDK counter.add with createTenantGuard(id)',
+        label: 'bulwark createTenantGuard(id), then the same counter.add',
         fn: guard && (() => guarded.add(1, { 'tenant.id': guard(ids[b++ % tenantCount]) })),
         reason: bulwark.reason,
       },

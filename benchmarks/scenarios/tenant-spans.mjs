@@ -22,7 +22,7 @@ async function spanGroup(bulwark, otel) {
       cases: [
         {
           id: 'plain',
-          label: 'plain SDK span (batch processor)',
+          label: 'plain SDK span',
           fn: () => plain.startSpan('op').end(),
         },
         {
