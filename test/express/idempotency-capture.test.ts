@@ -175,6 +175,27 @@ describe('idempotency(): request bodies', () => {
     expect(executions).toBe(1);
   });
 
+  it('fingerprints an urlencoded form by its parsed fields, in any order', async () => {
+    const app = express();
+    let executions = 0;
+    app.post('/form', express.urlencoded(), idempotency({}), (_req, res) => {
+      executions += 1;
+      res.send('ok');
+    });
+    const { url } = await listen(app);
+    const key = randomUUID();
+    const send = (form: string) =>
+      fetch(`${url}/form`, {
+        method: 'POST',
+        headers: { 'idempotency-key': key, 'content-type': 'application/x-www-form-urlencoded' },
+        body: form,
+      });
+    await send('amount=1&currency=EUR');
+    expect((await send('currency=EUR&amount=1')).headers.get('idempotent-replayed')).toBe('true');
+    expect((await send('currency=EUR&amount=2')).status).toBe(422);
+    expect(executions).toBe(1);
+  });
+
   it('413 for a body over maxBodyBytes, declared or streamed, and the handler never runs', async () => {
     const app = express();
     let executions = 0;

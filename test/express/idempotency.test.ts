@@ -245,6 +245,15 @@ describe('idempotency(): persist before respond', () => {
     expect(app.executions()).toBe(1);
   });
 
+  it('500 lease-lost when another owner took the key over before the record was written', async () => {
+    const store = new FaultyStore(new MemoryStore());
+    store.faults.complete = 'fenced';
+    const app = await transfersApp({ store });
+    const response = await postJson(app.url, randomUUID(), { amount: 1 });
+    await expectProblem(response, 500, 'idempotency-lease-lost');
+    expect(response.headers.get('location')).toBeNull();
+  });
+
   it('records the answer of a client that went away, so its retry replays', async () => {
     const hold = gate();
     const app = await transfersApp({}, hold.wait);
