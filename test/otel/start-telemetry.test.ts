@@ -106,6 +106,37 @@ describe('startTelemetry: spans', () => {
   });
 });
 
+describe('startTelemetry: the OTEL_* variables keep their meaning', () => {
+  it('merges OTLP headers from the environment under the ones given in code', async () => {
+    process.env.OTEL_EXPORTER_OTLP_HEADERS = 'x-env=1,x-both=env';
+    handle = await start({
+      otlp: {
+        endpoint: receiver.url,
+        protocol: 'http/json',
+        headers: { 'x-both': 'code', 'x-code': '1' },
+      },
+    });
+    trace.getTracer('test').startSpan('headers').end();
+    await handle.forceFlush();
+    await receiver.waitFor((all) => all.length >= 1);
+    expect(receiver.requests[0]?.headers).toMatchObject({
+      'x-env': '1',
+      'x-both': 'code',
+      'x-code': '1',
+    });
+  });
+
+  it('samples as OTEL_TRACES_SAMPLER says', async () => {
+    process.env.OTEL_TRACES_SAMPLER = 'always_off';
+    handle = await start();
+    const span = trace.getTracer('test').startSpan('dropped-by-sampler');
+    expect(span.isRecording()).toBe(false);
+    span.end();
+    await handle.forceFlush();
+    expect(receiver.spans()).toEqual([]);
+  });
+});
+
 describe('startTelemetry: what happened', () => {
   it('rejects invalid options with BULWARK_INVALID_OPTIONS naming the field', async () => {
     const bad = startTelemetry({ serviceName: '' });

@@ -7,6 +7,7 @@ import { decodeProtobufSpans } from './otlp-protobuf.js';
 export interface ReceivedRequest {
   path: string;
   contentType: string | undefined;
+  headers: Record<string, string | string[] | undefined>;
   body: Buffer;
 }
 
@@ -49,6 +50,7 @@ export async function startOtlpReceiver(
       requests.push({
         path: request.url ?? '',
         contentType: request.headers['content-type'],
+        headers: request.headers,
         body: Buffer.concat(chunks),
       });
       if (options.hang) return;
