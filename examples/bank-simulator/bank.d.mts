@@ -24,7 +24,11 @@ export interface BankStats {
   replays: number;
   mismatches: number;
   rejected: number;
-  keys: Record<string, { hits: number; executions: number; bankReference?: string }>;
+  /** Per Idempotency-Key: requests seen, whether it executed, and what it executed as. */
+  keys: Record<
+    string,
+    { hits: number; executions: number; bankReference?: string; transferId?: string }
+  >;
   faults: { mode: FaultSettings['mode']; injected: Record<string, number> };
 }
 

@@ -81,12 +81,17 @@ export function createLedger() {
      * that executed.
      */
     snapshot() {
-      /** @type {Record<string, { hits: number, executions: number, bankReference?: string }>} */
+      /** @type {Record<string, { hits: number, executions: number, bankReference?: string, transferId?: string }>} */
       const keys = {};
       for (const [key, hits] of hitsByKey) {
         const execution = byKey.get(key);
         keys[key] = execution
-          ? { hits, executions: 1, bankReference: execution.bankReference }
+          ? {
+              hits,
+              executions: 1,
+              bankReference: execution.bankReference,
+              transferId: execution.transferId,
+            }
           : { hits, executions: 0 };
       }
       return { executions: byKey.size, keys };

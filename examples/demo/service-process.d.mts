@@ -10,6 +10,8 @@ export interface ServiceProcess {
   onLine(listener: (line: string) => void): void;
   /** Sends SIGTERM (SIGKILL after `timeoutMs`, default 15 000) and resolves with the exit code. */
   stop(timeoutMs?: number): Promise<number | null>;
+  /** SIGKILL: a crash, nothing drained or flushed; resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 /** Starts `node examples/payments-service/server.mjs` with `env` added; resolves once it listens. */

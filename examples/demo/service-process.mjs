@@ -14,6 +14,7 @@ const SERVER = fileURLToPath(new URL('../payments-service/server.mjs', import.me
  * @property {string[]} lines every line the service wrote, stdout and stderr
  * @property {(listener: (line: string) => void) => void} onLine called for each new line
  * @property {(timeoutMs?: number) => Promise<number | null>} stop SIGTERM, then the exit code
+ * @property {() => Promise<void>} kill SIGKILL: a crash, nothing drained or flushed
  */
 
 /**
@@ -71,6 +72,10 @@ export function startService(env, { startTimeoutMs = 20_000 } = {}) {
         lines,
         onLine: (listener) => listeners.push(listener),
         stop: (timeoutMs = 15_000) => stop(child, exited, timeoutMs),
+        kill: async () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+          await exited;
+        },
       });
     });
   });

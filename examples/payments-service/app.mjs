@@ -22,6 +22,7 @@ import { sloReport } from './telemetry.mjs';
  * @property {ReturnType<typeof import('./bank-client.mjs').createBankClient>} bank
  * @property {import('express').RequestHandler} metrics answers `GET /metrics`
  * @property {ReturnType<typeof import('./telemetry.mjs').defineServiceSlos>} [slos] fed by every request; default none
+ * @property {number} [leaseMs] how long a claimed key stays locked if this process dies; default bulwark's
  */
 
 /**
@@ -30,7 +31,7 @@ import { sloReport } from './telemetry.mjs';
  * sent to the bank), then the key is claimed, then the handler runs.
  * @param {AppDeps} deps
  */
-export function createApp({ store, bank, metrics, slos = [] }) {
+export function createApp({ store, bank, metrics, slos = [], leaseMs }) {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestMetrics({ slos }));
@@ -45,7 +46,7 @@ export function createApp({ store, bank, metrics, slos = [] }) {
     requireJson(),
     parseJson(),
     validTransfer(),
-    idempotency({ store }),
+    idempotency(leaseMs === undefined ? { store } : { store, leaseMs }),
     createTransfer(bank),
   );
   app.use(notFound());

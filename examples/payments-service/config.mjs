@@ -10,6 +10,7 @@
  *   REDIS_URL            required when IDEMPOTENCY_STORE=redis
  *   DATABASE_URL         required when IDEMPOTENCY_STORE=postgres
  *   IDEMPOTENCY_PREFIX   Redis key prefix / PostgreSQL table name suffix, default none
+ *   IDEMPOTENCY_LEASE_MS how long a claimed key stays locked if its process dies, default 30000
  *   SHUTDOWN_TIMEOUT_MS  how long SIGTERM waits for in-flight requests, default 10000
  *   BANK_TIMEOUT_MS      total deadline of one bank call, retries included, default 10000
  *   BANK_ATTEMPT_TIMEOUT_MS  deadline of one attempt, default 3000
@@ -26,6 +27,7 @@
  * @property {string | undefined} redisUrl
  * @property {string | undefined} databaseUrl
  * @property {string | undefined} idempotencyPrefix
+ * @property {number} idempotencyLeaseMs
  * @property {number} shutdownTimeoutMs
  * @property {{ totalTimeoutMs: number, attemptTimeoutMs: number, breakDurationMs: number }} bankCalls
  * @property {string} serviceName
@@ -59,6 +61,13 @@ export function readConfig(env) {
     0,
     300_000,
     'SHUTDOWN_TIMEOUT_MS',
+    problems,
+  );
+  const idempotencyLeaseMs = integer(
+    env.IDEMPOTENCY_LEASE_MS ?? '30000',
+    3000,
+    600_000,
+    'IDEMPOTENCY_LEASE_MS',
     problems,
   );
   const bankCalls = {
@@ -106,6 +115,7 @@ export function readConfig(env) {
     redisUrl: env.REDIS_URL,
     databaseUrl: env.DATABASE_URL,
     idempotencyPrefix: prefix,
+    idempotencyLeaseMs,
     shutdownTimeoutMs,
     bankCalls: Object.freeze(bankCalls),
     serviceName: env.OTEL_SERVICE_NAME || 'payments-service',

@@ -31,6 +31,7 @@ async function main() {
     bank,
     metrics: telemetry.metricsHandler,
     slos: defineServiceSlos(),
+    leaseMs: config.idempotencyLeaseMs,
   });
   const server = createServer(app);
   await new Promise((resolve, reject) => {

@@ -12,6 +12,7 @@ import {
   submitUntilFinal,
   uniqueId,
   validTransfer,
+  waitFor,
 } from './harness.js';
 
 // Two service processes sharing one store: 200 concurrent duplicates, spread
@@ -167,5 +168,56 @@ describe.skipIf(!redisUp)('when the store is down', () => {
       if (status !== 201) await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(status).toBe(201);
+  }, 60_000);
+});
+
+describe.skipIf(!redisUp)('a process that dies in the middle of a transfer', () => {
+  const prefix = uniqueId('t');
+  let bank: Bank;
+  let pair: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    ensureBuilt();
+    bank = await startBank();
+    pair = await startPair({
+      BANK_URL: bank.url,
+      IDEMPOTENCY_STORE: 'redis',
+      REDIS_URL: services.redis.url,
+      IDEMPOTENCY_PREFIX: prefix,
+      IDEMPOTENCY_LEASE_MS: '3000',
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(pair.map((s) => s.stop()));
+    await bank?.close();
+    const redis = new Redis(services.redis.url);
+    const keys = await redis.keys(`payments:idempotency:${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('its retry on the other process moves no money twice and answers the original transfer', async () => {
+    const [doomed, survivor] = pair as [ServiceProcess, ServiceProcess];
+    const call = { tenant: 'acme', key: uniqueId('k-'), body: validTransfer(9) };
+    // The bank executes the payment, then takes its time to answer: the
+    // process dies after the money moved and before it recorded the outcome.
+    bank.control({ mode: 'slow', count: 1, delayMs: 10_000 });
+    const lost = postTransfer(doomed.url, call).catch(() => undefined);
+    await waitFor(() => bank.stats().executions === 1);
+    await doomed.kill();
+    await lost;
+
+    const during = await postTransfer(survivor.url, call);
+    expect(during.status).toBe(409);
+    const answer = await submitUntilFinal(survivor.url, call);
+    expect(answer.status).toBe(201);
+
+    const stats = bank.stats();
+    expect(stats.executions).toBe(1);
+    const [atBank] = Object.values(stats.keys);
+    expect(atBank?.hits).toBe(2);
+    expect(answer.json?.bankReference).toBe(atBank?.bankReference);
+    expect(answer.json?.id).toBe(atBank?.transferId);
   }, 60_000);
 });
