@@ -45,7 +45,7 @@ async function build(variant) {
 }
 
 /** The same app for every variant; only the middleware around the handler differs. */
-function assemble({ span = false, beforeBody = [], afterBody = [] }) {
+function assemble({ span = false, beforeBody = [], afterBody = [], afterRoutes = [] }) {
   const app = express();
   if (span) app.use(spanMiddleware());
   for (const middleware of beforeBody) app.use(middleware);
@@ -54,6 +54,7 @@ function assemble({ span = false, beforeBody = [], afterBody = [] }) {
   app.post('/transfers', (req, res) => {
     res.status(201).json({ id: 'tr_1', status: 'accepted', amount: req.body.amount });
   });
+  for (const middleware of afterRoutes) app.use(middleware);
   return app;
 }
 
