@@ -1,0 +1,100 @@
+/**
+ * Checks of the statistics, the interleaving and the target verdicts the
+ * reports rest on (`npm test` in benchmarks/, node:test). No timing here.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { chartSvg } from '../chart.mjs';
+import { group, interleave, pairedRatio, quantile, summarise } from '../harness.mjs';
+import { evaluateTargets } from '../targets.mjs';
+
+describe('statistics', () => {
+  it('interpolates quantiles between sorted values', () => {
+    assert.equal(quantile([4, 1, 3, 2], 0.5), 2.5);
+    assert.equal(quantile([10], 0.25), 10);
+    assert.equal(quantile([1, 2, 3, 4, 5], 0.25), 2);
+    assert.ok(Number.isNaN(quantile([], 0.5)));
+  });
+
+  it('summarises median and interquartile range', () => {
+    assert.deepEqual(summarise([5, 1, 3, 2, 4]), { median: 3, p25: 2, p75: 4 });
+  });
+
+  it('takes ratios per round, so a drift common to both series cancels out', () => {
+    const baseline = [100, 200, 400];
+    const candidate = [150, 300, 600];
+    assert.deepEqual(pairedRatio(candidate, baseline), { median: 1.5, p25: 1.5, p75: 1.5 });
+  });
+});
+
+describe('interleave', () => {
+  it('visits every case once per round, reversing the order every other round', async () => {
+    const visits = [];
+    const series = await interleave(['a', 'b', 'c'], 3, async (c, round) => {
+      visits.push(`${round}${c}`);
+      return round;
+    });
+    assert.deepEqual(visits, ['0a', '0b', '0c', '1c', '1b', '1a', '2a', '2b', '2c']);
+    assert.deepEqual(series, [
+      [0, 1, 2],
+      [0, 1, 2],
+      [0, 1, 2],
+    ]);
+  });
+});
+
+function httpResults(bare, span, stack) {
+  const cases = [
+    { id: 'bare', label: 'bare' },
+    { id: 'otel-span', label: 'span' },
+    { id: 'bulwark-memory', label: 'bulwark' },
+  ];
+  const g = group({
+    id: 'http-server',
+    title: 'http',
+    unit: 'req/s',
+    better: 'higher',
+    cases,
+    series: [bare, span, stack],
+  });
+  return {
+    environment: { mode: 'quick', timestamp: 't', node: 'v20', cpu: 'cpu', cores: 2 },
+    scenarios: [{ id: 'http-server', groups: [g] }],
+  };
+}
+
+describe('targets', () => {
+  it('judges a throughput target on the per-round ratio, worst quartile first', () => {
+    const results = httpResults(
+      [1000, 1000, 1000, 1000],
+      [1000, 1000, 1000, 1000],
+      [900, 860, 800, 700],
+    );
+    const byText = Object.fromEntries(evaluateTargets(results).map((t) => [t.a + t.b, t]));
+    assert.equal(byText['bulwark-memoryotel-span'].verdict, 'missed');
+    assert.equal(byText['bulwark-memorybare'].verdict, 'holds');
+    assert.equal(byText.resilientcockatiel.verdict, 'not measured');
+  });
+
+  it('says "holds at the median" when only the median meets the limit', () => {
+    const results = httpResults(
+      [1000, 1000, 1000, 1000],
+      [1000, 1000, 1000, 1000],
+      [900, 880, 840, 800],
+    );
+    const target = evaluateTargets(results).find((t) => t.b === 'otel-span');
+    assert.equal(target.verdict, 'holds at the median');
+  });
+});
+
+describe('chart', () => {
+  it('draws one bar per non-baseline row and escapes labels', () => {
+    const results = httpResults([1000, 1000], [500, 500], [250, 250]);
+    results.scenarios[0].groups[0].rows[1].label = 'span <&> "quoted"';
+    const svg = chartSvg(results);
+    assert.match(svg, /^<svg /);
+    assert.equal((svg.match(/<rect x=/g) ?? []).length, 2);
+    assert.ok(svg.includes('span &lt;&amp;&gt; &quot;quoted&quot;'));
+    assert.ok(svg.includes('x2.00') && svg.includes('x4.00'), 'req/s ratios are drawn as costs');
+  });
+});
