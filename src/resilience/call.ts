@@ -41,6 +41,8 @@ export class Call<T> implements TimerOwner, EventListenerObject {
   /** The breaker of the attempt in progress and its permit (see `CircuitBreaker.admit`). */
   breaker: CircuitBreaker | undefined;
   permit = 0;
+  /** Whether attempt durations are recorded (an OTel SDK is registered). */
+  metered = false;
   /** Clock time the attempt in progress started, or -1 when it is not timed. */
   attemptStartMs = -1;
   private current: Attempt | undefined;

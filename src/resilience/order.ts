@@ -76,7 +76,7 @@ function openAttempt(call: Call<unknown>, layers: Layers): void {
     call.breaker = breakers.breakerFor(key);
     call.permit = call.breaker.admit(now(), call.attempt + 1);
   }
-  call.attemptStartMs = layers.telemetry?.metricsOn() === true ? now() : -1;
+  call.attemptStartMs = call.metered ? now() : -1;
 }
 
 /** Ends the attempt: tells the breaker how it went and records its duration. */

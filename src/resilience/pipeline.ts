@@ -66,13 +66,15 @@ export class Pipeline implements ResilientPipeline {
     const signal = opts.signal;
     if (signal?.aborted) return Promise.reject(aborted(this.settings.name, signal.reason));
     const call = new Call<T>(this.settings, fn, opts);
+    // Asked once per call: the OTel global look-up is the costliest part of "telemetry off".
+    call.metered = this.layers.telemetry?.metricsOn() === true;
+    const timed = call.metered || this.successes.size > 0 || this.failures.size > 0;
     // The common case needs no wrapper: no signal to follow, nobody timing the call.
-    if (signal === undefined && !this.timed()) return runLayers(call, this.layers);
-    return this.observed(call, signal);
+    if (signal === undefined && !timed) return runLayers(call, this.layers);
+    return this.observed(call, signal, timed);
   }
 
-  private async observed<T>(call: Call<T>, signal: AbortSignal | undefined): Promise<T> {
-    const timed = this.timed();
+  private async observed<T>(call: Call<T>, signal: AbortSignal | undefined, timed: boolean) {
     const startMs = timed ? now() : 0;
     signal?.addEventListener('abort', call);
     try {
@@ -97,12 +99,6 @@ export class Pipeline implements ResilientPipeline {
 
   bulkheadOccupancy(): number | undefined {
     return this.layers.bulkhead?.occupancy();
-  }
-
-  /** True when someone wants call durations: an OTel SDK, or onSuccess/onFailure listeners. */
-  private timed(): boolean {
-    if (this.successes.size > 0 || this.failures.size > 0) return true;
-    return this.layers.telemetry?.metricsOn() === true;
   }
 
   private report(startMs: number, error: unknown): void {
