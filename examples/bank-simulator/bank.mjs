@@ -12,9 +12,10 @@
  *   GET  /healthz   200
  */
 import { createServer } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createFaults, parseFaultSettings } from './faults.mjs';
+import { readJson, send } from './http-json.mjs';
 import { createLedger } from './ledger.mjs';
+import { payments } from './payments.mjs';
 
 /**
  * @typedef {object} BankOptions
@@ -33,10 +34,16 @@ import { createLedger } from './ledger.mjs';
  */
 
 const DEFAULTS = { port: 0, host: '127.0.0.1', maxBodyBytes: 64 * 1024 };
-const KEY = /^[\x21-\x7e]{1,255}$/;
-const CURRENCY = /^[A-Z]{3}$/;
-
 /** @typedef {{ hits: number, replays: number, mismatches: number, rejected: number }} Counters */
+
+/**
+ * What the request handlers share.
+ * @typedef {object} BankState
+ * @property {ReturnType<typeof createLedger>} ledger
+ * @property {ReturnType<typeof createFaults>} faults
+ * @property {Counters} counters
+ * @property {number} maxBodyBytes
+ */
 
 /**
  * Starts a bank and resolves once it listens.
@@ -49,6 +56,7 @@ export async function startBank(options = {}) {
   const faults = createFaults();
   /** @type {Counters} */
   const counters = { hits: 0, replays: 0, mismatches: 0, rejected: 0 };
+  /** @type {BankState} */
   const state = { ledger, faults, counters, maxBodyBytes };
 
   const server = createServer((req, res) => {
@@ -75,13 +83,13 @@ export async function startBank(options = {}) {
   };
 }
 
-/** @param {{ ledger: ReturnType<typeof createLedger>, faults: ReturnType<typeof createFaults>, counters: Counters }} state */
+/** @param {BankState} state */
 function snapshot({ ledger, faults, counters }) {
   return { ...counters, ...ledger.snapshot(), faults: faults.describe() };
 }
 
 /**
- * @param {any} state
+ * @param {BankState} state
  * @param {import('node:http').IncomingMessage} req
  * @param {import('node:http').ServerResponse} res
  */
@@ -98,103 +106,4 @@ async function route(state, req, res) {
     return send(res, 200, { mode: parsed.settings.mode });
   }
   send(res, 404, { error: 'not found' });
-}
-
-/**
- * @param {any} state
- * @param {import('node:http').IncomingMessage} req
- * @param {import('node:http').ServerResponse} res
- */
-async function payments(state, req, res) {
-  const { ledger, faults, counters } = state;
-  counters.hits += 1;
-  const key = req.headers['idempotency-key'];
-  const body = await readJson(req, state.maxBodyBytes);
-  if (typeof key !== 'string' || !KEY.test(key)) return reject(res, counters, 'Idempotency-Key');
-  ledger.countHit(key);
-  const payment = body.ok ? parsePayment(body.value) : undefined;
-  if (payment === undefined) return reject(res, counters, 'payment body');
-
-  const fault = faults.next();
-  if (fault.kind === 'unavailable') {
-    if (fault.retryAfterS !== undefined) res.setHeader('Retry-After', String(fault.retryAfterS));
-    return send(res, 503, { error: 'bank unavailable' });
-  }
-  if (fault.kind === 'reset' && !fault.afterExecute) return void req.socket.destroy();
-
-  const result = ledger.execute(key, payment);
-  if (result.outcome === 'mismatch') {
-    counters.mismatches += 1;
-    return send(res, 422, { error: 'Idempotency-Key reused for a different payment' });
-  }
-  if (fault.kind === 'reset') return void req.socket.destroy();
-  if (fault.kind === 'slow') await sleep(fault.delayMs);
-  const { bankReference, transferId, status } = result.execution;
-  if (result.outcome === 'replayed') {
-    counters.replays += 1;
-    res.setHeader('Idempotent-Replayed', 'true');
-  }
-  send(res, result.outcome === 'executed' ? 201 : 200, { bankReference, transferId, status });
-}
-
-/**
- * @param {import('node:http').ServerResponse} res
- * @param {Counters} counters
- * @param {string} what
- */
-function reject(res, counters, what) {
-  counters.rejected += 1;
-  send(res, 400, { error: `missing or invalid ${what}` });
-}
-
-/**
- * @param {unknown} value
- * @returns {import('./ledger.mjs').Payment | undefined}
- */
-function parsePayment(value) {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { transferId, amount, currency, from, to } = /** @type {Record<string, unknown>} */ (value);
-  const text = (/** @type {unknown} */ v) =>
-    typeof v === 'string' && v.length > 0 && v.length <= 64;
-  if (!text(transferId) || !text(from) || !text(to)) return undefined;
-  if (!Number.isSafeInteger(amount) || /** @type {number} */ (amount) <= 0) return undefined;
-  if (typeof currency !== 'string' || !CURRENCY.test(currency)) return undefined;
-  return /** @type {import('./ledger.mjs').Payment} */ ({ transferId, amount, currency, from, to });
-}
-
-/**
- * Reads a JSON body of at most `maxBytes`; never throws.
- * @param {import('node:http').IncomingMessage} req
- * @param {number} maxBytes
- * @returns {Promise<{ ok: true, value: unknown } | { ok: false }>}
- */
-async function readJson(req, maxBytes) {
-  /** @type {Buffer[]} */
-  const chunks = [];
-  let size = 0;
-  try {
-    for await (const chunk of req) {
-      size += chunk.length;
-      if (size > maxBytes) return { ok: false };
-      chunks.push(chunk);
-    }
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
-  } catch {
-    return { ok: false };
-  }
-}
-
-/**
- * @param {import('node:http').ServerResponse} res
- * @param {number} status
- * @param {unknown} body
- */
-function send(res, status, body) {
-  if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-  });
-  res.end(text);
 }

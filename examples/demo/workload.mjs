@@ -6,6 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { badInput } from './bad-input.mjs';
+import { inPool } from './pool.mjs';
 
 /** Who sends money in the demo. */
 export const TENANTS = Object.freeze([
@@ -54,7 +56,7 @@ export async function runWorkload(deps) {
   await turbulence(deps, expect);
   await concurrentRetries(deps, expect);
   await reusedKeys(deps, expect);
-  await badInput(deps, expect);
+  await badInput(deps, expect, `demo-${RUN}-bad`);
   await outage(deps, expect);
   deps.setPhase('healed');
   deps.bank.control({ mode: 'healthy' });
@@ -153,38 +155,6 @@ async function reusedKeys(
   await client.submit(otherTenant);
 }
 
-/** Requests the service must refuse with 4xx before anything reaches the bank. */
-async function badInput(
-  /** @type {WorkloadDeps} */ { client, bank, setPhase },
-  /** @type {Expectations} */ expect,
-) {
-  setPhase('bad input');
-  expect.badInput.hitsBefore = bank.stats().hits;
-  const tenant = /** @type {(typeof TENANTS)[number]} */ (TENANTS[2]);
-  const base = { phase: 'bad input', tenantId: tenant.tenantId, key: `demo-${RUN}-bad` };
-  const good = { amount: 500, currency: 'GBP', from: 'a', to: 'b' };
-  const bodies = [
-    { ...good, amount: -5 },
-    { ...good, amount: 2 ** 60 },
-    { ...good, amount: '500' },
-    { ...good, currency: 'XXX' },
-    { ...good, from: '' },
-    '{"amount": 5',
-    { ...good, note: 'x'.repeat(70_000) },
-  ];
-  for (const transfer of bodies) {
-    expect.badInput.statuses.push((await client.send({ ...base, transfer })).status);
-  }
-  for (const request of [
-    { ...base, tenantId: '', transfer: good },
-    { ...base, key: '', transfer: good },
-    { ...base, tenantId: 'bad tenant!', transfer: good },
-  ]) {
-    expect.badInput.statuses.push((await client.send(request)).status);
-  }
-  expect.badInput.hitsAfter = bank.stats().hits;
-}
-
 /** The bank goes down for a while; clients keep sending and retrying. */
 async function outage(/** @type {WorkloadDeps} */ deps, /** @type {Expectations} */ expect) {
   const outageMs = 6000;
@@ -200,23 +170,4 @@ async function outage(/** @type {WorkloadDeps} */ deps, /** @type {Expectations}
   expect.outage.endedAtMs = expect.outage.startedAtMs + outageMs;
   deps.setPhase('recovering');
   await Promise.all(submissions);
-}
-
-/**
- * Runs `fn` over `items`, at most `size` at a time.
- * @template T
- * @param {T[]} items
- * @param {number} size
- * @param {(item: T, index: number) => Promise<void>} fn
- */
-async function inPool(items, size, fn) {
-  let next = 0;
-  async function worker() {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      await fn(/** @type {T} */ (items[index]), index);
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
 }

@@ -1,0 +1,73 @@
+/**
+ * `POST /payments`: validate, let the fault switch decide the request's fate,
+ * execute through the ledger (once per key), answer. Faults that drop the
+ * connection after executing are the ones that make idempotency keys matter:
+ * the money moved, and the caller cannot know.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readJson, send } from './http-json.mjs';
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+const CURRENCY = /^[A-Z]{3}$/;
+
+/**
+ * @param {import('./bank.mjs').BankState} state
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ */
+export async function payments(state, req, res) {
+  const { ledger, faults, counters } = state;
+  counters.hits += 1;
+  const key = req.headers['idempotency-key'];
+  const body = await readJson(req, state.maxBodyBytes);
+  if (typeof key !== 'string' || !KEY.test(key)) return reject(res, counters, 'Idempotency-Key');
+  ledger.countHit(key);
+  const payment = body.ok ? parsePayment(body.value) : undefined;
+  if (payment === undefined) return reject(res, counters, 'payment body');
+
+  const fault = faults.next();
+  if (fault.kind === 'unavailable') {
+    if (fault.retryAfterS !== undefined) res.setHeader('Retry-After', String(fault.retryAfterS));
+    return send(res, 503, { error: 'bank unavailable' });
+  }
+  if (fault.kind === 'reset' && !fault.afterExecute) return void req.socket.destroy();
+
+  const result = ledger.execute(key, payment);
+  if (result.outcome === 'mismatch') {
+    counters.mismatches += 1;
+    return send(res, 422, { error: 'Idempotency-Key reused for a different payment' });
+  }
+  if (fault.kind === 'reset') return void req.socket.destroy();
+  if (fault.kind === 'slow') await sleep(fault.delayMs);
+  const { bankReference, transferId, status } = result.execution;
+  if (result.outcome === 'replayed') {
+    counters.replays += 1;
+    res.setHeader('Idempotent-Replayed', 'true');
+  }
+  send(res, result.outcome === 'executed' ? 201 : 200, { bankReference, transferId, status });
+}
+
+/**
+ * @param {import('node:http').ServerResponse} res
+ * @param {import('./bank.mjs').Counters} counters
+ * @param {string} what
+ */
+function reject(res, counters, what) {
+  counters.rejected += 1;
+  send(res, 400, { error: `missing or invalid ${what}` });
+}
+
+/**
+ * @param {unknown} value
+ * @returns {import('./ledger.mjs').Payment | undefined}
+ */
+function parsePayment(value) {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { transferId, amount, currency, from, to } = /** @type {Record<string, unknown>} */ (value);
+  const text = (/** @type {unknown} */ v) =>
+    typeof v === 'string' && v.length > 0 && v.length <= 64;
+  if (!text(transferId) || !text(from) || !text(to)) return undefined;
+  if (!Number.isSafeInteger(amount) || /** @type {number} */ (amount) <= 0) return undefined;
+  if (typeof currency !== 'string' || !CURRENCY.test(currency)) return undefined;
+  return /** @type {import('./ledger.mjs').Payment} */ ({ transferId, amount, currency, from, to });
+}
