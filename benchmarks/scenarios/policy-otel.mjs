@@ -2,7 +2,8 @@
  * Scenario 1b: policy overhead with an OTel SDK registered (context manager,
  * tracer and meter providers; see otel-sdk.mjs). What a user would hand-wire:
  * an active span around the cockatiel wrap, recording the error. bulwark:
- * `resilient()` defaults, alone and inside `withTenant`.
+ * `resilient()` defaults, alone and inside `withTenant`; and with its telemetry
+ * off, to show what the metrics and span events cost once an SDK records them.
  */
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { compareTime, scenario } from '../harness.mjs';
@@ -33,6 +34,7 @@ function spannedCockatiel(call) {
 function cases(bulwark, call) {
   const spanned = spannedCockatiel(call);
   const policy = bulwark.ok && bulwark.exports.resilient('bench-otel');
+  const quiet = bulwark.ok && bulwark.exports.resilient('bench-quiet', { telemetry: false });
   const withTenant = bulwark.ok && bulwark.exports.withTenant;
   return [
     { id: 'bare', label: 'bare async call', fn: () => call().catch(ignore) },
@@ -45,6 +47,12 @@ function cases(bulwark, call) {
       id: 'resilient',
       label: 'bulwark resilient() defaults',
       fn: policy && (() => policy.execute(() => call()).catch(ignore)),
+      reason: bulwark.reason,
+    },
+    {
+      id: 'resilient-no-telemetry',
+      label: 'bulwark resilient({ telemetry: false }), for comparison',
+      fn: quiet && (() => quiet.execute(() => call()).catch(ignore)),
       reason: bulwark.reason,
     },
     {
