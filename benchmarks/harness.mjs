@@ -14,7 +14,7 @@ import { measure } from 'mitata';
 /** How long each mode runs. `quick` keeps the whole suite under 3 minutes on 2 cores. */
 export const MODES = {
   quick: { rounds: 5, roundMs: 150, warmupMs: 150 },
-  full: { rounds: 15, roundMs: 600, warmupMs: 1000 },
+  full: { rounds: 12, roundMs: 500, warmupMs: 1000 },
 };
 
 /** The mode this process runs in, from `BENCH_MODE` (set by run.mjs) or `--full`. */
