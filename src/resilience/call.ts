@@ -87,12 +87,17 @@ export class Call<T> implements TimerOwner, EventListenerObject {
   }
 
   /**
-   * Runs one attempt of the task. Throws the call's failure instead when the
-   * call was interrupted or the deadline has passed (the shared timer may be
-   * one tick late, so the clock is checked here too).
+   * Throws the call's failure when it was interrupted or its deadline has
+   * passed: called before each attempt, since the shared timer may fire one
+   * tick late. No attempt starts past this point otherwise.
    */
-  runAttempt(): Promise<T> {
+  assertRunnable(): void {
     if (this.failure === undefined && now() >= this.deadlineAt) this.passDeadline();
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Runs one attempt of the task, raced against its interruption (timeout, deadline, abort). */
+  runAttempt(): Promise<T> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const attempt = new Attempt(++this.attempt, this.deadlineAt);
     this.current = attempt;

@@ -48,14 +48,7 @@ export class ResilienceEvents {
    * listener that throws is ignored, so one bad listener neither breaks the
    * call nor keeps the event from the next listener.
    */
-  readonly on: Event<ResilienceEvent> = (listener) =>
-    this.emitter.addListener(function safeListener(event) {
-      try {
-        listener(event);
-      } catch {
-        // Observation never breaks a call.
-      }
-    });
+  readonly on: Event<ResilienceEvent> = safeEvent(this.emitter);
 
   constructor(readonly pipeline: string) {}
 
@@ -70,4 +63,20 @@ export class ResilienceEvents {
     if (this.emitter.size === 0) return;
     this.emitter.emit({ name, pipeline: this.pipeline, key, attempt, error, delayMs });
   }
+}
+
+/**
+ * The subscribe function of `emitter`, wrapping each listener so that a
+ * throwing listener is ignored: observation never breaks a call.
+ */
+export function safeEvent<T>(emitter: EventEmitter<T>): Event<T> {
+  return function subscribe(listener) {
+    return emitter.addListener(function safeListener(data) {
+      try {
+        listener(data);
+      } catch {
+        // Observation never breaks a call.
+      }
+    });
+  };
 }

@@ -67,8 +67,10 @@ export async function runLayers<T>(call: Call<T>, layers: Layers): Promise<T> {
   }
 }
 
-/** Asks the call's breaker for a permit (throws when open) and starts the attempt's clock. */
+/** Checks the call may go on, asks its breaker for a permit (throws when open), starts the clock. */
 function openAttempt(call: Call<unknown>, layers: Layers): void {
+  // Before the breaker: an attempt that will not start must not take a probe or count.
+  call.assertRunnable();
   const breakers = layers.breaker;
   if (breakers !== undefined) {
     const key = breakers.keyOf(call.options);

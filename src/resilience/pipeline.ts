@@ -4,7 +4,7 @@ import { Call, type CallSettings, type Task } from './call.js';
 import type { CircuitState } from './circuit-breaker.js';
 import { now } from './clock.js';
 import type { AttemptContext, ExecuteOptions } from './context.js';
-import type { ResilienceEvent, ResilienceEvents } from './events.js';
+import { type ResilienceEvent, type ResilienceEvents, safeEvent } from './events.js';
 import { aborted } from './failures.js';
 import { type GaugeSource, watchPipeline } from './gauges.js';
 import { type Layers, runLayers } from './order.js';
@@ -41,8 +41,8 @@ export class Pipeline implements ResilientPipeline {
   readonly onEvent: Event<ResilienceEvent>;
   private readonly successes = new EventEmitter<ISuccessEvent>();
   private readonly failures = new EventEmitter<IFailureEvent>();
-  readonly onSuccess: Event<ISuccessEvent> = this.successes.addListener;
-  readonly onFailure: Event<IFailureEvent> = this.failures.addListener;
+  readonly onSuccess: Event<ISuccessEvent> = safeEvent(this.successes);
+  readonly onFailure: Event<IFailureEvent> = safeEvent(this.failures);
 
   constructor(
     private readonly settings: CallSettings,

@@ -186,6 +186,19 @@ describe('events', () => {
     expect(seen).toEqual(['retry']);
   });
 
+  it('ignores onSuccess and onFailure listeners that throw', async () => {
+    const pipeline = resilient('bank');
+    pipeline.onSuccess(() => {
+      throw new Error('bad listener');
+    });
+    pipeline.onFailure(() => {
+      throw new Error('bad listener');
+    });
+    const declined = new Error('declined');
+    expect(await pipeline.execute(() => 'ok')).toBe('ok');
+    await expect(pipeline.execute(() => Promise.reject(declined))).rejects.toBe(declined);
+  });
+
   it('carries the pipeline name, the call key and the attempt number', async () => {
     const pipeline = resilient('bank', { retry: { random: () => 0 } });
     const events = recordEvents(pipeline);
