@@ -37,23 +37,31 @@ function cases(url, method, bulwark) {
   ];
 }
 
-await scenario({ id: 'http-client', title: 'HTTP client: fetch vs createFetch()' }, async () => {
-  const bulwark = await requireExports('fetch', ['createFetch']);
-  const downstream = await startServer('downstream', './downstream.mjs');
-  try {
-    const url = `http://127.0.0.1:${downstream.port}/payments`;
-    const get = await compareTime({
-      id: 'http-client',
-      title: 'GET on loopback, one request at a time, body read',
-      cases: cases(url, 'GET', bulwark),
-    });
-    const post = await compareTime({
-      id: 'http-client-post',
-      title: 'POST with an Idempotency-Key on loopback, one request at a time',
-      cases: cases(url, 'POST', bulwark),
-    });
-    return { groups: [get, post] };
-  } finally {
-    await stop(downstream.child);
-  }
-});
+await scenario(
+  {
+    id: 'http-client',
+    title: 'HTTP client: fetch vs createFetch()',
+    description:
+      'One request at a time from this process to a bare node:http server in another process on 127.0.0.1, body read to the end. Baseline: the global `fetch`; candidate: `createFetch()` with its defaults (a `resilient()` pipeline per origin, a derived Idempotency-Key on the POST).',
+  },
+  async () => {
+    const bulwark = await requireExports('fetch', ['createFetch']);
+    const downstream = await startServer('downstream', './downstream.mjs');
+    try {
+      const url = `http://127.0.0.1:${downstream.port}/payments`;
+      const get = await compareTime({
+        id: 'http-client',
+        title: 'GET on loopback, one request at a time, body read',
+        cases: cases(url, 'GET', bulwark),
+      });
+      const post = await compareTime({
+        id: 'http-client-post',
+        title: 'POST with an Idempotency-Key on loopback, one request at a time',
+        cases: cases(url, 'POST', bulwark),
+      });
+      return { groups: [get, post] };
+    } finally {
+      await stop(downstream.child);
+    }
+  },
+);

@@ -58,36 +58,44 @@ function withLatency(result, running) {
   return result;
 }
 
-await scenario({ id: 'http-server', title: 'HTTP server under autocannon' }, async (mode) => {
-  const shape = LOAD[currentMode().name] ?? LOAD.quick;
-  // The servers inherit this run's id, so what they leave in Redis/PostgreSQL can be removed here.
-  process.env.BENCH_RUN_ID = RUN_ID;
-  const { running, skipped } = await startAll();
-  try {
-    if (running[0]?.id !== 'bare') return { skipped: 'bare Express did not start' };
-    for (const v of running) {
-      v.details = [];
-      await load({ url: v.url, durationS: shape.warmupS, connections: shape.connections });
+await scenario(
+  {
+    id: 'http-server',
+    title: 'HTTP server under autocannon',
+    description:
+      'Each Express variant runs in its own process; autocannon runs in another against 127.0.0.1 for a bounded time per round, the variants visited in interleaved rounds. Every request is a new `POST /transfers` with a JSON body, `X-Tenant-Id` and a fresh `Idempotency-Key`. The OTel variants register an SDK (batch span processor exporting nowhere, metrics aggregated and never exported). The bulwark stack is the span middleware plus `requestMetrics()`, `tenant()`, `express.json()`, `idempotency({ store })` and `errorHandler()`, with the tenant span processor on the SDK.',
+  },
+  async (mode) => {
+    const shape = LOAD[currentMode().name] ?? LOAD.quick;
+    // The servers inherit this run's id, so what they leave in Redis/PostgreSQL can be removed here.
+    process.env.BENCH_RUN_ID = RUN_ID;
+    const { running, skipped } = await startAll();
+    try {
+      if (running[0]?.id !== 'bare') return { skipped: 'bare Express did not start' };
+      for (const v of running) {
+        v.details = [];
+        await load({ url: v.url, durationS: shape.warmupS, connections: shape.connections });
+      }
+      const series = await interleave(running, shape.rounds, async (v) => {
+        const result = await load({ url: v.url, durationS: shape.durationS, ...shape });
+        v.details.push(result);
+        return result.rps;
+      });
+      const result = group({
+        id: 'http-server',
+        title: `POST /transfers, ${shape.connections} connections, ${shape.durationS} s per round`,
+        unit: 'req/s',
+        better: 'higher',
+        cases: running,
+        series,
+        skipped: skipped.map(({ id, label, reason }) => ({ id, label, reason })),
+        notes: `${shape.rounds} rounds (${mode.name} mode)`,
+      });
+      printGroup(withLatency(result, running));
+      return { groups: [result] };
+    } finally {
+      await Promise.all(running.map((v) => stop(v.child)));
+      await forgetRun();
     }
-    const series = await interleave(running, shape.rounds, async (v) => {
-      const result = await load({ url: v.url, durationS: shape.durationS, ...shape });
-      v.details.push(result);
-      return result.rps;
-    });
-    const result = group({
-      id: 'http-server',
-      title: `POST /transfers, ${shape.connections} connections, ${shape.durationS} s per round`,
-      unit: 'req/s',
-      better: 'higher',
-      cases: running,
-      series,
-      skipped: skipped.map(({ id, label, reason }) => ({ id, label, reason })),
-      notes: `${shape.rounds} rounds (${mode.name} mode)`,
-    });
-    printGroup(withLatency(result, running));
-    return { groups: [result] };
-  } finally {
-    await Promise.all(running.map((v) => stop(v.child)));
-    await forgetRun();
-  }
-});
+  },
+);

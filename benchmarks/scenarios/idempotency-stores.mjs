@@ -137,7 +137,12 @@ async function storeGroup(name) {
 }
 
 await scenario(
-  { id: 'idempotency-stores', title: 'Idempotency stores: claim + complete' },
+  {
+    id: 'idempotency-stores',
+    title: 'Idempotency stores: claim + complete',
+    description:
+      "One `claim` + `complete` per operation, each on a fresh key, against the real local Redis and PostgreSQL (isolated key prefix / table, removed afterwards). The baseline is the least a hand-rolled store would do for the same two steps, without bulwark's owner-token fencing or store-clock expiry.",
+  },
   async () => {
     const groups = [];
     for (const name of STORE_NAMES) groups.push(await storeGroup(name));

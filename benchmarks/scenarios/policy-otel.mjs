@@ -64,18 +64,26 @@ function cases(bulwark, call) {
   ];
 }
 
-await scenario({ id: 'policy-otel', title: 'Policy overhead (SDK registered)' }, async () => {
-  registerSdk();
-  const bulwark = await requireExports('', ['resilient', 'withTenant']);
-  const success = await compareTime({
-    id: 'policy-otel-success',
-    title: 'Success path, SDK registered',
-    cases: cases(bulwark, work.succeed),
-  });
-  const failure = await compareTime({
-    id: 'policy-otel-failure',
-    title: 'Failing path (final 402 error), SDK registered',
-    cases: cases(bulwark, work.fail),
-  });
-  return { groups: [success, failure] };
-});
+await scenario(
+  {
+    id: 'policy-otel',
+    title: 'Policy overhead (SDK registered)',
+    description:
+      'The same calls with an OTel SDK registered (AsyncLocalStorage context manager, tracer and meter providers; spans discarded at end, metrics aggregated and never exported). The hand-wired baseline is an active span around the cockatiel wrap that records the error; `resilient()` creates no span of its own but records its metrics and span events.',
+  },
+  async () => {
+    registerSdk();
+    const bulwark = await requireExports('', ['resilient', 'withTenant']);
+    const success = await compareTime({
+      id: 'policy-otel-success',
+      title: 'Success path, SDK registered',
+      cases: cases(bulwark, work.succeed),
+    });
+    const failure = await compareTime({
+      id: 'policy-otel-failure',
+      title: 'Failing path (final 402 error), SDK registered',
+      cases: cases(bulwark, work.fail),
+    });
+    return { groups: [success, failure] };
+  },
+);

@@ -34,17 +34,25 @@ function cases(bulwark, call) {
   ];
 }
 
-await scenario({ id: 'policy', title: 'Policy overhead (no SDK)' }, async () => {
-  const bulwark = await requireExports('', ['resilient']);
-  const success = await compareTime({
-    id: 'policy-success',
-    title: 'Success path, no SDK',
-    cases: cases(bulwark, work.succeed),
-  });
-  const failure = await compareTime({
-    id: 'policy-failure',
-    title: 'Failing path (final 402 error), no SDK',
-    cases: cases(bulwark, work.fail),
-  });
-  return { groups: [success, failure] };
-});
+await scenario(
+  {
+    id: 'policy',
+    title: 'Policy overhead (no SDK)',
+    description:
+      "The wrapped call is an async function that resolves, or rejects with a final 402 error that no layer retries or counts. No OTel SDK is registered. cockatiel is wrapped in bulwark's order (bulkhead, retry, breaker, cooperative timeout of 1 s); opossum gets a 1 s timeout and an error filter for 4xx.",
+  },
+  async () => {
+    const bulwark = await requireExports('', ['resilient']);
+    const success = await compareTime({
+      id: 'policy-success',
+      title: 'Success path, no SDK',
+      cases: cases(bulwark, work.succeed),
+    });
+    const failure = await compareTime({
+      id: 'policy-failure',
+      title: 'Failing path (final 402 error), no SDK',
+      cases: cases(bulwark, work.fail),
+    });
+    return { groups: [success, failure] };
+  },
+);

@@ -12,7 +12,12 @@ import { requireExports } from '../load.mjs';
 const TENANT = { tenantId: 'acme-payments', jurisdiction: 'de', transactionType: 'payout' };
 
 await scenario(
-  { id: 'tenant-context', title: 'Tenant context: withTenant + getTenant' },
+  {
+    id: 'tenant-context',
+    title: 'Tenant context: withTenant + getTenant',
+    description:
+      'Running a function inside a tenant and reading the tenant back, without an OTel SDK (bulwark falls back to its own AsyncLocalStorage). Baseline: what a service would hand-roll, an AsyncLocalStorage of its own; bulwark additionally validates and freezes the tenant on every call.',
+  },
   async () => {
     const bulwark = await requireExports('', ['withTenant', 'getTenant']);
     const storage = new AsyncLocalStorage();

@@ -51,7 +51,12 @@ async function measureMix(bulwark, tenantCount) {
 }
 
 await scenario(
-  { id: 'tenant-guard', title: 'Metric cardinality guard per recording' },
+  {
+    id: 'tenant-guard',
+    title: 'Metric cardinality guard per recording',
+    description:
+      'One recording on a real SDK counter (aggregated in memory), with the raw tenant id or with the id passed through `createTenantGuard({ maxTenants: 100 })` first. Within the limit the guard is a Set lookup; beyond it, ids fold into `other`.',
+  },
   async () => {
     const bulwark = await loadGuard();
     return { groups: [await measureMix(bulwark, 50), await measureMix(bulwark, 1000)] };

@@ -60,7 +60,12 @@ function contextGroup(bulwark) {
 }
 
 await scenario(
-  { id: 'tenant-spans', title: 'Tenant span processor (SDK registered)' },
+  {
+    id: 'tenant-spans',
+    title: 'Tenant span processor (SDK registered)',
+    description:
+      "Starting and ending one span with a tenant active and an SDK registered; the candidate tracer provider has bulwark's `TenantSpanProcessor` before the same discarding processor.",
+  },
   async () => {
     registerSdk();
     const bulwark = await requireExports('', ['withTenant', 'getTenant']);
