@@ -31,6 +31,8 @@ export interface BreakerSettings {
   readonly halfOpenProbes: number;
 }
 
+const EPSILON = 1e-9;
+
 /** A permit for a normal call in the closed state; probes get their generation number (> 0). */
 export const NOT_A_PROBE = 0;
 
@@ -100,7 +102,8 @@ export class CircuitBreaker {
     const window = this.window;
     window.add(nowMs, 1, 1);
     const { minimumCalls, failureRatio } = this.settings;
-    if (window.total >= minimumCalls && window.marked >= failureRatio * window.total) {
+    // The epsilon keeps 3 of 30 at a 0.1 ratio from missing by a rounding error.
+    if (window.total >= minimumCalls && window.marked >= failureRatio * window.total - EPSILON) {
       this.open(nowMs, attempt, error);
     }
   }

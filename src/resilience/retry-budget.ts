@@ -31,7 +31,8 @@ export class RetryBudget {
   tryRetry(nowMs: number): boolean {
     const window = this.window;
     window.advance(nowMs);
-    if (window.marked + 1 > this.floor + this.ratio * window.total) return false;
+    // The epsilon keeps a budget of exactly N retries from refusing the N-th by a rounding error.
+    if (window.marked + 1 > this.floor + this.ratio * window.total + 1e-9) return false;
     window.add(nowMs, 0, 1);
     return true;
   }

@@ -189,3 +189,15 @@ describe('keyed breakers', () => {
     expect(breaker.circuitState('fixed')).toBe('open');
   });
 });
+
+describe('ratio arithmetic', () => {
+  it('opens at exactly the ratio even when it is not representable in binary (3 of 30 at 0.1)', async () => {
+    const breaker = breakerPolicy('bank', { minimumCalls: 30 });
+    for (let i = 0; i < 27; i++) await run(breaker, ok);
+    await run(breaker, fail);
+    await run(breaker, fail);
+    expect(breaker.circuitState()).toBe('closed');
+    await run(breaker, fail);
+    expect(breaker.circuitState()).toBe('open');
+  });
+});
