@@ -34,16 +34,8 @@ import { payments } from './payments.mjs';
  */
 
 const DEFAULTS = { port: 0, host: '127.0.0.1', maxBodyBytes: 64 * 1024 };
-/** @typedef {{ hits: number, replays: number, mismatches: number, rejected: number }} Counters */
-
-/**
- * What the request handlers share.
- * @typedef {object} BankState
- * @property {ReturnType<typeof createLedger>} ledger
- * @property {ReturnType<typeof createFaults>} faults
- * @property {Counters} counters
- * @property {number} maxBodyBytes
- */
+/** @typedef {import('./payments.mjs').BankState} BankState */
+/** @typedef {import('./payments.mjs').Counters} Counters */
 
 /**
  * Starts a bank and resolves once it listens.

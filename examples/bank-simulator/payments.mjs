@@ -10,8 +10,19 @@ import { readJson, send } from './http-json.mjs';
 const KEY = /^[\x21-\x7e]{1,255}$/;
 const CURRENCY = /^[A-Z]{3}$/;
 
+/** @typedef {{ hits: number, replays: number, mismatches: number, rejected: number }} Counters */
+
 /**
- * @param {import('./bank.mjs').BankState} state
+ * What the request handlers share.
+ * @typedef {object} BankState
+ * @property {ReturnType<typeof import('./ledger.mjs').createLedger>} ledger
+ * @property {ReturnType<typeof import('./faults.mjs').createFaults>} faults
+ * @property {Counters} counters
+ * @property {number} maxBodyBytes
+ */
+
+/**
+ * @param {BankState} state
  * @param {import('node:http').IncomingMessage} req
  * @param {import('node:http').ServerResponse} res
  */
@@ -49,7 +60,7 @@ export async function payments(state, req, res) {
 
 /**
  * @param {import('node:http').ServerResponse} res
- * @param {import('./bank.mjs').Counters} counters
+ * @param {Counters} counters
  * @param {string} what
  */
 function reject(res, counters, what) {

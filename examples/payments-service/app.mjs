@@ -18,7 +18,7 @@ import { sloReport } from './telemetry.mjs';
 
 /**
  * @typedef {object} AppDeps
- * @property {import('bulwark').MemoryStore} store the idempotency store
+ * @property {import('bulwark').IdempotencyStore} store the idempotency store
  * @property {ReturnType<typeof import('./bank-client.mjs').createBankClient>} bank
  * @property {import('express').RequestHandler} metrics answers `GET /metrics`
  * @property {ReturnType<typeof import('./telemetry.mjs').defineServiceSlos>} [slos] fed by every request; default none

@@ -7,7 +7,7 @@ import { MemoryStore } from 'bulwark';
 
 /**
  * @typedef {object} OpenStore
- * @property {import('bulwark').MemoryStore} store the store (any IdempotencyStore)
+ * @property {import('bulwark').IdempotencyStore} store the store
  * @property {() => Promise<void>} close releases the store's connections
  */
 
