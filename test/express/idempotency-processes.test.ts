@@ -194,6 +194,30 @@ for (const backend of [redisBackend, postgresBackend]) {
       expect(await backend.executions(counter)).toBe(1);
     }, 120_000);
 
+    it('a handler running for three leases keeps its key: renewal through the shared store', async () => {
+      const counter = await backend.newCounter();
+      const env = backend.env(counter, 2_000, 1_500);
+      const [slow, other] = await Promise.all([startApp(env), startApp(env)]);
+      const key = randomUUID();
+      const original = post(slow, key, 6_000);
+      await expect.poll(() => backend.executions(counter), { timeout: 20_000 }).toBe(1);
+      const seen = new Set<number>();
+      let settled = false;
+      void original.finally(() => {
+        settled = true;
+      });
+      while (!settled) {
+        const duplicate = await post(other, key);
+        seen.add(duplicate.status);
+        if (duplicate.status === 201)
+          expect(duplicate.headers.get('idempotent-replayed')).toBe('true');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      expect((await original).status).toBe(201);
+      expect(seen.has(409)).toBe(true);
+      expect(await backend.executions(counter)).toBe(1);
+    }, 120_000);
+
     it('a process SIGKILLed mid-request: 409 within the lease, exactly one execution after it', async () => {
       const counter = await backend.newCounter();
       const leaseMs = 4_000;
