@@ -1,0 +1,49 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ErrorCode, resilient } from '../../src/index.js';
+import { never, settle } from './helpers.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('shared deadline timer', () => {
+  it('arms one process timer for many calls in flight, not one per call', async () => {
+    vi.useFakeTimers();
+    const pipeline = resilient('bank');
+    const releases: Array<() => void> = [];
+    const calls = Array.from({ length: 100 }, () =>
+      pipeline.execute(() => new Promise<string>((resolve) => releases.push(() => resolve('ok')))),
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    expect(releases).toHaveLength(100);
+    expect(vi.getTimerCount()).toBe(1);
+    for (const release of releases) release();
+    expect(await Promise.all(calls)).toHaveLength(100);
+  });
+
+  it('fires deadlines up to one 10 ms tick late, never early', async () => {
+    vi.useFakeTimers();
+    const pipeline = resilient('bank', { deadline: { totalTimeoutMs: 1_234 }, retry: false });
+    const outcome = settle(pipeline.execute(() => never()));
+    let settled = false;
+    void outcome.then(() => {
+      settled = true;
+    });
+    await vi.advanceTimersByTimeAsync(1_233);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(11);
+    expect((await outcome).error).toMatchObject({ code: ErrorCode.DeadlineExceeded });
+  });
+
+  it('keeps firing when fake timers are swapped while a deadline is pending (as test suites do)', async () => {
+    vi.useFakeTimers();
+    const first = resilient('first', { deadline: { totalTimeoutMs: 60_000 }, retry: false });
+    void settle(first.execute(() => never()));
+    vi.useRealTimers();
+    vi.useFakeTimers();
+    const second = resilient('second', { deadline: { totalTimeoutMs: 1_000 }, retry: false });
+    const outcome = settle(second.execute(() => never()));
+    await vi.advanceTimersByTimeAsync(1_010);
+    expect((await outcome).error).toMatchObject({ code: ErrorCode.DeadlineExceeded });
+  });
+});
