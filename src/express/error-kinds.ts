@@ -108,13 +108,13 @@ export const KINDS_BY_CODE: Partial<Record<BulwarkErrorCode, ErrorKind>> = {
     'Idempotency store unavailable',
     'the request was not executed; retry with the same Idempotency-Key',
   ),
-  [ErrorCode.IdempotencyOutcomeUnknown]: final(
+  [ErrorCode.IdempotencyOutcomeUnknown]: retryable(
     500,
     'idempotency-outcome-unknown',
     'Outcome unknown: retry with the same key',
     'retry with the same Idempotency-Key to learn the outcome',
   ),
-  [ErrorCode.IdempotencyLeaseLost]: final(
+  [ErrorCode.IdempotencyLeaseLost]: retryable(
     500,
     'idempotency-lease-lost',
     'Outcome unknown: retry with the same key',

@@ -73,6 +73,20 @@ describe('errorHandler() maps bulwark and cockatiel errors', () => {
       '1',
     ],
     ['a body too large', wrap(ErrorCode.PayloadTooLarge), 413, 'payload-too-large', null],
+    [
+      'an unrecorded outcome',
+      wrap(ErrorCode.IdempotencyOutcomeUnknown, 30_000),
+      500,
+      'idempotency-outcome-unknown',
+      '30',
+    ],
+    [
+      'a lease lost before recording',
+      wrap(ErrorCode.IdempotencyLeaseLost, 1_000),
+      500,
+      'idempotency-lease-lost',
+      '1',
+    ],
     ["cockatiel's BrokenCircuitError", new BrokenCircuitError(), 503, 'circuit-open', '1'],
     ["cockatiel's BulkheadRejectedError", new BulkheadRejectedError(4, 0), 503, 'overloaded', '1'],
   ])('answers %s with problem+json', async (_name, error, status, slug, retryAfter) => {
