@@ -9,6 +9,15 @@ import { fileURLToPath } from 'node:url';
 const SERVER = fileURLToPath(new URL('../payments-service/server.mjs', import.meta.url));
 
 /**
+ * Children still running: killed if this process exits first, so none is left orphaned.
+ * @type {Set<import('node:child_process').ChildProcess>}
+ */
+const running = new Set();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/**
  * @typedef {object} ServiceProcess
  * @property {string} url base URL, such as `http://127.0.0.1:41234`
  * @property {string[]} lines every line the service wrote, stdout and stderr
@@ -32,7 +41,13 @@ export function startService(env, { startTimeoutMs = 20_000 } = {}) {
   const lines = [];
   /** @type {((line: string) => void)[]} */
   const listeners = [];
-  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   for (const stream of [child.stdout, child.stderr]) {
     let buffered = '';
     stream.setEncoding('utf8');

@@ -22,11 +22,14 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  // The service is still up and answering after everything below.
-  expect((await fetch(`${url}/healthz`)).status).toBe(200);
-  expect(bank.stats().hits).toBe(0);
-  expect(await service.stop()).toBe(0);
-  await bank.close();
+  try {
+    // The service is still up and answering after everything below.
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect(bank.stats().hits).toBe(0);
+  } finally {
+    expect(await service?.stop()).toBe(0);
+    await bank?.close();
+  }
 });
 
 function key(): string {
