@@ -7,7 +7,7 @@ const dir = process.argv[2];
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-const expected = ['node20.json', 'package20.json', 'node24.json'];
+const expected = ['node20.json', 'package20.json', 'node24.json', 'demo.json'];
 for (const name of expected) {
   const file = join(dir, name);
   if (!existsSync(file)) {
