@@ -3,7 +3,7 @@
  * executed, what the breaker did, latency per tenant, the error budget left,
  * and each invariant with ✓ or ✗.
  */
-import { byTransfer } from './invariants.mjs';
+import { latencyLines } from './latency.mjs';
 
 /**
  * @typedef {object} ReportInput
@@ -23,28 +23,12 @@ import { byTransfer } from './invariants.mjs';
  * @returns {string}
  */
 export function formatReport(input) {
-  const { exchanges, expect, bank, invariants } = input;
-  const count = (/** @type {(e: import('./client.mjs').Exchange) => boolean} */ p) =>
-    exchanges.filter(p).length;
-  const statuses = [...countBy(exchanges.map((e) => String(e.status || 'no answer')))]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([status, n]) => `${status}×${n}`)
-    .join('  ');
-  const bankRepeats = Object.values(bank.keys).reduce((sum, k) => sum + Math.max(0, k.hits - 1), 0);
+  const { expect, invariants } = input;
   const lines = [
     '',
     `bulwark demo — ${(input.elapsedMs / 1000).toFixed(1)} s`,
     '',
-    'Requests and money',
-    `  HTTP requests sent            ${exchanges.length}   (${statuses})`,
-    `  logical transfers             ${expect.logical.size} distinct (tenant, key) pairs`,
-    `  bank executions               ${bank.executions}   (bank saw ${bank.hits} calls; ${bank.replays} answered from its own idempotency record)`,
-    `  replays (Idempotent-Replayed) ${count((e) => e.replayed)}   (${expect.duplicateSubmissions} deliberate re-submissions + concurrent copies)`,
-    `  conflicts                     409 in flight ×${count((e) => e.status === 409)}   422 key reused ×${count((e) => e.status === 422)}`,
-    `  retries                       client ${input.clientRetries} (same key, after 409/503)   service→bank ${input.serviceRetries ?? 'n/a'}   repeated calls per key at the bank ${bankRepeats}`,
-    `  bank faults injected          ${Object.entries(bank.faults.injected)
-      .map(([kind, n]) => `${kind} ${n}`)
-      .join(', ')}`,
+    ...moneyLines(input),
     '',
     'Circuit breaker (service → bank)',
     ...(input.breaker.length === 0
@@ -54,8 +38,8 @@ export function formatReport(input) {
         )),
     `  bank outage window            ${fmtSeconds(expect.outage.startedAtMs)} – ${fmtSeconds(expect.outage.endedAtMs)}`,
     '',
-    'Latency per tenant (client-side, every request)',
-    ...latencyLines(exchanges),
+    'Latency per tenant (client-side; a transfer runs from its first send to its first 201)',
+    ...latencyLines(input.exchanges),
     '',
     'Error budget (bulwark/slo, from the service)',
     ...(input.budget.length === 0 ? ['  n/a'] : input.budget.map((line) => `  ${line}`)),
@@ -67,35 +51,31 @@ export function formatReport(input) {
   return lines.join('\n');
 }
 
-/** @param {import('./client.mjs').Exchange[]} exchanges */
-function latencyLines(exchanges) {
-  /** @type {Map<string, number[]>} */
-  const byTenant = new Map();
-  for (const e of exchanges) {
-    if (e.phase === 'bad input') continue;
-    const list = byTenant.get(e.tenantId) ?? [];
-    list.push(e.ms);
-    byTenant.set(e.tenantId, list);
-  }
-  const transfers = byTransfer(exchanges);
-  return [...byTenant]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([tenant, ms]) => {
-      const keys = [...transfers.keys()].filter((id) => id.startsWith(`${tenant} `)).length;
-      return `  ${tenant.padEnd(12)} p50 ${fmtMs(percentile(ms, 50))}  p99 ${fmtMs(percentile(ms, 99))}  (${ms.length} requests, ${keys} transfers)`;
-    });
-}
-
 /**
- * Nearest-rank percentile.
- * @param {number[]} values
- * @param {number} p
+ * Requests against money moved.
+ * @param {ReportInput} input
+ * @returns {string[]}
  */
-export function percentile(values, p) {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return /** @type {number} */ (sorted[rank - 1]);
+function moneyLines({ exchanges, expect, bank, clientRetries, serviceRetries }) {
+  const count = (/** @type {(e: import('./client.mjs').Exchange) => boolean} */ p) =>
+    exchanges.filter(p).length;
+  const statuses = [...countBy(exchanges.map((e) => String(e.status || 'no answer')))]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([status, n]) => `${status}×${n}`)
+    .join('  ');
+  const bankRepeats = Object.values(bank.keys).reduce((sum, k) => sum + Math.max(0, k.hits - 1), 0);
+  return [
+    'Requests and money',
+    `  HTTP requests sent            ${exchanges.length}   (${statuses})`,
+    `  logical transfers             ${expect.logical.size} distinct (tenant, key) pairs`,
+    `  bank executions               ${bank.executions}   (of ${bank.hits} calls; ${bank.replays} answered from the bank's idempotency record: money moved, answer lost)`,
+    `  replays (Idempotent-Replayed) ${count((e) => e.replayed)}   (${expect.duplicateSubmissions} deliberate re-submissions + concurrent copies)`,
+    `  conflicts                     409 in flight ×${count((e) => e.status === 409)}   422 key reused ×${count((e) => e.status === 422)}`,
+    `  retries                       client ${clientRetries} (same key, after 409/503)   service→bank ${serviceRetries ?? 'n/a'}   repeated calls per key at the bank ${bankRepeats}`,
+    `  bank faults injected          ${Object.entries(bank.faults.injected)
+      .map(([kind, n]) => `${kind} ${n}`)
+      .join(', ')}`,
+  ];
 }
 
 /** @param {string[]} values */
@@ -104,11 +84,6 @@ function countBy(values) {
   const counts = new Map();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
   return counts;
-}
-
-/** @param {number} ms */
-function fmtMs(ms) {
-  return `${ms.toFixed(ms < 10 ? 1 : 0)} ms`.padStart(9);
 }
 
 /** @param {number} ms */
