@@ -100,16 +100,37 @@ try {
     );
   }
 
-  check('importing the root loads no optional peer (SDK, express, pg, redis)', () => {
+  const forbidden =
+    /node_modules\/(@opentelemetry\/(sdk-|exporter-|resources|core\/)|express|pg|ioredis|redis|@redis)\b/;
+  const loadedBy = (spec) => {
     cpSync(join(here, 'fixtures'), join(consumer, 'fixtures'), { recursive: true });
-    const out = run(process.execPath, ['fixtures/root-loads.mjs'], consumer);
+    const out = run(process.execPath, ['fixtures/root-loads.mjs', spec], consumer);
     const loaded = JSON.parse(out);
-    const forbidden =
-      /node_modules\/(@opentelemetry\/(sdk-|exporter-|resources|core\/)|express|pg|ioredis|redis|@redis)\b/;
-    const bad = loaded.filter((url) => forbidden.test(url));
     if (loaded.length < 2) throw new Error(`the loader hook saw too little to be trusted: ${out}`);
+    return loaded.filter((url) => forbidden.test(url));
+  };
+  check('importing the root loads no optional peer (SDK, express, pg, redis)', () => {
+    const bad = loadedBy('bulwark');
     if (bad.length) throw new Error(`root import loaded: ${bad.join(', ')}`);
   });
+  check('the same loader check sees the SDK load under bulwark/otel (so it can fail)', () => {
+    const seen = loadedBy('bulwark/otel');
+    if (!seen.some((url) => url.includes('@opentelemetry/sdk-node'))) {
+      throw new Error(`bulwark/otel loaded no @opentelemetry/sdk-node: ${seen.join(', ')}`);
+    }
+  });
+  for (const spec of [
+    'bulwark/express',
+    'bulwark/fetch',
+    'bulwark/redis',
+    'bulwark/postgres',
+    'bulwark/slo',
+  ]) {
+    check(`importing ${spec} loads no SDK, express, pg or Redis client`, () => {
+      const bad = loadedBy(spec);
+      if (bad.length) throw new Error(`${spec} loaded: ${bad.join(', ')}`);
+    });
+  }
 
   check('a TypeScript consumer type-checks against the shipped .d.ts (nodenext)', () => {
     writeFileSync(
