@@ -10,6 +10,7 @@ export type { ClientKeyProblem, ParsedClientKey } from './idempotency/client-key
 export { MAX_CLIENT_KEY_LENGTH, parseClientKey } from './idempotency/client-key.js';
 export type {
   ExecutionOutcome,
+  IdempotencyClaim,
   IdempotencyEngine,
   IdempotentOperation,
   IdempotentRequest,

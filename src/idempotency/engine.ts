@@ -17,15 +17,35 @@ export interface IdempotentRequest {
   readonly fingerprint: string;
 }
 
+/**
+ * The claim an operation runs under: what a transactional completion needs to
+ * fence on (`withIdempotentTransaction(store, claim, work)` in `bulwark/postgres`).
+ */
+export interface IdempotencyClaim {
+  /** The storage key that was claimed. */
+  readonly key: string;
+  /** The owner token of this claim; every completion must be fenced on it. */
+  readonly ownerToken: string;
+  /** How long a completed response is kept for replay, in milliseconds (the engine's `retentionMs`). */
+  readonly retentionMs: number;
+}
+
 /** What the operation produced, and whether it may be replayed later. */
 export interface OperationResult {
-  /** The response to record (and to send). */
+  /** The response to record (and to send); with `completedInTransaction`, the one already recorded. */
   readonly response: StoredResponse;
   /**
    * True to record the response for replay. False releases the key instead,
    * so the next retry runs again (a retryable status, a streamed response).
    */
   readonly store: boolean;
+  /**
+   * True when the operation already completed the record itself, fenced on
+   * `claim.ownerToken`, in the same transaction as its side effects; the
+   * engine then neither completes nor releases (a second fenced completion
+   * would fail). `response` must be the response that was committed. Default false.
+   */
+  readonly completedInTransaction?: boolean;
 }
 
 /** How {@link IdempotencyEngine.execute} ended, when it did not throw. */
@@ -39,8 +59,14 @@ export type ExecutionOutcome =
   /** The key was used before with a different request. Nothing ran. */
   | { readonly outcome: 'mismatch' };
 
-/** The engine's operation: gets a signal that aborts when the lease is lost. */
-export type IdempotentOperation = (signal: AbortSignal) => Promise<OperationResult>;
+/**
+ * The engine's operation: gets a signal that aborts when the lease is lost,
+ * and the claim it runs under (for completing in its own transaction).
+ */
+export type IdempotentOperation = (
+  signal: AbortSignal,
+  claim: IdempotencyClaim,
+) => Promise<OperationResult>;
 
 /** The framework-free idempotency state machine. */
 export interface IdempotencyEngine {
@@ -58,6 +84,9 @@ export interface IdempotencyEngine {
    * - `BULWARK_IDEMPOTENCY_LEASE_LOST` when another owner took the key over
    *   before completion (the operation ran; its response was not recorded).
    * - whatever `operation` threw, after releasing the key so a retry can run.
+   *
+   * An operation that returns `completedInTransaction: true` recorded its
+   * response itself (see {@link OperationResult}); the engine trusts that.
    */
   execute(request: IdempotentRequest, operation: IdempotentOperation): Promise<ExecutionOutcome>;
   /** The resolved options (defaults applied). */
@@ -111,7 +140,7 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     const lease = startLeaseRenewal({ ...resolved, key, ownerToken, call });
     let result: OperationResult;
     try {
-      result = await operation(lease.signal);
+      result = await operation(lease.signal, { key, ownerToken, retentionMs });
     } catch (error) {
       lease.stop();
       await call('release', () => store.release(key, ownerToken)).catch(() => false);
@@ -119,6 +148,9 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     }
     lease.stop();
 
+    if (result.completedInTransaction === true) {
+      return { outcome: 'executed', response: result.response, stored: true };
+    }
     if (!result.store) {
       await call('release', () => store.release(key, ownerToken)).catch(() => false);
       return { outcome: 'executed', response: result.response, stored: false };

@@ -34,6 +34,10 @@ function setup(options: Partial<IdempotencyEngineOptions> = {}, clock?: () => nu
   return { store, engine, run, runs: () => runs };
 }
 
+const run0 = async (): Promise<OperationResult> => {
+  throw new Error('must not run');
+};
+
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
     () => {
@@ -115,6 +119,60 @@ describe('createIdempotencyEngine: the state machine over a MemoryStore', () => 
     });
     expect(await engine.execute(req, run())).toMatchObject({ outcome: 'executed', stored: true });
     expect(runs()).toBe(2);
+  });
+});
+
+describe('createIdempotencyEngine: completion inside the operation (transactional mode)', () => {
+  it('hands the operation its claim: the key, a fresh owner token and the retention', async () => {
+    const { engine } = setup({ retentionMs: 5_000 });
+    const req = request();
+    const seen: unknown[] = [];
+    const op = async (_signal: AbortSignal, claim: unknown): Promise<OperationResult> => {
+      seen.push(claim);
+      return result('x', false);
+    };
+    await engine.execute(req, op);
+    await engine.execute(req, op);
+    expect(seen[0]).toEqual({ key: req.key, ownerToken: expect.any(String), retentionMs: 5_000 });
+    expect((seen[0] as { ownerToken: string }).ownerToken).not.toBe(
+      (seen[1] as { ownerToken: string }).ownerToken,
+    );
+  });
+
+  it('completedInTransaction: the engine records nothing more, and the retry replays what the operation stored', async () => {
+    const { engine, store } = setup();
+    const req = request();
+    const first = await engine.execute(req, async (_signal, claim) => {
+      const stored = response('committed');
+      // What withIdempotentTransaction does inside the business transaction: a fenced complete.
+      expect(await store.complete({ ...claim, response: stored })).toBe(true);
+      return { response: stored, store: true, completedInTransaction: true };
+    });
+    expect(first).toMatchObject({ outcome: 'executed', stored: true });
+    expect(store.calls.complete).toBe(1);
+    expect(store.calls.release).toBe(0);
+    const replay = await engine.execute(req, async () => {
+      throw new Error('must not run again');
+    });
+    expect(replay.outcome).toBe('replayed');
+    if (replay.outcome === 'replayed') {
+      expect(new TextDecoder().decode(replay.response.body)).toBe('committed');
+    }
+  });
+
+  it('a completion fenced on another token fails, and the key stays with its owner', async () => {
+    const { engine, store } = setup();
+    const req = request();
+    const outcome = await engine.execute(req, async (_signal, claim) => {
+      const forged = { ...claim, ownerToken: randomUUID(), response: response('forged') };
+      expect(await store.complete(forged)).toBe(false);
+      return result('real');
+    });
+    expect(outcome).toMatchObject({ outcome: 'executed', stored: true });
+    const replay = await engine.execute(req, run0);
+    expect(replay.outcome === 'replayed' && new TextDecoder().decode(replay.response.body)).toBe(
+      'real',
+    );
   });
 });
 
