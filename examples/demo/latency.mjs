@@ -9,10 +9,12 @@
  * @returns {string[]}
  */
 export function latencyLines(exchanges) {
-  /** @type {Map<string, { jurisdiction: string, requests: number[], transfers: Map<string, { start: number, done?: number }> }>} */
+  /** @typedef {{ jurisdiction: string, requests: number[], transfers: Map<string, { start: number, done?: number }> }} TenantTimes */
+  /** @type {Map<string, TenantTimes>} */
   const tenants = new Map();
   for (const e of exchanges) {
     if (e.phase === 'bad input') continue;
+    /** @type {TenantTimes} */
     const tenant = tenants.get(e.tenantId) ?? {
       jurisdiction: e.jurisdiction ?? '',
       requests: [],

@@ -88,7 +88,10 @@ export class BankRejectedError extends Error {
  * @property {string} to
  */
 
-/** @typedef {{ bankReference: string, transferId: string, status: string }} BankReceipt */
+/**
+ * What the service keeps from the bank's answer.
+ * @typedef {{ bankReference: string | null, transferId: string }} BankReceipt
+ */
 
 /**
  * @param {{ bankUrl: URL, fetch: typeof globalThis.fetch }} deps
@@ -118,20 +121,20 @@ export function createBankClient({ bankUrl, fetch }) {
         if (isBulwarkError(error)) throw error;
         throw new BankUnavailableError('the bank could not be reached', { cause: error });
       }
-      return receiptOf(response);
+      return receiptOf(response, payment.transferId);
     },
   };
 }
 
 /**
  * @param {Response} response
+ * @param {string} transferId the id this call sent
  * @returns {Promise<BankReceipt>}
  */
-async function receiptOf(response) {
-  if (response.status === 200 || response.status === 201) {
+async function receiptOf(response, transferId) {
+  if (response.ok) {
     const body = await response.json().catch(() => undefined);
-    if (isReceipt(body)) return body;
-    throw new BankUnavailableError('the bank answered an unreadable receipt');
+    return receiptFrom(body, transferId);
   }
   await response.body?.cancel();
   if (response.status >= 500 || response.status === 429 || response.status === 409) {
@@ -143,15 +146,26 @@ async function receiptOf(response) {
 }
 
 /**
+ * A 2xx means the money moved, whatever the body says; read the receipt
+ * leniently, since banks name their fields differently. A bank that kept the
+ * transfer id of an earlier attempt under this key (a retry after a crash)
+ * returns that one, and it wins over the id this call sent.
  * @param {unknown} body
- * @returns {body is BankReceipt}
+ * @param {string} transferId
+ * @returns {BankReceipt}
  */
-function isReceipt(body) {
-  if (typeof body !== 'object' || body === null) return false;
-  const { bankReference, transferId, status } = /** @type {Record<string, unknown>} */ (body);
-  return (
-    typeof bankReference === 'string' &&
-    typeof transferId === 'string' &&
-    typeof status === 'string'
+function receiptFrom(body, transferId) {
+  const fields = /** @type {Record<string, unknown>} */ (
+    typeof body === 'object' && body !== null ? body : {}
   );
+  return {
+    bankReference: text(fields.bankReference) ?? text(fields.reference) ?? text(fields.id) ?? null,
+    transferId: text(fields.transferId) ?? transferId,
+  };
+}
+
+/** @param {unknown} value a short, printable string, or undefined */
+function text(value) {
+  const s = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
+  return typeof s === 'string' && /^[\x21-\x7e]{1,128}$/.test(s) ? s : undefined;
 }

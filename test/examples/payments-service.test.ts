@@ -88,7 +88,7 @@ describe('POST /transfers', () => {
 
   it('answers 409 with Retry-After while the first request is still in flight, then replays', async () => {
     const call = { tenant: 'acme', key: uniqueId('k-'), body: validTransfer(6) };
-    bank.control({ mode: 'slow', count: 1, delayMs: 1500 });
+    bank.control({ mode: 'slow', count: 1, delayMs: 2000 });
     const hits = bank.stats().hits;
     const first = postTransfer(url, call);
     await waitFor(() => bank.stats().hits > hits);
