@@ -1,6 +1,5 @@
 import type { IPolicy } from 'cockatiel';
 import type { CircuitBreaker } from './circuit-breaker.js';
-import { now } from './clock.js';
 import { Attempt, type AttemptContext, type ExecuteOptions } from './context.js';
 import { ResilienceEventName, type ResilienceEvents } from './events.js';
 import { aborted, attemptTimedOut, deadlineExceeded } from './failures.js';
@@ -91,17 +90,17 @@ export class Call<T> implements TimerOwner, EventListenerObject {
    * passed: called before each attempt, since the shared timer may fire one
    * tick late. No attempt starts past this point otherwise.
    */
-  assertRunnable(): void {
-    if (this.failure === undefined && now() >= this.deadlineAt) this.passDeadline();
+  assertRunnable(nowMs: number): void {
+    if (this.failure === undefined && nowMs >= this.deadlineAt) this.passDeadline();
     if (this.failure !== undefined) throw this.failure;
   }
 
   /** Runs one attempt of the task, raced against its interruption (timeout, deadline, abort). */
-  runAttempt(): Promise<T> {
+  runAttempt(nowMs: number): Promise<T> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const attempt = new Attempt(++this.attempt, this.deadlineAt);
     this.current = attempt;
-    this.armAttemptTimeout();
+    this.armAttemptTimeout(nowMs);
     let result: PromiseLike<T> | T;
     try {
       result = this.invoke(attempt);
@@ -157,10 +156,10 @@ export class Call<T> implements TimerOwner, EventListenerObject {
     );
   }
 
-  private armAttemptTimeout(): void {
+  private armAttemptTimeout(nowMs: number): void {
     const timeoutMs = this.settings.attemptTimeoutMs;
     if (timeoutMs === undefined) return;
-    const at = now() + timeoutMs;
+    const at = nowMs + timeoutMs;
     // Cut to the deadline: when the deadline comes first, its timer covers the attempt.
     if (at < this.deadlineAt) this.attemptTimer = schedule(at, this, ATTEMPT_TIMEOUT);
   }

@@ -38,19 +38,20 @@ export async function runLayers<T>(call: Call<T>, layers: Layers): Promise<T> {
   // 2. Total deadline, inside the bulkhead: it spans every attempt and every
   //    backoff, so retries can never outlive what the caller waits for.
   const totalMs = call.settings.totalTimeoutMs;
-  if (totalMs !== undefined) call.startDeadline(now(), totalMs);
+  const startMs = now();
+  if (totalMs !== undefined) call.startDeadline(startMs, totalMs);
   try {
     // 3. Retry, outside the breaker: every attempt asks the breaker, so a
     //    breaker that opens mid-call stops the remaining retries at once (an
     //    open circuit is never retried), and every attempt counts in its window.
-    layers.retry?.recordCall(call, now());
+    layers.retry?.recordCall(call, startMs);
     for (let delayMs = 0; ; ) {
       // 4. Circuit breaker around each attempt, and 5. the attempt timeout
       //    innermost (armed by runAttempt): a timed-out attempt is a failure
       //    the breaker sees, and the breaker's fast-fail never waits on a timer.
-      openAttempt(call, layers);
+      const openedMs = openAttempt(call, layers);
       try {
-        const value = await call.runAttempt();
+        const value = await call.runAttempt(openedMs);
         closeAttempt(call, layers, undefined);
         return value;
       } catch (error) {
@@ -67,35 +68,43 @@ export async function runLayers<T>(call: Call<T>, layers: Layers): Promise<T> {
   }
 }
 
-/** Checks the call may go on, asks its breaker for a permit (throws when open), starts the clock. */
-function openAttempt(call: Call<unknown>, layers: Layers): void {
+/**
+ * Checks the call may go on, asks its breaker for a permit (throws when
+ * open) and starts the attempt's clock; returns the clock time it read.
+ */
+function openAttempt(call: Call<unknown>, layers: Layers): number {
+  // One clock read for the whole step (cheaper, and one consistent instant).
+  const nowMs = now();
   // Before the breaker: an attempt that will not start must not take a probe or count.
-  call.assertRunnable();
+  call.assertRunnable(nowMs);
   const breakers = layers.breaker;
   if (breakers !== undefined) {
     const key = breakers.keyOf(call.options);
     call.key = key === '' ? undefined : key;
     call.breaker = breakers.breakerFor(key);
-    call.permit = call.breaker.admit(now(), call.attempt + 1);
+    call.permit = call.breaker.admit(nowMs, call.attempt + 1);
   }
-  call.attemptStartMs = call.metered ? now() : -1;
+  call.attemptStartMs = call.metered ? nowMs : -1;
+  return nowMs;
 }
 
 /** Ends the attempt: tells the breaker how it went and records its duration. */
 function closeAttempt(call: Call<unknown>, layers: Layers, error: unknown): void {
   call.endAttempt();
   const breaker = call.breaker;
+  if (breaker === undefined && call.attemptStartMs < 0) return;
+  const nowMs = now();
   if (breaker !== undefined) {
     const permit = call.permit;
     call.breaker = undefined;
     call.permit = NOT_A_PROBE;
-    if (error === undefined) breaker.succeeded(permit, now(), call.attempt);
+    if (error === undefined) breaker.succeeded(permit, nowMs, call.attempt);
     // A caller's abort, or an error the breaker is told to ignore, says nothing about the downstream.
     else if (isBulwarkError(error, ErrorCode.Aborted) || !layers.breaker!.isFailure(error)) {
       breaker.released(permit);
-    } else breaker.failed(permit, now(), call.attempt, error);
+    } else breaker.failed(permit, nowMs, call.attempt, error);
   }
   if (call.attemptStartMs >= 0) {
-    layers.telemetry?.recordAttempt(now() - call.attemptStartMs, error);
+    layers.telemetry?.recordAttempt(nowMs - call.attemptStartMs, error);
   }
 }

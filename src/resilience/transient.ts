@@ -1,9 +1,3 @@
-import {
-  isBrokenCircuitError,
-  isBulkheadRejectedError,
-  isIsolatedCircuitError,
-  isTaskCancelledError,
-} from 'cockatiel';
 import { ErrorCode, isBulwarkError } from '../errors.js';
 
 /** Network error codes of Node (`node:net`, DNS) and undici that a new attempt may cure. */
@@ -43,7 +37,8 @@ const MAX_CAUSE_DEPTH = 4;
  * Never transient, whatever they wrap: an open breaker, a full bulkhead, an
  * exceeded deadline, a spent retry budget, a `Retry-After` past the deadline,
  * an abort by the caller, and cockatiel's own rejections (`BrokenCircuitError`,
- * `IsolatedCircuitError`, `BulkheadRejectedError`, `TaskCancelledError`).
+ * `IsolatedCircuitError`, `BulkheadRejectedError`, `TaskCancelledError`,
+ * `HydratingCircuitError`).
  *
  * @example
  * if (isTransientError(error)) scheduleAnotherTry();
@@ -63,11 +58,22 @@ export function isTransientError(error: unknown): boolean {
   return false;
 }
 
+/**
+ * cockatiel marks its errors with an own boolean property. Read the markers
+ * directly: cockatiel 3.2.1's own `isTaskCancelledError` and
+ * `isIsolatedCircuitError` guards test the bulkhead's marker by mistake.
+ */
+const COCKATIEL_MARKERS = [
+  'isBrokenCircuitError',
+  'isIsolatedCircuitError',
+  'isBulkheadRejectedError',
+  'isTaskCancelledError',
+  'isHydratingCircuitError',
+] as const;
+
 function isCockatielRejection(error: object): boolean {
-  return (
-    isBrokenCircuitError(error) ||
-    isIsolatedCircuitError(error) ||
-    isBulkheadRejectedError(error) ||
-    isTaskCancelledError(error)
-  );
+  for (const marker of COCKATIEL_MARKERS) {
+    if ((error as Record<string, unknown>)[marker] === true) return true;
+  }
+  return false;
 }

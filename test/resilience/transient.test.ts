@@ -1,4 +1,9 @@
-import { BrokenCircuitError, BulkheadRejectedError, TaskCancelledError } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  IsolatedCircuitError,
+  TaskCancelledError,
+} from 'cockatiel';
 import { describe, expect, it } from 'vitest';
 import { BulwarkError, ErrorCode, isTransientError } from '../../src/index.js';
 
@@ -43,10 +48,17 @@ describe('isTransientError', () => {
     );
   });
 
-  it("is false for cockatiel's own rejections", () => {
-    expect(isTransientError(new BrokenCircuitError())).toBe(false);
-    expect(isTransientError(new BulkheadRejectedError(1, 0))).toBe(false);
-    expect(isTransientError(new TaskCancelledError())).toBe(false);
+  it("is false for cockatiel's own rejections, even when their cause is transient", () => {
+    const cause = withCode('ECONNRESET');
+    for (const error of [
+      new BrokenCircuitError(),
+      new IsolatedCircuitError(),
+      new BulkheadRejectedError(1, 0),
+      new TaskCancelledError(),
+    ]) {
+      Object.assign(error, { cause });
+      expect(isTransientError(error)).toBe(false);
+    }
   });
 
   it('is false for plain errors and non-errors', () => {
