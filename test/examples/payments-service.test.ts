@@ -160,6 +160,7 @@ describe('operations endpoints', () => {
   });
 
   it('GET /metrics answers the Prometheus text format', async () => {
+    await postTransfer(url, { tenant: 'acme', key: uniqueId('k-') });
     const response = await fetch(`${url}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
@@ -167,6 +168,16 @@ describe('operations endpoints', () => {
     for (const line of text.split('\n').filter((l) => l !== '' && !l.startsWith('#'))) {
       expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? \S+( \d+)?$/);
     }
+    // requestMetrics() is wired: transfers appear under their route template.
+    expect(text).toMatch(/http_server_request_duration_count\{[^}]*http_route="\/transfers"/);
+  });
+
+  it('GET /slo answers each SLO with its error budget', async () => {
+    const response = await fetch(`${url}/slo`);
+    expect(response.status).toBe(200);
+    const { slos } = (await response.json()) as { slos: { name: string; summary: string }[] };
+    expect(slos.map((s) => s.name)).toEqual(['transfers-availability', 'transfers-latency']);
+    for (const slo of slos) expect(slo.summary).toContain('error budget left');
   });
 
   it('answers 404 problem+json for an unknown route', async () => {
