@@ -4,7 +4,7 @@ import type { ExecuteOptions } from './context.js';
 import type { ResilienceEvents } from './events.js';
 import { KeyedRegistry } from './keyed.js';
 import { isTransientError } from './transient.js';
-import { checkFunction, checkKnownFields, checkNumber } from './validate.js';
+import { checkFunction, checkKnownFields, checkNumber, definedFields } from './validate.js';
 
 /** Options of the circuit breaker layer (`resilient(name, { breaker })`). */
 export interface BreakerOptions {
@@ -64,8 +64,15 @@ export class BreakerLayer {
 
   constructor(scope: string, options: BreakerOptions, events: ResilienceEvents) {
     checkKnownFields(scope, 'breaker.', options, FIELDS);
-    const settings = resolveSettings(scope, { ...BREAKER_DEFAULTS, ...options });
-    const maxKeys = checkNumber(scope, 'breaker.maxKeys', options.maxKeys ?? 1_000, 1, 1e6, true);
+    const settings = resolveSettings(scope, { ...BREAKER_DEFAULTS, ...definedFields(options) });
+    const maxKeys = checkNumber(
+      scope,
+      'breaker.maxKeys',
+      options.maxKeys ?? BREAKER_DEFAULTS.maxKeys,
+      1,
+      1e6,
+      true,
+    );
     checkFunction(scope, 'breaker.isFailure', options.isFailure);
     checkFunction(scope, 'breaker.keyBy', options.keyBy);
     this.isFailure = options.isFailure ?? countsAgainstDownstream;

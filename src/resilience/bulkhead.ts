@@ -3,7 +3,7 @@ import type { ExecuteOptions } from './context.js';
 import { ResilienceEventName, type ResilienceEvents } from './events.js';
 import { bulkheadFull } from './failures.js';
 import { KeyedRegistry } from './keyed.js';
-import { checkFunction, checkKnownFields, checkNumber } from './validate.js';
+import { checkFunction, checkKnownFields, checkNumber, definedFields } from './validate.js';
 import { type Waiter, WaitQueue } from './wait-queue.js';
 
 /** Options of the bulkhead layer (`resilient(name, { bulkhead })`). */
@@ -107,7 +107,7 @@ export class BulkheadLayer {
 
   constructor(scope: string, options: BulkheadOptions, events: ResilienceEvents) {
     checkKnownFields(scope, 'bulkhead.', options, FIELDS);
-    const o = { ...BULKHEAD_DEFAULTS, ...options };
+    const o = { ...BULKHEAD_DEFAULTS, ...definedFields(options) };
     const settings = {
       maxConcurrent: checkNumber(scope, 'bulkhead.maxConcurrent', o.maxConcurrent, 1, 1e9, true),
       maxQueued: checkNumber(scope, 'bulkhead.maxQueued', o.maxQueued, 0, 1e9, true),

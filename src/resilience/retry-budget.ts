@@ -1,6 +1,6 @@
 import type { ExecuteOptions } from './context.js';
 import { RollingWindow } from './rolling-window.js';
-import { checkFunction, checkKnownFields, checkNumber } from './validate.js';
+import { checkFunction, checkKnownFields, checkNumber, definedFields } from './validate.js';
 
 /**
  * A Finagle-style retry budget for one key: over a sliding window, retries
@@ -78,7 +78,7 @@ export function resolveRetryBudget(
   options: RetryBudgetOptions,
 ): ResolvedRetryBudget {
   checkKnownFields(scope, 'retry.budget.', options, FIELDS);
-  const o = { ...RETRY_BUDGET_DEFAULTS, ...options };
+  const o = { ...RETRY_BUDGET_DEFAULTS, ...definedFields(options) };
   const ratio = checkNumber(scope, 'retry.budget.ratio', o.ratio, 0, 1);
   const perSecond = checkNumber(
     scope,

@@ -4,7 +4,13 @@ import type { ExecuteOptions } from './context.js';
 import { KeyedRegistry } from './keyed.js';
 import { type RetryBudget, type RetryBudgetOptions, resolveRetryBudget } from './retry-budget.js';
 import { isTransientError } from './transient.js';
-import { checkFunction, checkKnownFields, checkNumber, checkSection } from './validate.js';
+import {
+  checkFunction,
+  checkKnownFields,
+  checkNumber,
+  checkSection,
+  definedFields,
+} from './validate.js';
 
 /** Options of the retry layer (`resilient(name, { retry })`). */
 export interface RetryOptions {
@@ -75,7 +81,7 @@ export interface RetrySettings {
 /** Validates retry options at construction; the errors name the field. */
 export function resolveRetry(scope: string, options: RetryOptions): RetrySettings {
   checkKnownFields(scope, 'retry.', options, FIELDS);
-  const o = { ...RETRY_DEFAULTS, ...options };
+  const o = { ...RETRY_DEFAULTS, ...definedFields(options) };
   const baseDelayMs = checkNumber(scope, 'retry.baseDelayMs', o.baseDelayMs, 1, 3_600_000);
   if (o.jitter !== 'full' && o.jitter !== 'decorrelated') {
     throw invalidOption(scope, 'retry.jitter', o.jitter, '"full" or "decorrelated"');

@@ -55,3 +55,16 @@ export function checkFunction(scope: string, field: string, value: unknown): voi
     throw invalidOption(scope, field, value, 'a function');
   }
 }
+
+/**
+ * A copy of `options` without its undefined fields, to spread over a
+ * DEFAULTS object: a field explicitly set to undefined (as spread
+ * configuration often yields) means "the default", never "invalid".
+ */
+export function definedFields<O extends object>(options: O): O {
+  const copy: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(options)) {
+    if (value !== undefined) copy[field] = value;
+  }
+  return copy as O;
+}

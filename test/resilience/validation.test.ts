@@ -64,6 +64,18 @@ describe('option validation at construction', () => {
     ).not.toThrow();
   });
 
+  it('treats a field set to undefined as its default', () => {
+    expect(() =>
+      resilient('bank', {
+        retry: { maxRetries: undefined, budget: { ratio: undefined } },
+        breaker: { failureRatio: undefined, maxKeys: undefined },
+        bulkhead: { maxConcurrent: undefined },
+        deadline: { totalTimeoutMs: undefined },
+        attemptTimeout: { timeoutMs: undefined },
+      }),
+    ).not.toThrow();
+  });
+
   it('cuts the default attempt timeout to a shorter deadline instead of rejecting it', () => {
     expect(() => resilient('bank', { deadline: { totalTimeoutMs: 2_000 } })).not.toThrow();
   });
