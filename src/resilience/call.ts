@@ -1,8 +1,9 @@
 import type { IPolicy } from 'cockatiel';
 import type { CircuitBreaker } from './circuit-breaker.js';
-import { Attempt, type AttemptContext, type ExecuteOptions } from './context.js';
+import { Attempt, type ExecuteOptions } from './context.js';
 import { ResilienceEventName, type ResilienceEvents } from './events.js';
 import { aborted, attemptTimedOut, deadlineExceeded } from './failures.js';
+import { runInside, type Task } from './inner-policy.js';
 import { schedule, type TimerEntry, type TimerOwner } from './timer-wheel.js';
 
 const DEADLINE = 0;
@@ -19,9 +20,6 @@ export interface CallSettings {
   /** A cockatiel policy run around each attempt, if any. */
   readonly inner: IPolicy | undefined;
 }
-
-/** The user's function. */
-export type Task<T> = (context: AttemptContext) => PromiseLike<T> | T;
 
 /**
  * The state of one `execute` call across its attempts. Once `failure` is set
@@ -103,7 +101,8 @@ export class Call<T> implements TimerOwner, EventListenerObject {
     this.armAttemptTimeout(nowMs);
     let result: PromiseLike<T> | T;
     try {
-      result = this.invoke(attempt);
+      const inner = this.settings.inner;
+      result = inner === undefined ? this.task(attempt) : runInside(inner, this.task, attempt);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -137,23 +136,6 @@ export class Call<T> implements TimerOwner, EventListenerObject {
         reject(error);
       };
     });
-  }
-
-  private invoke(attempt: Attempt): PromiseLike<T> | T {
-    const inner = this.settings.inner;
-    if (inner === undefined) return this.task(attempt);
-    const task = this.task;
-    return inner.execute(
-      (context) =>
-        task({
-          signal: context.signal,
-          attempt: attempt.attempt,
-          get remainingMs() {
-            return attempt.remainingMs;
-          },
-        }),
-      attempt.signal,
-    );
   }
 
   private armAttemptTimeout(nowMs: number): void {

@@ -1,12 +1,13 @@
 import type { Event, IFailureEvent, IPolicy, ISuccessEvent } from 'cockatiel';
 import { EventEmitter } from 'cockatiel';
-import { Call, type CallSettings, type Task } from './call.js';
+import { Call, type CallSettings } from './call.js';
 import type { CircuitState } from './circuit-breaker.js';
 import { now } from './clock.js';
 import type { AttemptContext, ExecuteOptions } from './context.js';
 import { type ResilienceEvent, type ResilienceEvents, safeEvent } from './events.js';
 import { aborted } from './failures.js';
 import { type GaugeSource, watchPipeline } from './gauges.js';
+import type { Task } from './inner-policy.js';
 import { type Layers, runLayers } from './order.js';
 
 /**
