@@ -40,9 +40,14 @@ export function recordOutcome(outcome: IdempotencyOutcomeLabel): void {
 
 /** Sends a recorded response again: its status, body bytes and allow-listed headers. */
 export function sendReplay(res: ServerResponse, response: StoredResponse): void {
+  res.setHeader('Idempotent-Replayed', 'true');
+  sendStored(res, response);
+}
+
+/** Sends a stored response: its status, its headers and its exact body bytes. */
+export function sendStored(res: ServerResponse, response: StoredResponse): void {
   res.statusCode = response.status;
   for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
-  res.setHeader('Idempotent-Replayed', 'true');
   res.end(Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength));
 }
 
@@ -98,6 +103,18 @@ const PROBLEMS = {
     ErrorCode.IdempotencyLeaseLost,
   ],
 } as const;
+
+/**
+ * Fixed details for the problems that come from engine or store errors. The
+ * error's own message names tables, hosts and drivers: internals that must
+ * not reach a client, so it is never sent.
+ */
+export const ERROR_DETAILS: Readonly<Record<string, string>> = {
+  store_unavailable: 'the request was not executed; retry with the same Idempotency-Key',
+  outcome_unknown: 'the outcome could not be recorded; retry with the same Idempotency-Key',
+  lease_lost: 'the outcome could not be recorded; retry with the same Idempotency-Key',
+  too_large: 'the request body is larger than this endpoint accepts',
+};
 
 /** One kind of problem the middleware answers with. */
 export type IdempotencyProblem = keyof typeof PROBLEMS;

@@ -13,13 +13,19 @@ import { idempotencyStorageKey } from '../idempotency/key.js';
 import { MemoryStore } from '../idempotency/memory-store.js';
 import type { StoredResponse } from '../idempotency/store.js';
 import { getTenant } from '../tenant/context.js';
-import { captureResponse, type ResponseCapture } from './idempotency-capture.js';
+import {
+  type CaptureResult,
+  captureResponse,
+  type ResponseCapture,
+} from './idempotency-capture.js';
+import { openClaim, sendCommitted } from './idempotency-claim.js';
 import {
   type IdempotencyOptions,
   type ResolvedMiddlewareOptions,
   resolveMiddlewareOptions,
 } from './idempotency-options.js';
 import {
+  ERROR_DETAILS,
   problemOfError,
   recordOutcome,
   sendIdempotencyProblem,
@@ -29,6 +35,8 @@ import { headerLines, pathAndQuery, readBody, routeOf } from './idempotency-requ
 import { rejectMiddlewareMisuse } from './misuse-guard.js';
 import { responseErrorType } from './response-error.js';
 
+export type { IdempotencyRequestClaim } from './idempotency-claim.js';
+export { idempotencyClaim } from './idempotency-claim.js';
 export type { IdempotencyOptions } from './idempotency-options.js';
 export { IDEMPOTENCY_DEFAULTS } from './idempotency-options.js';
 
@@ -45,6 +53,10 @@ const EMPTY_RESPONSE: StoredResponse = { status: 0, headers: {}, body: new Uint8
  * while the original is in flight, 422 key reused with another request, 503 +
  * `Retry-After` when the store is unreachable or slow (the handler never runs),
  * 500 + `Retry-After` when the handler ran but its outcome could not be recorded.
+ *
+ * To commit the recorded response in the same transaction as the business
+ * write, pass `idempotencyClaim(res)` to `withIdempotentTransaction`
+ * (`bulwark/postgres`); the middleware then sends exactly what committed.
  *
  * Mount it after authentication and `tenant()`, and after your body parser:
  * parsed bodies are fingerprinted in canonical form (JSON key order and
@@ -109,12 +121,21 @@ async function run(
   next: NextFunction,
 ): Promise<void> {
   let capture: ResponseCapture | undefined;
+  let captured: CaptureResult | undefined;
+  let committed: StoredResponse | undefined;
   let outcome: ExecutionOutcome;
   try {
-    outcome = await engine.execute(request, async (): Promise<OperationResult> => {
+    outcome = await engine.execute(request, async (_signal, claim): Promise<OperationResult> => {
+      const open = openClaim(res, claim);
       capture = captureResponse(res, config.maxResponseBytes, engine.options.leaseMs);
       next();
-      return toOperationResult(await capture.done, res, config);
+      captured = await capture.done;
+      committed = open.close();
+      // The handler completed the record in its own transaction: that response is the record.
+      if (committed !== undefined) {
+        return { response: committed, store: true, completedInTransaction: true };
+      }
+      return toOperationResult(captured, res, config);
     });
   } catch (error) {
     capture?.discard();
@@ -122,10 +143,16 @@ async function run(
     if (problem === undefined) return next(error);
     recordOutcome(problem === 'store_unavailable' ? 'store_unavailable' : 'executed');
     const retryAfterMs = (error as BulwarkError).retryAfterMs;
-    return sendIdempotencyProblem(res, problem, (error as Error).message, retryAfterMs);
+    const detail = ERROR_DETAILS[problem] ?? 'the request could not be processed';
+    return sendIdempotencyProblem(res, problem, detail, retryAfterMs);
   }
   recordOutcome(outcome.outcome);
-  if (outcome.outcome === 'executed') return capture?.flush();
+  if (outcome.outcome === 'executed') {
+    if (committed === undefined || capture === undefined || captured === undefined) {
+      return capture?.flush();
+    }
+    return sendCommitted(res, capture, captured, committed, config.replayHeaders);
+  }
   if (outcome.outcome === 'replayed') return sendReplay(res, outcome.response);
   if (outcome.outcome === 'conflict') {
     const detail = 'a request with this key is still being processed; retry later';

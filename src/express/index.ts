@@ -8,8 +8,8 @@ export type { ErrorHandlerOptions } from './error-handler.js';
 export { ERROR_HANDLER_DEFAULTS, errorHandler } from './error-handler.js';
 
 // Idempotency
-export type { IdempotencyOptions } from './idempotency.js';
-export { IDEMPOTENCY_DEFAULTS, idempotency } from './idempotency.js';
+export type { IdempotencyOptions, IdempotencyRequestClaim } from './idempotency.js';
+export { IDEMPOTENCY_DEFAULTS, idempotency, idempotencyClaim } from './idempotency.js';
 
 // Request metrics
 export type { RequestMetricsOptions } from './request-metrics.js';

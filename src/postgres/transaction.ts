@@ -13,6 +13,13 @@ export interface IdempotentTransactionRequest {
   readonly ownerToken: string;
   /** How long the completed record is kept for replay, in milliseconds. */
   readonly retentionMs: number;
+  /**
+   * Called once, after `COMMIT` succeeded, with the response that committed.
+   * The claim from `idempotencyClaim(res)` (`bulwark/express`) carries it, so
+   * `idempotency()` records nothing more and sends exactly that response.
+   * Default none. It must not throw (an error from it is ignored: the commit stands).
+   */
+  readonly onCommitted?: (response: StoredResponse) => void;
 }
 
 /** What the transaction's work returns: the response to store, and a value for the caller. */
@@ -40,6 +47,9 @@ const SCOPE = 'withIdempotentTransaction';
  * The fenced `UPDATE` runs last, so the row is locked only briefly before the
  * commit; a concurrent takeover waits for it and then sees the completed row.
  * Do the business writes on the `client` given to `work`, never on the pool.
+ *
+ * Behind `idempotency()` (`bulwark/express`), pass `idempotencyClaim(res)` as
+ * `request`: the middleware then sends the committed response and completes nothing itself.
  */
 export async function withIdempotentTransaction<T>(
   store: PostgresStore,
@@ -81,12 +91,22 @@ export async function withIdempotentTransaction<T>(
         { cause: error },
       );
     });
+    notifyCommitted(request, outcome.response);
     return outcome.result;
   } catch (error) {
     if (!broken) broken = await rollback(client);
     throw error;
   } finally {
     client.release(broken ?? false);
+  }
+}
+
+/** Tells the claim's owner what committed; the commit stands whatever the listener does. */
+function notifyCommitted(request: IdempotentTransactionRequest, response: StoredResponse): void {
+  try {
+    request.onCommitted?.(response);
+  } catch {
+    // A failing listener cannot undo a commit; the record replays `response` to every retry.
   }
 }
 
