@@ -183,9 +183,11 @@ describe('idempotency(): the status contract', () => {
       store.faults.claim = fault;
       const app = await transfersApp({ store, storeTimeoutMs: 100, storeRetryAfterMs: 3_000 });
       const response = await postJson(app.url, randomUUID(), { amount: 1 });
-      await expectProblem(response, 503, 'idempotency-store-unavailable');
+      const problem = await expectProblem(response, 503, 'idempotency-store-unavailable');
       expect(response.headers.get('retry-after')).toBe('3');
       expect(app.executions()).toBe(0);
+      // The store's own message names internals; the client never sees it.
+      expect(JSON.stringify(problem)).not.toMatch(/store claim is down|timed out|claim/);
     },
   );
 
