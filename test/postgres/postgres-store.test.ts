@@ -242,4 +242,48 @@ describe.skipIf(!up)('withIdempotentTransaction', () => {
     expect(outcome.outcome).toBe('completed');
     expect(await businessRow(id)).toEqual({ amount: 7 });
   });
+
+  it('onCommitted hears the committed response once, after COMMIT, and never after a rollback', async () => {
+    const heard: string[] = [];
+    const visible: Promise<string>[] = [];
+    const listen = (key: string) => (response: { status: number }) => {
+      heard.push(`${key}:${response.status}`);
+      // Runs after COMMIT: another connection already sees the completed record.
+      visible.push(
+        store
+          .claim({ key, fingerprint: 'f', ownerToken: 'other', leaseMs: LONG })
+          .then((seen) => seen.outcome),
+      );
+    };
+    const ok = await claimed();
+    await withIdempotentTransaction(store, { ...ok, onCommitted: listen(ok.key) }, async () => ({
+      response: sampleResponse(),
+      result: undefined,
+    }));
+    const failed = await claimed();
+    const rolledBack = { ...failed, onCommitted: listen(failed.key) };
+    await withIdempotentTransaction(store, rolledBack, async () => {
+      throw new Error('declined');
+    }).catch(() => undefined);
+    expect(heard).toEqual([`${ok.key}:${sampleResponse().status}`]);
+    expect(await Promise.all(visible)).toEqual(['completed']);
+  });
+
+  it('a throwing onCommitted cannot undo the commit', async () => {
+    const request = await claimed();
+    const id = randomUUID();
+    const onCommitted = () => {
+      throw new Error('listener bug');
+    };
+    const result = await withIdempotentTransaction(
+      store,
+      { ...request, onCommitted },
+      async (tx) => {
+        await tx.query(`INSERT INTO ${business} (id, amount) VALUES ($1, 3)`, [id]);
+        return { response: sampleResponse(), result: id };
+      },
+    );
+    expect(result).toBe(id);
+    expect(await businessRow(id)).toEqual({ amount: 3 });
+  });
 });
