@@ -2,7 +2,7 @@ import { v4 as uuidv4 } from 'uuid';
 import type { AttemptContext } from '../resilience/context.js';
 import { keyByTenant } from '../resilience/keys.js';
 import type { ResilientOptions } from '../resilience/resilient.js';
-import { resilient, TIMEOUT_DEFAULTS } from '../resilience/resilient.js';
+import { resilient } from '../resilience/resilient.js';
 import { isTransientError } from '../resilience/transient.js';
 import { prepareBody } from './body.js';
 import { attachMeta } from './meta.js';
@@ -51,20 +51,22 @@ export function createFetch(options: FetchOptions = {}): typeof fetch {
     }
     const key = ensureKey(request, settings);
     const repeatable = body.replayable && isRepeatable(request.method, key !== undefined);
-    const startMs = performance.now();
     let attempts = 0;
     let held: Response | undefined;
 
-    const attemptOnce = async ({ signal, attempt }: AttemptContext): Promise<Response> => {
+    const attemptOnce = async ({
+      signal,
+      attempt,
+      remainingMs,
+    }: AttemptContext): Promise<Response> => {
       attempts = attempt;
       discard(held);
       held = undefined;
       const headers = new Headers(request.headers);
       const span = settings.spans === 'attempt' ? startAttemptSpan(request, attempt) : undefined;
       withSpan(span, () => injectTraceHeaders(headers, isBaggageOrigin(request.url.origin)));
-      if (settings.deadlineHeader && settings.totalTimeoutMs !== undefined) {
-        const remaining = settings.totalTimeoutMs - (performance.now() - startMs);
-        headers.set(settings.deadlineHeader, String(Math.max(0, Math.floor(remaining))));
+      if (settings.deadlineHeader && Number.isFinite(remainingMs)) {
+        headers.set(settings.deadlineHeader, String(Math.max(0, Math.floor(remainingMs))));
       }
       let response: Response;
       try {
@@ -123,7 +125,6 @@ interface FetchSettings {
   readonly generateKey: () => string;
   readonly maxBufferedBodyBytes: number;
   readonly deadlineHeader: string | false;
-  readonly totalTimeoutMs: number | undefined;
   readonly spans: 'attempt' | 'call' | false;
 }
 
@@ -146,10 +147,6 @@ function resolveSettings(options: FetchOptions): FetchSettings {
     generateKey: options.generateKey ?? uuidv4,
     maxBufferedBodyBytes: options.maxBufferedBodyBytes ?? FETCH_DEFAULTS.maxBufferedBodyBytes,
     deadlineHeader: options.deadlineHeader ?? FETCH_DEFAULTS.deadlineHeader,
-    totalTimeoutMs:
-      resilience.deadline === false
-        ? undefined
-        : (resilience.deadline?.totalTimeoutMs ?? TIMEOUT_DEFAULTS.totalTimeoutMs),
     spans: options.spans ?? FETCH_DEFAULTS.spans,
   };
 }
