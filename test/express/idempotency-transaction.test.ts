@@ -175,6 +175,26 @@ describe.skipIf(!up)('idempotency() + withIdempotentTransaction on PostgreSQL', 
     expect((await postJson(app.url, key, { amount: 5 })).status).toBe(409);
   });
 
+  it('20 concurrent duplicates: one execution, one business row, every 201 the same bytes', async () => {
+    const app = await transactionalApp();
+    const key = randomUUID();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        postJson(app.url, key, { amount: 12 }).then(async (r) => ({
+          status: r.status,
+          body: await r.text(),
+        })),
+      ),
+    );
+    expect(answers.every((a) => a.status === 201 || a.status === 409)).toBe(true);
+    const bodies = new Set(answers.filter((a) => a.status === 201).map((a) => a.body));
+    expect(bodies.size).toBe(1);
+    expect(app.executions()).toBe(1);
+    expect(await businessRows(key)).toBe(1);
+    const replay = await postJson(app.url, key, { amount: 12 });
+    expect(bodies.has(await replay.text())).toBe(true);
+  });
+
   it('idempotencyClaim() is undefined where idempotency() does not handle the request', async () => {
     const app = await transactionalApp();
     const answer = await fetch(app.url.replace('/transfers', '/claim'));
