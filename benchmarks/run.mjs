@@ -94,7 +94,7 @@ function environment(startedAt) {
     loadAverageAtStart: loadavg().map((n) => Number(n.toFixed(2))),
     bulwark: { version: version('../package.json'), dist: DIST },
     commit: git('rev-parse', '--short', 'HEAD'),
-    workingTreeDirty: Boolean(git('status', '--porcelain', '--', '../src')),
+    workingTreeDirty: Boolean(git('status', '--porcelain', '--', 'src')),
     packages,
   };
 }
