@@ -1,9 +1,5 @@
-import { v4 as uuidv4 } from 'uuid';
 import type { AttemptContext } from '../resilience/context.js';
-import { keyByTenant } from '../resilience/keys.js';
-import type { ResilientOptions } from '../resilience/resilient.js';
 import { resilient } from '../resilience/resilient.js';
-import { isTransientError } from '../resilience/transient.js';
 import { prepareBody } from './body.js';
 import { attachMeta } from './meta.js';
 import { isRepeatable, isRetryableStatus, needsIdempotencyKey } from './methods.js';
@@ -12,6 +8,7 @@ import { createOriginAllowList, injectTraceHeaders } from './propagation.js';
 import { normaliseRequest, type OutgoingRequest } from './request.js';
 import { parseRetryAfter } from './retry-after.js';
 import { discard, finalResponseOf, RetryableResponseError } from './retryable-response.js';
+import { type FetchSettings, resolveSettings } from './settings.js';
 import { endSpan, startAttemptSpan, startCallSpan, withSpan } from './spans.js';
 
 /**
@@ -115,44 +112,6 @@ export function createFetch(options: FetchOptions = {}): typeof fetch {
       throw error;
     }
   };
-}
-
-interface FetchSettings {
-  readonly name: string;
-  readonly resilience: ResilientOptions;
-  readonly addIdempotencyKey: boolean;
-  readonly idempotencyKeyHeader: string;
-  readonly generateKey: () => string;
-  readonly maxBufferedBodyBytes: number;
-  readonly deadlineHeader: string | false;
-  readonly spans: 'attempt' | 'call' | false;
-}
-
-function resolveSettings(options: FetchOptions): FetchSettings {
-  const resilience = options.resilience ?? {};
-  const userRetry = resilience.retry;
-  return {
-    name: options.name ?? FETCH_DEFAULTS.name,
-    resilience: {
-      ...resilience,
-      bulkhead:
-        resilience.bulkhead === false
-          ? false
-          : { ...FETCH_DEFAULTS.bulkhead, keyBy: keyByTenant, ...resilience.bulkhead },
-      // A "try again" status is retried like a transient network error.
-      retry: userRetry === false ? false : { shouldRetry: retryableFailure, ...userRetry },
-    },
-    addIdempotencyKey: options.addIdempotencyKey ?? FETCH_DEFAULTS.addIdempotencyKey,
-    idempotencyKeyHeader: options.idempotencyKeyHeader ?? FETCH_DEFAULTS.idempotencyKeyHeader,
-    generateKey: options.generateKey ?? uuidv4,
-    maxBufferedBodyBytes: options.maxBufferedBodyBytes ?? FETCH_DEFAULTS.maxBufferedBodyBytes,
-    deadlineHeader: options.deadlineHeader ?? FETCH_DEFAULTS.deadlineHeader,
-    spans: options.spans ?? FETCH_DEFAULTS.spans,
-  };
-}
-
-function retryableFailure(error: unknown): boolean {
-  return error instanceof RetryableResponseError || isTransientError(error);
 }
 
 /** The key of this call: the caller's, a new one for POST/PATCH, or none. */
