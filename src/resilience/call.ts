@@ -1,13 +1,11 @@
 import type { IPolicy } from 'cockatiel';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import { now } from './clock.js';
 import { Attempt, type ExecuteOptions } from './context.js';
 import { ResilienceEventName, type ResilienceEvents } from './events.js';
 import { aborted, attemptTimedOut, deadlineExceeded } from './failures.js';
 import { runInside, type Task } from './inner-policy.js';
-import { schedule, type TimerEntry, type TimerOwner } from './timer-wheel.js';
-
-const DEADLINE = 0;
-const ATTEMPT_TIMEOUT = 1;
+import { schedule, TimerEntry } from './timer-wheel.js';
 
 /** What a call needs to know about its pipeline. */
 export interface CallSettings {
@@ -25,10 +23,18 @@ export interface CallSettings {
  * The state of one `execute` call across its attempts. Once `failure` is set
  * (caller abort or deadline) it never clears, every wait is rejected at once,
  * and no attempt may start: this is how "no attempt after abort" holds.
+ *
+ * A call is its own entry in the shared timer, and has at most one: it is due
+ * at the earlier of the attempt timeout and the deadline, and re-armed for the
+ * other when it fires. A successful call schedules once and cancels once.
  */
-export class Call<T> implements TimerOwner, EventListenerObject {
+export class Call<T> extends TimerEntry implements EventListenerObject {
   attempt = 0;
   deadlineAt = Number.POSITIVE_INFINITY;
+  /** When the attempt in progress times out; Infinity between attempts or with that layer off. */
+  private attemptAt = Number.POSITIVE_INFINITY;
+  /** When the call's timer entry is due; Infinity when it is not scheduled. */
+  private timerAt = Number.POSITIVE_INFINITY;
   failure: unknown;
   lastError: unknown;
   /** Rejects the pending backoff sleep or bulkhead wait, if any. */
@@ -43,14 +49,14 @@ export class Call<T> implements TimerOwner, EventListenerObject {
   /** Clock time the attempt in progress started, or -1 when it is not timed. */
   attemptStartMs = -1;
   private current: Attempt | undefined;
-  private deadlineTimer: TimerEntry | undefined;
-  private attemptTimer: TimerEntry | undefined;
 
   constructor(
     readonly settings: CallSettings,
     readonly task: Task<T>,
     readonly options: ExecuteOptions,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Stops the call for good: aborts the attempt in progress and any wait. */
   interrupt(error: unknown): void {
@@ -67,20 +73,28 @@ export class Call<T> implements TimerOwner, EventListenerObject {
     this.interrupt(aborted(this.settings.name, this.options.signal?.reason));
   }
 
-  onTimer(kind: number): void {
-    if (kind === DEADLINE) this.passDeadline();
-    else this.timeOutAttempt();
+  /** The timer entry is due: the attempt timeout, the deadline, or both have passed. */
+  onTimer(): void {
+    this.timerAt = Number.POSITIVE_INFINITY;
+    const nowMs = now();
+    // The earlier of the two fires first, as two separate timers would.
+    if (nowMs >= this.attemptAt) this.timeOutAttempt();
+    if (nowMs >= this.deadlineAt) this.passDeadline();
+    else if (this.failure === undefined) this.armTimer();
   }
 
-  /** Starts the total deadline, counted from `startMs`. */
+  /**
+   * Starts the total deadline, counted from `startMs`. Its timer is armed by
+   * the first attempt, together with the attempt timeout: nothing can wait
+   * in between.
+   */
   startDeadline(startMs: number, totalMs: number): void {
     this.deadlineAt = startMs + totalMs;
-    this.deadlineTimer = schedule(this.deadlineAt, this, DEADLINE);
   }
 
-  /** Ends the total deadline's timer (the call settled). */
-  stopDeadline(): void {
-    this.deadlineTimer?.cancel();
+  /** Ends the call's timer (the call settled). */
+  stopTimers(): void {
+    this.cancelTimer();
   }
 
   /**
@@ -107,7 +121,7 @@ export class Call<T> implements TimerOwner, EventListenerObject {
       return Promise.reject(error);
     }
     // Nothing can interrupt the attempt: skip the race and its closure.
-    if (this.deadlineAt === Number.POSITIVE_INFINITY && this.attemptTimer === undefined) {
+    if (this.timerAt === Number.POSITIVE_INFINITY) {
       if (this.options.signal === undefined) return Promise.resolve(result);
     }
     return new Promise<T>((resolve, reject) => {
@@ -116,11 +130,14 @@ export class Call<T> implements TimerOwner, EventListenerObject {
     });
   }
 
-  /** Ends the attempt in progress: clears its timeout (never aborts its signal). */
+  /**
+   * Ends the attempt in progress (never aborts its signal). Its timeout is
+   * only forgotten: a timer entry left due at it re-arms for the deadline
+   * when it fires, which keeps the success path to one schedule per call.
+   */
   endAttempt(): void {
     this.current = undefined;
-    this.attemptTimer?.cancel();
-    this.attemptTimer = undefined;
+    this.attemptAt = Number.POSITIVE_INFINITY;
   }
 
   /** Waits `delayMs` before the next attempt; rejects at once when the call is interrupted. */
@@ -140,10 +157,20 @@ export class Call<T> implements TimerOwner, EventListenerObject {
 
   private armAttemptTimeout(nowMs: number): void {
     const timeoutMs = this.settings.attemptTimeoutMs;
-    if (timeoutMs === undefined) return;
-    const at = nowMs + timeoutMs;
-    // Cut to the deadline: when the deadline comes first, its timer covers the attempt.
-    if (at < this.deadlineAt) this.attemptTimer = schedule(at, this, ATTEMPT_TIMEOUT);
+    // Cut to the deadline: when the deadline comes first, it covers the attempt.
+    if (timeoutMs !== undefined && nowMs + timeoutMs < this.deadlineAt) {
+      this.attemptAt = nowMs + timeoutMs;
+    }
+    this.armTimer();
+  }
+
+  /** Keeps the one timer entry due at the earlier of the attempt timeout and the deadline. */
+  private armTimer(): void {
+    const at = Math.min(this.attemptAt, this.deadlineAt);
+    if (at === this.timerAt) return;
+    this.cancelTimer();
+    this.timerAt = at;
+    if (at !== Number.POSITIVE_INFINITY) schedule(this, at);
   }
 
   private passDeadline(): void {
@@ -156,6 +183,7 @@ export class Call<T> implements TimerOwner, EventListenerObject {
 
   private timeOutAttempt(): void {
     const current = this.current;
+    this.attemptAt = Number.POSITIVE_INFINITY;
     if (current === undefined) return;
     const error = attemptTimedOut(this.settings.name, this.settings.attemptTimeoutMs ?? 0);
     this.settings.events.emit(ResilienceEventName.AttemptTimeout, this.key, current.attempt, error);

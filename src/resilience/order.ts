@@ -63,7 +63,7 @@ export async function runLayers<T>(call: Call<T>, layers: Layers): Promise<T> {
       await call.sleep(delayMs);
     }
   } finally {
-    call.stopDeadline();
+    call.stopTimers();
     bulkhead?.release();
   }
 }

@@ -15,57 +15,70 @@ import { now } from './clock.js';
 /** Granularity of the shared timer, in milliseconds. */
 export const RESOLUTION_MS = 10;
 
-/** Something a timer entry calls back when its time has come. */
-export interface TimerOwner {
-  onTimer(kind: number): void;
-}
+/**
+ * Something that can be scheduled: a subclass (a call) is its own entry, so
+ * scheduling allocates nothing. An entry is in at most one bucket at a time.
+ */
+export abstract class TimerEntry {
+  /** The bucket holding this entry while it is scheduled, and its index there (wheel-owned). */
+  timerBucket: TimerEntry[] | undefined = undefined;
+  timerIndex = 0;
 
-/** A scheduled deadline; `cancel()` it when the guarded work ends first. */
-export class TimerEntry {
-  bucket: Set<TimerEntry> | undefined;
+  /** Called once the time given to {@link schedule} has passed. */
+  abstract onTimer(): void;
 
-  constructor(
-    readonly owner: TimerOwner,
-    readonly kind: number,
-  ) {}
-
-  /** Removes the entry; a no-op once fired or cancelled. */
-  cancel(): void {
-    this.bucket?.delete(this);
-    this.bucket = undefined;
+  /**
+   * Removes the entry; a no-op once fired or cancelled. O(1) and garbage
+   * free: the bucket's last entry takes this one's place.
+   */
+  cancelTimer(): void {
+    const bucket = this.timerBucket;
+    if (bucket === undefined) return;
+    this.timerBucket = undefined;
+    const last = bucket.pop() as TimerEntry;
+    if (last !== this) {
+      bucket[this.timerIndex] = last;
+      last.timerIndex = this.timerIndex;
+    }
   }
 }
 
-const buckets = new Map<number, Set<TimerEntry>>();
+const buckets = new Map<number, TimerEntry[]>();
 let interval: ReturnType<typeof setInterval> | undefined;
 let nextTick = 0;
 let lastSweepMs = 0;
 /** The `setInterval` our interval came from: a different one means fake timers came or went. */
 let armedWith: typeof setInterval | undefined;
+// Calls made within one tick share a bucket: remembering the last one skips the Map look-up.
+let lastTick = Number.NaN;
+let lastBucket: TimerEntry[] = [];
 
 /** Beyond this many ticks behind, a sweep scans the buckets instead of walking every tick. */
 const WALK_LIMIT = 1_000;
 /** An interval silent for this long was lost (or the loop was blocked): start a new one. */
 const STALL_MS = 100 * RESOLUTION_MS;
 
-/** Schedules `owner.onTimer(kind)` at clock time `atMs` (or up to one tick later). */
-export function schedule(atMs: number, owner: TimerOwner, kind: number): TimerEntry {
+/** Schedules `entry.onTimer()` at clock time `atMs` (or up to one tick later). */
+export function schedule(entry: TimerEntry, atMs: number): void {
   const tick = Math.ceil(atMs / RESOLUTION_MS);
-  let bucket = buckets.get(tick);
-  if (bucket === undefined) {
-    bucket = new Set();
-    buckets.set(tick, bucket);
-    // Checked once per new bucket, not per entry: cheap, and enough to recover
-    // when a test installs or removes fake timers while deadlines are pending.
-    if (interval === undefined || setInterval !== armedWith || now() - lastSweepMs > STALL_MS) {
-      start();
+  if (tick !== lastTick) {
+    let bucket = buckets.get(tick);
+    if (bucket === undefined) {
+      bucket = [];
+      buckets.set(tick, bucket);
+      // Checked once per new bucket, not per entry: cheap, and enough to recover
+      // when a test installs or removes fake timers while deadlines are pending.
+      if (interval === undefined || setInterval !== armedWith || now() - lastSweepMs > STALL_MS) {
+        start();
+      }
+      if (tick < nextTick) nextTick = tick;
     }
-    if (tick < nextTick) nextTick = tick;
+    lastTick = tick;
+    lastBucket = bucket;
   }
-  const entry = new TimerEntry(owner, kind);
-  entry.bucket = bucket;
-  bucket.add(entry);
-  return entry;
+  entry.timerBucket = lastBucket;
+  entry.timerIndex = lastBucket.length;
+  lastBucket.push(entry);
 }
 
 function start(): void {
@@ -98,10 +111,14 @@ function fireBucket(tick: number): void {
   const bucket = buckets.get(tick);
   if (bucket === undefined) return;
   buckets.delete(tick);
-  for (const entry of bucket) {
-    entry.bucket = undefined;
+  if (tick === lastTick) lastTick = Number.NaN;
+  // By index, not for-of: a callback may cancel a later entry of this bucket
+  // (its swap-remove moves the last entry into its place, still ahead of i).
+  for (let i = 0; i < bucket.length; i++) {
+    const entry = bucket[i] as TimerEntry;
+    entry.timerBucket = undefined;
     try {
-      entry.owner.onTimer(entry.kind);
+      entry.onTimer();
     } catch {
       // An owner's callback must not stop the other deadlines of this tick.
     }
