@@ -1,6 +1,6 @@
 import { ErrorCode, isBulwarkError } from '../errors.js';
 import type { BreakerLayer } from './breaker.js';
-import type { BulkheadLayer } from './bulkhead.js';
+import type { Bulkhead, BulkheadLayer } from './bulkhead.js';
 import type { Call } from './call.js';
 import { NOT_A_PROBE } from './circuit-breaker.js';
 import { now } from './clock.js';
@@ -21,55 +21,105 @@ export interface Layers {
  *   bulkhead → total deadline → retry → circuit breaker → attempt timeout → fn
  *
  * A switched-off layer (`false`) is skipped in place; the order of the
- * others never changes. The layers are steps of one async function rather
- * than nested policies: a call pays for a few branches, not for a promise, a
+ * others never changes. The layers are steps of plain functions rather than
+ * nested policies: a call pays for a few branches, not for a promise, a
  * closure and a rethrow per layer (a rejected promise costs ~1 µs here).
  */
-export async function runLayers<T>(call: Call<T>, layers: Layers): Promise<T> {
+export function runLayers<T>(call: Call<T>, layers: Layers): Promise<T> {
   // 1. Bulkhead, outermost: a call holds one slot across all its attempts and
   //    backoffs, so retries can never multiply concurrency, and a rejected
   //    call costs the downstream nothing. Queue time has its own bound
   //    (queueTimeoutMs) and does not eat into the deadline.
-  const bulkhead = layers.bulkhead?.bulkheadFor(call.options);
-  if (bulkhead !== undefined) {
-    const queued = bulkhead.acquire(call);
-    if (queued !== undefined) await queued;
+  let bulkhead: Bulkhead | undefined;
+  try {
+    bulkhead = layers.bulkhead?.bulkheadFor(call.options);
+    const queued = bulkhead?.acquire(call);
+    // A waiter that is not granted a slot (timeout, abort) has none to release.
+    if (queued !== undefined) return queued.then(() => startCall(call, layers, bulkhead));
+  } catch (error) {
+    return Promise.reject(error);
   }
+  return startCall(call, layers, bulkhead);
+}
+
+/**
+ * Starts the deadline and runs the first attempt. Not an async function on
+ * purpose: a successful first attempt (the common case) settles through one
+ * `then`, ~30 ns cheaper than an async frame and its await. A failed one
+ * goes on in {@link retryLoop}. Every path ends in {@link endCall}.
+ */
+function startCall<T>(call: Call<T>, layers: Layers, bulkhead: Bulkhead | undefined): Promise<T> {
   // 2. Total deadline, inside the bulkhead: it spans every attempt and every
   //    backoff, so retries can never outlive what the caller waits for.
   const totalMs = call.settings.totalTimeoutMs;
   const startMs = now();
   if (totalMs !== undefined) call.startDeadline(startMs, totalMs);
+  let first: Promise<T>;
   try {
     // 3. Retry, outside the breaker: every attempt asks the breaker, so a
     //    breaker that opens mid-call stops the remaining retries at once (an
     //    open circuit is never retried), and every attempt counts in its window.
     layers.retry?.recordCall(call, startMs);
-    // The first attempt opens at the call's start: only bookkeeping ran since,
-    // and a clock read costs ~50 ns, a tenth of the whole call.
-    let openedMs = startMs;
-    for (let delayMs = 0; ; ) {
-      // 4. Circuit breaker around each attempt, and 5. the attempt timeout
-      //    innermost (armed by runAttempt): a timed-out attempt is a failure
-      //    the breaker sees, and the breaker's fast-fail never waits on a timer.
+    // 4. Circuit breaker around each attempt, and 5. the attempt timeout
+    //    innermost (armed by runAttempt): a timed-out attempt is a failure
+    //    the breaker sees, and the breaker's fast-fail never waits on a timer.
+    //    The first attempt opens at the call's start: only bookkeeping ran
+    //    since, and a clock read costs ~50 ns, a tenth of the whole call.
+    openAttempt(call, layers, startMs);
+    first = call.runAttempt(startMs);
+  } catch (error) {
+    endCall(call, bulkhead);
+    return Promise.reject(error);
+  }
+  return first.then(
+    (value) => {
+      try {
+        closeAttempt(call, layers, undefined);
+      } finally {
+        endCall(call, bulkhead);
+      }
+      return value;
+    },
+    (error: unknown) => retryLoop(call, layers, bulkhead, error),
+  );
+}
+
+/**
+ * After a failed attempt: backs off and runs the next one (steps 3-5, as in
+ * {@link startCall}) until one succeeds or the retry layer says stop.
+ */
+async function retryLoop<T>(
+  call: Call<T>,
+  layers: Layers,
+  bulkhead: Bulkhead | undefined,
+  firstError: unknown,
+): Promise<T> {
+  try {
+    for (let error = firstError, delayMs = 0; ; ) {
+      closeAttempt(call, layers, error);
+      if (layers.retry === undefined) throw error;
+      delayMs = layers.retry.nextDelay(call, error, delayMs);
+      call.lastError = error;
+      await call.sleep(delayMs);
+      const openedMs = now();
       openAttempt(call, layers, openedMs);
       try {
         const value = await call.runAttempt(openedMs);
         closeAttempt(call, layers, undefined);
         return value;
-      } catch (error) {
-        closeAttempt(call, layers, error);
-        if (layers.retry === undefined) throw error;
-        delayMs = layers.retry.nextDelay(call, error, delayMs);
-        call.lastError = error;
+      } catch (attemptError) {
+        error = attemptError;
       }
-      await call.sleep(delayMs);
-      openedMs = now();
     }
   } finally {
-    call.stopTimers();
-    bulkhead?.release();
+    endCall(call, bulkhead);
   }
+}
+
+/** The call settled: its timer goes, and its bulkhead slot passes on. */
+function endCall(call: Call<unknown>, bulkhead: Bulkhead | undefined): void {
+  call.stopTimers();
+  bulkhead?.release();
 }
 
 /**
