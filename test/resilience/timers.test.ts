@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, resilient } from '../../src/index.js';
-import { never, settle } from './helpers.js';
+import { names, never, recordEvents, settle } from './helpers.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -33,6 +33,36 @@ describe('shared deadline timer', () => {
     expect(settled).toBe(false);
     await vi.advanceTimersByTimeAsync(11);
     expect((await outcome).error).toMatchObject({ code: ErrorCode.DeadlineExceeded });
+  });
+
+  it('still fires the deadlines of a tick after other calls of that tick settled', async () => {
+    vi.useFakeTimers();
+    const pipeline = resilient('bank', { deadline: { totalTimeoutMs: 1_000 }, retry: false });
+    const events = recordEvents(pipeline);
+    const releases: Array<() => void> = [];
+    const outcomes = Array.from({ length: 6 }, () =>
+      settle(
+        pipeline.execute(
+          () => new Promise<string>((resolve) => releases.push(() => resolve('ok'))),
+        ),
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    // First, last and a middle call of the same tick settle: the others must keep their deadline.
+    for (const index of [0, 5, 2]) releases[index]?.();
+    await vi.advanceTimersByTimeAsync(1_010);
+    const results = await Promise.all(outcomes);
+    expect(
+      results.map((result) => result.value ?? (result.error as { code?: string }).code),
+    ).toEqual([
+      'ok',
+      ErrorCode.DeadlineExceeded,
+      'ok',
+      ErrorCode.DeadlineExceeded,
+      ErrorCode.DeadlineExceeded,
+      'ok',
+    ]);
+    expect(names(events)).toEqual(Array(3).fill('deadline_exceeded'));
   });
 
   it('keeps firing when fake timers are swapped while a deadline is pending (as test suites do)', async () => {
