@@ -124,6 +124,9 @@ export class Call<T> extends TimerEntry implements EventListenerObject {
     if (this.timerAt === Number.POSITIVE_INFINITY) {
       if (this.options.signal === undefined) return Promise.resolve(result);
     }
+    // The caller may have aborted synchronously inside the task, before the race
+    // below existed to be rejected: that failure must still end the attempt.
+    if (attempt.failure !== undefined) return Promise.reject(attempt.failure);
     return new Promise<T>((resolve, reject) => {
       attempt.reject = reject;
       Promise.resolve(result).then(resolve, reject);

@@ -118,4 +118,21 @@ describe('cancellation', () => {
     expect(startedAt.length).toBe(2);
     expect(events.filter((e) => e.name === 'deadline_exceeded')).toHaveLength(1);
   });
+
+  it('ends the call when the caller aborts synchronously inside fn, even if fn ignores its signal', async () => {
+    const pipeline = resilient('bank');
+    const controller = new AbortController();
+    const outcome = settle(
+      pipeline.execute(
+        () => {
+          controller.abort(new Error('user left'));
+          return never<number>();
+        },
+        { signal: controller.signal },
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    const { error } = await outcome;
+    expect(isBulwarkError(error, ErrorCode.Aborted)).toBe(true);
+  });
 });
