@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { writeField } from './key.js';
+import { type HashField, hashFields } from './key.js';
 
 /**
  * A request body as the fingerprint sees it:
@@ -39,16 +38,17 @@ const MAX_DEPTH = 256;
  * Unicode normalisation (NFC and NFD spellings differ).
  */
 export function requestFingerprint(input: FingerprintInput): string {
-  const hash = createHash('sha256');
-  writeField(hash, FINGERPRINT_DOMAIN);
-  writeField(hash, input.method.toUpperCase());
-  writeField(hash, input.path);
-  writeField(hash, canonicalQuery(input.query ?? ''));
-  writeField(hash, mediaType(input.contentType));
-  writeField(hash, input.body.kind);
-  if (input.body.kind === 'json') writeField(hash, canonicalJson(input.body.value));
-  if (input.body.kind === 'bytes') writeField(hash, input.body.bytes);
-  return hash.digest('hex');
+  const fields: HashField[] = [
+    FINGERPRINT_DOMAIN,
+    input.method.toUpperCase(),
+    input.path,
+    canonicalQuery(input.query ?? ''),
+    mediaType(input.contentType),
+    input.body.kind,
+  ];
+  if (input.body.kind === 'json') fields.push(canonicalJson(input.body.value));
+  if (input.body.kind === 'bytes') fields.push(input.body.bytes);
+  return hashFields(fields);
 }
 
 /**
@@ -84,6 +84,7 @@ function toPlain(value: unknown): unknown {
 }
 
 function canonicalQuery(query: string): string {
+  if (query === '') return ''; // most requests: skip two URLSearchParams
   const params = [...new URLSearchParams(query)];
   params.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return new URLSearchParams(params).toString();
