@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { type Interception, type Interceptor, intercept } from './response-intercept.js';
 
 /**
  * How the handler's answer ended:
@@ -23,119 +24,133 @@ export interface ResponseCapture {
   discard(): void;
 }
 
-type Method = (...args: unknown[]) => unknown;
-
 /**
  * Buffers everything a handler writes (`res.json`, `res.send`, `res.redirect`,
  * `res.sendFile`, `res.writeHead`, `res.write` + `res.end`, `res.end(buffer)`)
  * until {@link ResponseCapture.flush}, so the response can be recorded before
  * any byte reaches the client. Headers stay on `res` (set through
  * `setHeader`); only the bytes are held.
- *
- * This is a small state machine (buffer → done | stream | aborted), which is
- * why the file is one function with its transitions side by side.
  */
 export function captureResponse(
   res: ServerResponse,
   maxBytes: number,
   abandonAfterMs: number,
 ): ResponseCapture {
-  const original = {
-    writeHead: res.writeHead as Method,
-    write: res.write as Method,
-    end: res.end as Method,
-    flushHeaders: res.flushHeaders as Method,
-    destroy: res.destroy as Method,
-  };
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let mode: 'buffer' | 'ended' | 'stream' | 'over' = 'buffer';
-  let endCallback: unknown;
-  let settle: (result: CaptureResult) => void = () => {};
-  const done = new Promise<CaptureResult>((resolve) => {
-    settle = resolve;
-  });
+  const capture = new Capture(res, maxBytes);
+  res.once('close', () => capture.onClose(abandonAfterMs));
+  return capture;
+}
 
-  const restore = (): void => {
-    Object.assign(res, original);
-  };
-  const finish = (result: CaptureResult): void => {
-    if (mode === 'over') return;
-    if (mode !== 'stream') restore();
-    mode = 'over';
-    settle(result);
-  };
-  const append = (chunk: unknown, encoding: unknown): void => {
-    if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
-    const bytes = toBuffer(chunk, typeof encoding === 'string' ? encoding : undefined);
-    chunks.push(bytes);
-    size += bytes.byteLength;
-  };
-  const switchToStream = (): void => {
-    mode = 'stream';
-    restore();
-    res.once('close', () => finish({ kind: 'streamed' }));
-    for (const chunk of chunks.splice(0)) original.write.call(res, chunk);
-  };
-  const isEventStream = (): boolean =>
-    String(res.getHeader('content-type') ?? '').startsWith('text/event-stream');
+/**
+ * A small state machine (buffer → ended | stream | over); one object per
+ * request, its methods shared, because this runs on every idempotent request.
+ */
+class Capture implements ResponseCapture, Interceptor {
+  readonly done: Promise<CaptureResult>;
+  readonly #res: ServerResponse;
+  readonly #maxBytes: number;
+  readonly #interception: Interception;
+  readonly #chunks: Buffer[] = [];
+  #size = 0;
+  #mode: 'buffer' | 'ended' | 'stream' | 'over' = 'buffer';
+  #endCallback: unknown;
+  #settle: (result: CaptureResult) => void = () => {};
 
-  res.writeHead = function capturedWriteHead(...args: unknown[]) {
-    applyWriteHead(res, args);
-    return res;
-  } as typeof res.writeHead;
-  res.write = function capturedWrite(chunk: unknown, encoding?: unknown, callback?: unknown) {
-    if (mode !== 'buffer') return false;
-    append(chunk, encoding);
+  constructor(res: ServerResponse, maxBytes: number) {
+    this.#res = res;
+    this.#maxBytes = maxBytes;
+    this.done = new Promise<CaptureResult>((resolve) => {
+      this.#settle = resolve;
+    });
+    this.#interception = intercept(res, this);
+  }
+
+  writeHead(args: unknown[]): ServerResponse {
+    applyWriteHead(this.#res, args);
+    return this.#res;
+  }
+
+  write([chunk, encoding, callback]: unknown[]): boolean {
+    if (this.#mode !== 'buffer') return false;
+    this.#append(chunk, encoding);
     const cb = typeof encoding === 'function' ? encoding : callback;
     if (typeof cb === 'function') process.nextTick(cb as () => void);
-    if (size > maxBytes || isEventStream()) switchToStream();
+    if (this.#size > this.#maxBytes || this.#isEventStream()) this.#switchToStream();
     return true;
-  } as typeof res.write;
-  res.end = function capturedEnd(chunk?: unknown, encoding?: unknown, callback?: unknown) {
-    if (mode !== 'buffer') return res;
-    append(chunk, encoding);
-    endCallback = [chunk, encoding, callback].find((arg) => typeof arg === 'function');
-    if (size > maxBytes) {
-      switchToStream();
-      original.end.call(res, endCallback);
+  }
+
+  end([chunk, encoding, callback]: unknown[]): ServerResponse {
+    const res = this.#res;
+    if (this.#mode !== 'buffer') return res;
+    this.#append(chunk, encoding);
+    this.#endCallback = [chunk, encoding, callback].find((arg) => typeof arg === 'function');
+    if (this.#size > this.#maxBytes) {
+      this.#switchToStream();
+      this.#interception.real.end.call(res, this.#endCallback);
       return res;
     }
-    mode = 'ended';
-    settle({ kind: 'complete', status: res.statusCode, body: Buffer.concat(chunks) });
+    this.#mode = 'ended';
+    this.#settle({ kind: 'complete', status: res.statusCode, body: Buffer.concat(this.#chunks) });
     return res;
-  } as typeof res.end;
-  res.flushHeaders = function capturedFlushHeaders() {
-    if (mode === 'buffer') switchToStream();
-    original.flushHeaders.call(res);
-  };
-  res.destroy = function capturedDestroy(error?: Error) {
-    if (mode === 'buffer') finish({ kind: 'aborted' });
-    return original.destroy.call(res, error) as ServerResponse;
-  } as typeof res.destroy;
+  }
 
-  res.once('close', () => {
-    if (mode !== 'buffer') return;
-    // The client left. The handler usually still answers (and that answer is
-    // recorded, so the client's retry replays it); give up only after a bound.
-    const timer = setTimeout(() => finish({ kind: 'aborted' }), abandonAfterMs);
+  flushHeaders(): void {
+    if (this.#mode === 'buffer') this.#switchToStream();
+    this.#interception.real.flushHeaders.call(this.#res);
+  }
+
+  destroy([error]: unknown[]): unknown {
+    if (this.#mode === 'buffer') this.#finish({ kind: 'aborted' });
+    return this.#interception.real.destroy.call(this.#res, error);
+  }
+
+  flush(): void {
+    if (this.#mode !== 'ended') return;
+    this.#finish({ kind: 'complete', status: this.#res.statusCode, body: Buffer.alloc(0) });
+    this.#interception.real.end.call(this.#res, Buffer.concat(this.#chunks), this.#endCallback);
+  }
+
+  discard(): void {
+    const res = this.#res;
+    this.#finish({ kind: 'aborted' });
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    res.statusMessage = '';
+  }
+
+  /** The client left. The handler usually still answers (and that answer is
+   * recorded, so the client's retry replays it); give up only after a bound. */
+  onClose(abandonAfterMs: number): void {
+    if (this.#mode !== 'buffer') return;
+    const timer = setTimeout(() => this.#finish({ kind: 'aborted' }), abandonAfterMs);
     timer.unref();
-    void done.then(() => clearTimeout(timer));
-  });
+    void this.done.then(() => clearTimeout(timer));
+  }
 
-  return {
-    done,
-    flush() {
-      if (mode !== 'ended') return;
-      finish({ kind: 'complete', status: res.statusCode, body: Buffer.alloc(0) });
-      original.end.call(res, Buffer.concat(chunks), endCallback);
-    },
-    discard() {
-      finish({ kind: 'aborted' });
-      for (const name of res.getHeaderNames()) res.removeHeader(name);
-      res.statusMessage = '';
-    },
-  };
+  #finish(result: CaptureResult): void {
+    if (this.#mode === 'over') return;
+    if (this.#mode !== 'stream') this.#interception.restore();
+    this.#mode = 'over';
+    this.#settle(result);
+  }
+
+  #append(chunk: unknown, encoding: unknown): void {
+    if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
+    const bytes = toBuffer(chunk, typeof encoding === 'string' ? encoding : undefined);
+    this.#chunks.push(bytes);
+    this.#size += bytes.byteLength;
+  }
+
+  #switchToStream(): void {
+    const res = this.#res;
+    this.#mode = 'stream';
+    this.#interception.restore();
+    res.once('close', () => this.#finish({ kind: 'streamed' }));
+    for (const chunk of this.#chunks.splice(0)) this.#interception.real.write.call(res, chunk);
+  }
+
+  #isEventStream(): boolean {
+    return String(this.#res.getHeader('content-type') ?? '').startsWith('text/event-stream');
+  }
 }
 
 function toBuffer(chunk: unknown, encoding: string | undefined): Buffer {

@@ -71,6 +71,31 @@ describe('idempotency(): captures every way a handler answers', () => {
   );
 });
 
+describe('idempotency(): middleware that wrapped res.end earlier stays outside the capture', () => {
+  it('records the handler bytes, and the wrapper transforms first answer and replay alike', async () => {
+    const app = express();
+    // Like compression mounted before idempotency(): patches the instance, transforms the
+    // bytes (each byte + 1, so the length holds and a second pass would show).
+    app.use((_req, res, next) => {
+      const end = res.end;
+      res.end = function shiftedEnd(this: typeof res, chunk?: unknown) {
+        const bytes = Buffer.from(chunk as Buffer).map((byte) => byte + 1);
+        return end.call(this, bytes);
+      } as typeof res.end;
+      next();
+    });
+    app.post('/x', idempotency({}), (_req, res) => void res.status(201).send('made'));
+    const { url } = await listen(app);
+    const key = randomUUID();
+    const send = () => fetch(`${url}/x`, { method: 'POST', headers: { 'idempotency-key': key } });
+    const first = await send();
+    expect(await first.text()).toBe('nbef');
+    const replay = await send();
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(await replay.text()).toBe('nbef');
+  });
+});
+
 describe('idempotency(): streams are passed through and never recorded', () => {
   it('streams a text/event-stream response live and releases the key', async () => {
     const app = express();
