@@ -16,6 +16,20 @@ export type BodyReading = FingerprintBody | 'too_large';
  * A declared `Content-Length` over `maxBytes` is refused before reading.
  */
 export async function readBody(req: Request, maxBytes: number): Promise<BodyReading> {
+  const known = bodyAtHand(req, maxBytes);
+  if (known !== undefined) return known;
+  const bytes = await readBounded(req, maxBytes);
+  if (bytes === undefined) return 'too_large';
+  req.body = bytes;
+  return { kind: 'bytes', bytes };
+}
+
+/**
+ * The body when it is known without reading the stream (parsed, raw, text,
+ * absent, or declared too large), else `undefined`. Synchronous, so the usual
+ * request (after a body parser) needs no extra promise.
+ */
+export function bodyAtHand(req: Request, maxBytes: number): BodyReading | undefined {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) return 'too_large';
   const body: unknown = req.body;
@@ -28,10 +42,7 @@ export async function readBody(req: Request, maxBytes: number): Promise<BodyRead
   }
   if (body !== undefined) return { kind: 'json', value: body };
   if (!hasBody(req) || req.readableEnded) return { kind: 'none' };
-  const bytes = await readBounded(req, maxBytes);
-  if (bytes === undefined) return 'too_large';
-  req.body = bytes;
-  return { kind: 'bytes', bytes };
+  return undefined;
 }
 
 /** The same test body-parser uses: a body exists when it is chunked or has a length. */

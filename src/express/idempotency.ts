@@ -8,7 +8,7 @@ import {
   type IdempotentRequest,
   type OperationResult,
 } from '../idempotency/engine.js';
-import { requestFingerprint } from '../idempotency/fingerprint.js';
+import { type FingerprintBody, requestFingerprint } from '../idempotency/fingerprint.js';
 import { idempotencyStorageKey } from '../idempotency/key.js';
 import { MemoryStore } from '../idempotency/memory-store.js';
 import type { StoredResponse } from '../idempotency/store.js';
@@ -31,7 +31,7 @@ import {
   sendIdempotencyProblem,
   sendReplay,
 } from './idempotency-reply.js';
-import { headerLines, pathAndQuery, readBody, routeOf } from './idempotency-request.js';
+import { bodyAtHand, headerLines, pathAndQuery, readBody, routeOf } from './idempotency-request.js';
 import { rejectMiddlewareMisuse } from './misuse-guard.js';
 import { responseErrorType } from './response-error.js';
 
@@ -79,7 +79,10 @@ export function idempotency(options: IdempotencyOptions = {}): RequestHandler {
     if (!parsed.ok) return reject(res, parsed.problem, parsed.detail);
     let request: IdempotentRequest | 'too_large';
     try {
-      request = await identify(req, config, parsed.key);
+      // Awaits only when the stream must be read: a parsed body is at hand.
+      const body =
+        bodyAtHand(req, config.maxBodyBytes) ?? (await readBody(req, config.maxBodyBytes));
+      request = body === 'too_large' ? body : identify(req, config, parsed.key, body);
     } catch (error) {
       if (error instanceof RangeError) return reject(res, 'too_large', 'the body nests too deeply');
       return next(error);
@@ -87,18 +90,17 @@ export function idempotency(options: IdempotencyOptions = {}): RequestHandler {
     if (request === 'too_large') {
       return reject(res, 'too_large', `the body exceeds ${config.maxBodyBytes} bytes`);
     }
-    await run(engine, config, request, res, next);
+    return run(engine, config, request, res, next);
   };
 }
 
 /** The storage key (scope + client key, hashed) and fingerprint of `req`. */
-async function identify(
+function identify(
   req: Request,
   config: ResolvedMiddlewareOptions,
   clientKey: string,
-): Promise<IdempotentRequest | 'too_large'> {
-  const body = await readBody(req, config.maxBodyBytes);
-  if (body === 'too_large') return body;
+  body: FingerprintBody,
+): IdempotentRequest {
   const { path, query } = pathAndQuery(req);
   const key = idempotencyStorageKey({
     tenantId: getTenant()?.tenantId,

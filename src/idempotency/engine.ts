@@ -7,7 +7,7 @@ import {
   resolveEngineOptions,
 } from './engine-options.js';
 import { startLeaseRenewal } from './lease.js';
-import type { StoredResponse } from './store.js';
+import type { ClaimResult, StoredResponse } from './store.js';
 
 /** One idempotent request as the engine sees it (see `idempotencyStorageKey`, `requestFingerprint`). */
 export interface IdempotentRequest {
@@ -119,14 +119,15 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
   ): Promise<ExecutionOutcome> {
     const { key, fingerprint } = request;
     const ownerToken = randomUUID();
-    const claim = await call('claim', () =>
-      store.claim({ key, fingerprint, ownerToken, leaseMs }),
-    ).catch((error: unknown) => {
+    let claim: ClaimResult;
+    try {
+      claim = await call('claim', () => store.claim({ key, fingerprint, ownerToken, leaseMs }));
+    } catch (error) {
       // A claim that timed out may still land in the store and lock the key for a
       // whole lease; nothing ran under this token, so hand it back (fenced, best effort).
       void call('release', () => store.release(key, ownerToken)).catch(() => false);
       throw error;
-    });
+    }
     if (claim.outcome === 'in_progress') {
       const retryAfterMs = Math.min(Math.max(claim.leaseRemainingMs, 1), CONFLICT_RETRY_AFTER_MS);
       return { outcome: 'conflict', retryAfterMs };
@@ -137,7 +138,9 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
         : { outcome: 'mismatch' };
     }
 
-    const lease = startLeaseRenewal({ ...resolved, key, ownerToken, call });
+    // Named fields, not `...resolved`: spreading the options object cost more than the rest of execute.
+    const { renewIntervalMs } = resolved;
+    const lease = startLeaseRenewal({ store, key, ownerToken, leaseMs, renewIntervalMs, call });
     let result: OperationResult;
     try {
       result = await operation(lease.signal, { key, ownerToken, retentionMs });
