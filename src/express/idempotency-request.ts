@@ -108,8 +108,3 @@ export function pathAndQuery(req: Request): { path: string; query: string } {
     ? { path: url, query: '' }
     : { path: url.slice(0, mark), query: url.slice(mark + 1) };
 }
-
-/** One entry per header line of `name` (Node joins repeated lines in `req.headers`). */
-export function headerLines(req: IncomingMessage, name: string): string[] | undefined {
-  return req.headersDistinct[name.toLowerCase()];
-}

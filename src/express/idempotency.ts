@@ -13,6 +13,7 @@ import { idempotencyStorageKey } from '../idempotency/key.js';
 import { MemoryStore } from '../idempotency/memory-store.js';
 import type { StoredResponse } from '../idempotency/store.js';
 import { getTenant } from '../tenant/context.js';
+import { headerLines } from './header-lines.js';
 import {
   type CaptureResult,
   captureResponse,
@@ -31,7 +32,7 @@ import {
   sendIdempotencyProblem,
   sendReplay,
 } from './idempotency-reply.js';
-import { bodyAtHand, headerLines, pathAndQuery, readBody, routeOf } from './idempotency-request.js';
+import { bodyAtHand, pathAndQuery, readBody, routeOf } from './idempotency-request.js';
 import { rejectMiddlewareMisuse } from './misuse-guard.js';
 import { responseErrorType } from './response-error.js';
 

@@ -1,9 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { invalidOption, isBulwarkError } from '../errors.js';
-import { getTenant, withTenant } from '../tenant/context.js';
+import { enterTenant, getTenant } from '../tenant/context.js';
 import type { Tenant, TenantInput } from '../tenant/types.js';
 import { InvalidTenantError, resolveTenant, type TenantField } from '../tenant/validate.js';
+import { headerLines } from './header-lines.js';
 import { rejectMiddlewareMisuse } from './misuse-guard.js';
 import { sendProblem } from './problem.js';
 import { rememberTenant } from './request-tenant.js';
@@ -62,7 +63,7 @@ export function tenantFromHeaders(req: IncomingMessage): TenantResolution {
 }
 
 function singleHeader(req: IncomingMessage, field: TenantField): string | undefined {
-  const values = req.headersDistinct[HEADERS[field]];
+  const values = headerLines(req, HEADERS[field]);
   if (values === undefined) return undefined;
   if (values.length !== 1) {
     throw new InvalidTenantError(field, values.length, `a single ${HEADERS[field]} header`);
@@ -123,7 +124,7 @@ function enter(
     return;
   }
   rememberTenant(req, resolved);
-  withTenant(resolved, () => next());
+  enterTenant(resolved, () => next());
 }
 
 // Any thenable, not only this realm's Promise: resolvers may come from other libraries.

@@ -28,10 +28,21 @@ const fallback = new AsyncLocalStorage<Tenant>();
  * await withTenant({ tenantId: 'acme', jurisdiction: 'DE' }, () => payout(req));
  */
 export function withTenant<T>(tenant: TenantInput | Partial<TenantInput>, fn: () => T): T {
-  const resolved = resolveTenant(tenant, getTenant());
-  return fallback.run(resolved, () =>
-    context.with(context.active().setValue(TENANT_KEY, resolved), fn),
-  );
+  return enterTenant(resolveTenant(tenant, getTenant()), fn);
+}
+
+/**
+ * Runs `fn` with `tenant`, which must come from `resolveTenant` (already
+ * validated and merged with the outer tenant). For `tenant()`, which has
+ * just resolved the tenant and would otherwise validate it twice.
+ */
+export function enterTenant<T>(tenant: Tenant, fn: () => T): T {
+  return fallback.run(tenant, runInTenantContext, tenant, fn);
+}
+
+// Module-level rather than a closure per call: this runs on every request.
+function runInTenantContext<T>(tenant: Tenant, fn: () => T): T {
+  return context.with(context.active().setValue(TENANT_KEY, tenant), fn);
 }
 
 /** The active tenant, or `undefined` outside any `withTenant`. */
