@@ -77,7 +77,7 @@ describe('idempotency(): middleware that wrapped res.end earlier stays outside t
     // Like compression mounted before idempotency(): patches the instance, transforms the
     // bytes (each byte + 1, so the length holds and a second pass would show).
     app.use((_req, res, next) => {
-      const end = res.end;
+      const end = res.end as (this: typeof res, chunk: unknown) => typeof res;
       res.end = function shiftedEnd(this: typeof res, chunk?: unknown) {
         const bytes = Buffer.from(chunk as Buffer).map((byte) => byte + 1);
         return end.call(this, bytes);
