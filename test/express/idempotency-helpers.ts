@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import { connect } from 'node:net';
 import express, { type Express } from 'express';
 import { withTenant } from '../../src/index.js';
+import { rawRequest as rawHead } from './serve.js';
 
 /** A running test app on 127.0.0.1, port 0. */
 export interface RunningApp {
@@ -78,18 +78,8 @@ export function gate(): { wait: Promise<void>; open: () => void } {
 
 /**
  * Sends raw request bytes (for what `fetch` refuses: two header lines, bytes
- * beyond ASCII). Resolves with the status and the raw response text.
+ * beyond ASCII), as a POST with an empty body. Resolves with the status and the raw response text.
  */
 export function rawRequest(port: number, head: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('latin1');
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text });
-    });
-    socket.end(Buffer.from(`${head}Connection: close\r\nContent-Length: 0\r\n\r\n`, 'latin1'));
-  });
+  return rawHead(port, `${head}Content-Length: 0\r\n`);
 }
