@@ -58,67 +58,66 @@ async function startPair(env: Record<string, string>): Promise<[ServiceProcess, 
   return Promise.all([startService(env), startService(env)]);
 }
 
-describe.skipIf(!redisUp)('two processes sharing Redis', () => {
-  const prefix = uniqueId('t');
-  let bank: Bank;
-  let pair: ServiceProcess[] = [];
+const sharedStores: Array<{
+  name: string;
+  up: boolean;
+  env: Record<string, string>;
+  drop: (prefix: string) => Promise<void>;
+}> = [
+  {
+    name: 'Redis',
+    up: redisUp,
+    env: { IDEMPOTENCY_STORE: 'redis', REDIS_URL: services.redis.url },
+    drop: dropRedisPrefix,
+  },
+  {
+    name: 'PostgreSQL',
+    up: postgresUp,
+    env: { IDEMPOTENCY_STORE: 'postgres', DATABASE_URL: services.postgres.url },
+    drop: dropPostgresTable,
+  },
+];
 
-  beforeAll(async () => {
-    ensureBuilt();
-    bank = await startBank();
-    pair = await startPair({
-      BANK_URL: bank.url,
-      IDEMPOTENCY_STORE: 'redis',
-      REDIS_URL: services.redis.url,
-      IDEMPOTENCY_PREFIX: prefix,
+for (const store of sharedStores) {
+  describe.skipIf(!store.up)(`two processes sharing ${store.name}`, () => {
+    const prefix = uniqueId('t');
+    let bank: Bank;
+    let pair: ServiceProcess[] = [];
+
+    beforeAll(async () => {
+      ensureBuilt();
+      bank = await startBank();
+      pair = await startPair({ BANK_URL: bank.url, IDEMPOTENCY_PREFIX: prefix, ...store.env });
+    }, 120_000);
+
+    afterAll(async () => {
+      await Promise.all(pair.map((s) => s.stop()));
+      await bank?.close();
+      await store.drop(prefix);
     });
-  }, 120_000);
 
-  afterAll(async () => {
-    await Promise.all(pair.map((s) => s.stop()));
-    await bank?.close();
-    const redis = new Redis(services.redis.url);
-    const keys = await redis.keys(`payments:idempotency:${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    it('200 concurrent duplicates: one bank execution per key, identical bodies', async () => {
+      const [a, b] = pair as [ServiceProcess, ServiceProcess];
+      expectOneExecutionPerKey(await duplicatesOverTwoProcesses(bank, [a.url, b.url]));
+    }, 60_000);
   });
+}
 
-  it('200 concurrent duplicates: one bank execution per key, identical bodies', async () => {
-    const [a, b] = pair as [ServiceProcess, ServiceProcess];
-    expectOneExecutionPerKey(await duplicatesOverTwoProcesses(bank, [a.url, b.url]));
-  }, 60_000);
-});
+/** Removes the Redis keys one suite's service processes wrote under `prefix`. */
+async function dropRedisPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(services.redis.url);
+  const keys = await redis.keys(`payments:idempotency:${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+}
 
-describe.skipIf(!postgresUp)('two processes sharing PostgreSQL', () => {
-  const prefix = uniqueId('t');
-  let bank: Bank;
-  let pair: ServiceProcess[] = [];
-
-  beforeAll(async () => {
-    ensureBuilt();
-    bank = await startBank();
-    pair = await startPair({
-      BANK_URL: bank.url,
-      IDEMPOTENCY_STORE: 'postgres',
-      DATABASE_URL: services.postgres.url,
-      IDEMPOTENCY_PREFIX: prefix,
-    });
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.all(pair.map((s) => s.stop()));
-    await bank?.close();
-    const client = new pg.Client({ connectionString: services.postgres.url });
-    await client.connect();
-    await client.query(`DROP TABLE IF EXISTS payments_idempotency_${prefix}`);
-    await client.end();
-  });
-
-  it('200 concurrent duplicates: one bank execution per key, identical bodies', async () => {
-    const [a, b] = pair as [ServiceProcess, ServiceProcess];
-    expectOneExecutionPerKey(await duplicatesOverTwoProcesses(bank, [a.url, b.url]));
-  }, 60_000);
-});
+/** Drops the idempotency table one suite's service processes created for `prefix`. */
+async function dropPostgresTable(prefix: string): Promise<void> {
+  const client = new pg.Client({ connectionString: services.postgres.url });
+  await client.connect();
+  await client.query(`DROP TABLE IF EXISTS payments_idempotency_${prefix}`);
+  await client.end();
+}
 
 describe.skipIf(!redisUp)('when the store is down', () => {
   const prefix = uniqueId('t');
@@ -142,10 +141,7 @@ describe.skipIf(!redisUp)('when the store is down', () => {
     await service?.stop();
     await bank?.close();
     await proxy?.cut();
-    const redis = new Redis(services.redis.url);
-    const keys = await redis.keys(`payments:idempotency:${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await dropRedisPrefix(prefix);
   });
 
   it('answers 503 with Retry-After and never calls the bank; works again once it is back', async () => {
@@ -191,10 +187,7 @@ describe.skipIf(!redisUp)('a process that dies in the middle of a transfer', () 
   afterAll(async () => {
     await Promise.all(pair.map((s) => s.stop()));
     await bank?.close();
-    const redis = new Redis(services.redis.url);
-    const keys = await redis.keys(`payments:idempotency:${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await dropRedisPrefix(prefix);
   });
 
   it('its retry on the other process moves no money twice and answers the original transfer', async () => {
