@@ -11,9 +11,9 @@
 import { getTenant } from 'bulwark';
 import { errorHandler, idempotency, requestMetrics, tenant } from 'bulwark/express';
 import express from 'express';
-import { v7 as uuidv7 } from 'uuid';
 import { deriveBankKey, normaliseClientKey } from './bank-client.mjs';
 import { notFound, parseJson, requireJson, serviceErrors, validTransfer } from './http.mjs';
+import { uuidv7 } from './ids.mjs';
 import { sloReport } from './telemetry.mjs';
 
 /**
