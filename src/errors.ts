@@ -45,6 +45,8 @@ export const ErrorCode = {
   IdempotencyLeaseLost: 'BULWARK_IDEMPOTENCY_LEASE_LOST',
   /** The request body is larger than the configured cap. */
   PayloadTooLarge: 'BULWARK_PAYLOAD_TOO_LARGE',
+  /** `bulwark/otel` was imported without the OpenTelemetry SDK packages it needs. */
+  OtelSdkMissing: 'BULWARK_OTEL_SDK_MISSING',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

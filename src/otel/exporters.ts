@@ -1,16 +1,7 @@
-import { getNumberFromEnv, getStringFromEnv } from '@opentelemetry/core';
-import { OTLPMetricExporter as OtlpJsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPMetricExporter as OtlpProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import {
-  ConsoleMetricExporter,
-  type IMetricReader,
-  PeriodicExportingMetricReader,
-  type PushMetricExporter,
-} from '@opentelemetry/sdk-metrics';
-import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { IMetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { OtlpOptions, OtlpProtocol, TelemetryOptions } from './options.js';
+import { sdk } from './sdk.js';
 import type { TraceExporterName } from './signals.js';
 import { warnOnce } from './warn.js';
 
@@ -18,11 +9,11 @@ type Signal = 'traces' | 'metrics';
 
 /** Builds the span exporter for one entry of `signals.traces`. */
 export function createSpanExporter(name: TraceExporterName, otlp: OtlpOptions = {}): SpanExporter {
-  if (name === 'console') return new ConsoleSpanExporter();
+  if (name === 'console') return new sdk.trace.ConsoleSpanExporter();
   const config = otlpConfig('traces', otlp);
   return otlpProtocol('traces', otlp) === 'http/json'
-    ? new OtlpJsonTraceExporter(config)
-    : new OtlpProtoTraceExporter(config);
+    ? new sdk.traceJson.OTLPTraceExporter(config)
+    : new sdk.traceProto.OTLPTraceExporter(config);
 }
 
 /** Builds a periodic reader pushing metrics over OTLP/HTTP, or to the console. */
@@ -36,8 +27,11 @@ export function createPushReader(
     positiveFromEnv('OTEL_METRIC_EXPORT_TIMEOUT') ?? 30_000,
     exportIntervalMillis,
   );
-  return new PeriodicExportingMetricReader({
-    exporter: name === 'console' ? new ConsoleMetricExporter() : otlpMetricExporter(options.otlp),
+  return new sdk.metrics.PeriodicExportingMetricReader({
+    exporter:
+      name === 'console'
+        ? new sdk.metrics.ConsoleMetricExporter()
+        : otlpMetricExporter(options.otlp),
     exportIntervalMillis,
     exportTimeoutMillis,
   });
@@ -46,8 +40,8 @@ export function createPushReader(
 function otlpMetricExporter(otlp: OtlpOptions = {}): PushMetricExporter {
   const config = otlpConfig('metrics', otlp);
   return otlpProtocol('metrics', otlp) === 'http/json'
-    ? new OtlpJsonMetricExporter(config)
-    : new OtlpProtoMetricExporter(config);
+    ? new sdk.metricsJson.OTLPMetricExporter(config)
+    : new sdk.metricsProto.OTLPMetricExporter(config);
 }
 
 /**
@@ -65,7 +59,9 @@ function otlpConfig(signal: Signal, otlp: OtlpOptions) {
 function otlpProtocol(signal: Signal, otlp: OtlpOptions): OtlpProtocol {
   const variable = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_PROTOCOL`;
   const chosen =
-    otlp.protocol ?? getStringFromEnv(variable) ?? getStringFromEnv('OTEL_EXPORTER_OTLP_PROTOCOL');
+    otlp.protocol ??
+    sdk.core.getStringFromEnv(variable) ??
+    sdk.core.getStringFromEnv('OTEL_EXPORTER_OTLP_PROTOCOL');
   if (chosen === undefined || chosen === 'http/protobuf' || chosen === 'http/json') {
     return chosen ?? 'http/protobuf';
   }
@@ -76,7 +72,7 @@ function otlpProtocol(signal: Signal, otlp: OtlpOptions): OtlpProtocol {
 }
 
 function positiveFromEnv(name: string): number | undefined {
-  const value = getNumberFromEnv(name);
+  const value = sdk.core.getNumberFromEnv(name);
   if (value === undefined) return undefined;
   if (value > 0) return value;
   warnOnce(`${name}=${value} is not a positive number; using the default`);

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getNumberFromEnv, getStringFromEnv } from '@opentelemetry/core';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { type PrometheusOptions, TELEMETRY_DEFAULTS } from './options.js';
+import { sdk } from './sdk.js';
 import { warnOnce } from './warn.js';
 
 /** A request handler rendering the Prometheus text format; mount it at `GET /metrics`. */
@@ -25,7 +25,7 @@ export interface PrometheusEndpoint {
  */
 export function createPrometheusEndpoint(option: true | PrometheusOptions): PrometheusEndpoint {
   const settings = option === true ? {} : option;
-  const reader = new PrometheusExporter({ preventServerStart: true });
+  const reader = new sdk.prometheus.PrometheusExporter({ preventServerStart: true });
   const endpoint = settings.endpoint ?? TELEMETRY_DEFAULTS.prometheus.endpoint;
   const handler: MetricsHandler = function metricsHandler(request, response) {
     reader.getMetricsRequestHandler(request, response);
@@ -77,7 +77,7 @@ function listenOn(
 
 function portOf(settings: PrometheusOptions): number {
   if (settings.port !== undefined) return settings.port;
-  const fromEnv = getNumberFromEnv('OTEL_EXPORTER_PROMETHEUS_PORT');
+  const fromEnv = sdk.core.getNumberFromEnv('OTEL_EXPORTER_PROMETHEUS_PORT');
   if (fromEnv !== undefined && Number.isInteger(fromEnv) && fromEnv >= 0 && fromEnv <= 65535) {
     return fromEnv;
   }
@@ -85,5 +85,5 @@ function portOf(settings: PrometheusOptions): number {
 }
 
 function hostOf(settings: PrometheusOptions): string | undefined {
-  return settings.host ?? getStringFromEnv('OTEL_EXPORTER_PROMETHEUS_HOST');
+  return settings.host ?? sdk.core.getStringFromEnv('OTEL_EXPORTER_PROMETHEUS_HOST');
 }

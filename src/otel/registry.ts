@@ -35,10 +35,9 @@ export function foreignRegistrations(): string[] {
   return ['trace', 'metrics', 'propagation', 'context'].filter((type) => api[type] !== undefined);
 }
 
-/** The logs API keeps its global under its own key. */
-const OTEL_LOGS_GLOBAL = Symbol.for('io.opentelemetry.js.api.logs');
-
 /** True when someone registered a global logger provider (a logging setup of its own, say). */
 export function loggerProviderRegistered(): boolean {
-  return (globalThis as Record<symbol, unknown>)[OTEL_LOGS_GLOBAL] !== undefined;
+  // Since API 1.10 the logs API keeps its provider with the other globals.
+  const api = (globalThis as Record<symbol, Record<string, unknown> | undefined>)[OTEL_API_GLOBALS];
+  return api?.logs !== undefined;
 }

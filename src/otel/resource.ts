@@ -1,10 +1,12 @@
-import { defaultResource, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  ATTR_DEPLOYMENT_ENVIRONMENT_NAME,
-  ATTR_SERVICE_NAME,
-  ATTR_SERVICE_VERSION,
-} from '@opentelemetry/semantic-conventions';
+import type { Resource } from '@opentelemetry/resources';
 import type { TelemetryOptions } from './options.js';
+import { sdk } from './sdk.js';
+
+// The semantic-conventions names, spelled here so that bulwark needs no
+// dependency on that package for three stable strings.
+const ATTR_SERVICE_NAME = 'service.name';
+const ATTR_SERVICE_VERSION = 'service.version';
+const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = 'deployment.environment.name';
 
 /**
  * The resource bulwark hands to NodeSDK: upstream's default resource with the
@@ -21,5 +23,5 @@ export function serviceResource(options: TelemetryOptions): Resource {
   if (options.environment !== undefined) {
     attributes[ATTR_DEPLOYMENT_ENVIRONMENT_NAME] = options.environment;
   }
-  return defaultResource().merge(resourceFromAttributes(attributes));
+  return sdk.resources.defaultResource().merge(sdk.resources.resourceFromAttributes(attributes));
 }

@@ -1,5 +1,5 @@
-import { getStringListFromEnv } from '@opentelemetry/core';
 import type { TelemetryOptions } from './options.js';
+import { sdk } from './sdk.js';
 import { warnOnce } from './warn.js';
 
 /** Exporters a trace pipeline can use. */
@@ -77,7 +77,7 @@ function resolveLogs(option: boolean | undefined): LogExporterName[] {
 }
 
 function envList(name: string): string[] {
-  return [...new Set(getStringListFromEnv(name) ?? [])];
+  return [...new Set(sdk.core.getStringListFromEnv(name) ?? [])];
 }
 
 function supported<T extends string>(variable: string, listed: string[], known: readonly T[]): T[] {

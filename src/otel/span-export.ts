@@ -1,12 +1,6 @@
 import { type Context, diag, TraceFlags } from '@opentelemetry/api';
-import { getNumberFromEnv } from '@opentelemetry/core';
-import {
-  BatchSpanProcessor,
-  type ReadableSpan,
-  type Span,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { sdk } from './sdk.js';
 import { warnOnce } from './warn.js';
 
 /** Upstream's default queue bound (`OTEL_BSP_MAX_QUEUE_SIZE`). */
@@ -20,8 +14,8 @@ export interface CountingSpanProcessor extends SpanProcessor {
 
 /**
  * Wraps upstream's `BatchSpanProcessor` (settings from `OTEL_BSP_*`) so that a
- * full queue is visible. Upstream drops silently until the next span fits and
- * keeps no total; here the queue bound is enforced one step earlier, with the
+ * full queue is visible to the application. Upstream reports drops only through its
+ * experimental self-observability metrics; here the queue bound is enforced one step earlier, with the
  * same rule (sampled spans ended but not yet handed to the exporter), so every
  * span upstream would drop is counted, warned about and never buffered.
  * The request that ended the span is never slowed: dropping is O(1).
@@ -39,7 +33,7 @@ export function createCountingSpanProcessor(exporter: SpanExporter): CountingSpa
     shutdown: () => exporter.shutdown(),
     forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
   };
-  const batch = new BatchSpanProcessor(counted, { maxQueueSize });
+  const batch = new sdk.trace.BatchSpanProcessor({ exporter: counted, maxQueueSize });
   return {
     onStart: (span: Span, parentContext: Context) => batch.onStart(span, parentContext),
     onEnd(span: ReadableSpan) {
@@ -69,7 +63,7 @@ export function createCountingSpanProcessor(exporter: SpanExporter): CountingSpa
 }
 
 function queueSizeFromEnv(): number {
-  const fromEnv = getNumberFromEnv('OTEL_BSP_MAX_QUEUE_SIZE');
+  const fromEnv = sdk.core.getNumberFromEnv('OTEL_BSP_MAX_QUEUE_SIZE');
   if (fromEnv === undefined) return DEFAULT_MAX_QUEUE_SIZE;
   if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
   warnOnce(`OTEL_BSP_MAX_QUEUE_SIZE=${fromEnv} is not a positive integer; using 2048`);

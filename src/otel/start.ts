@@ -1,10 +1,4 @@
-import { logs } from '@opentelemetry/api-logs';
-import {
-  getBooleanFromEnv,
-  getStringListFromEnv,
-  W3CTraceContextPropagator,
-} from '@opentelemetry/core';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import { logs } from '@opentelemetry/api';
 import { createPushReader, createSpanExporter } from './exporters.js';
 import { idleHandle, sharedHandle, type TelemetryHandle } from './handle.js';
 import { type TelemetryOptions, validateTelemetryOptions } from './options.js';
@@ -16,6 +10,7 @@ import {
   setActiveTelemetry,
 } from './registry.js';
 import { serviceResource } from './resource.js';
+import { sdk } from './sdk.js';
 import { resolveSignals } from './signals.js';
 import { createCountingSpanProcessor } from './span-export.js';
 import { disableGlobals, startedHandle } from './started-handle.js';
@@ -39,7 +34,7 @@ import { warnOnce } from './warn.js';
  */
 export async function startTelemetry(options: TelemetryOptions): Promise<TelemetryHandle> {
   validateTelemetryOptions(options);
-  if (getBooleanFromEnv('OTEL_SDK_DISABLED')) {
+  if (sdk.core.getBooleanFromEnv('OTEL_SDK_DISABLED')) {
     return idleHandle('disabled', 'OTEL_SDK_DISABLED=true: no telemetry is exported');
   }
   const active = activeTelemetry();
@@ -77,7 +72,7 @@ function startSdk(options: TelemetryOptions) {
   const readers = signals.metrics.flatMap((name) =>
     name === 'prometheus' ? (prometheus?.reader ?? []) : [createPushReader(name, options)],
   );
-  const sdk = new NodeSDK({
+  const nodeSdk = new sdk.node.NodeSDK({
     resource: serviceResource(options),
     spanProcessors: exporting.length > 0 ? [new TenantSpanProcessor(), ...exporting] : [],
     metricReaders: readers,
@@ -88,12 +83,20 @@ function startSdk(options: TelemetryOptions) {
     textMapPropagator: defaultPropagator(),
   });
   const logsWereFree = !loggerProviderRegistered();
-  sdk.start();
+  nodeSdk.start();
   // NodeSDK registers a logger provider even with no processors; with logs off,
   // leave the global free for the application's own logging setup.
   if (signals.logs.length === 0 && logsWereFree) logs.disable();
   const ownsLogs = signals.logs.length > 0 && logsWereFree;
-  const handle = startedHandle({ options, signals, sdk, exporting, readers, prometheus, ownsLogs });
+  const handle = startedHandle({
+    options,
+    signals,
+    sdk: nodeSdk,
+    exporting,
+    readers,
+    prometheus,
+    ownsLogs,
+  });
   setActiveTelemetry(handle.handle);
   return handle;
 }
@@ -105,7 +108,7 @@ function startSdk(options: TelemetryOptions) {
  * bulwark/fetch sends baggage itself, to allow-listed origins only.
  */
 function defaultPropagator() {
-  return getStringListFromEnv('OTEL_PROPAGATORS') === undefined
-    ? new W3CTraceContextPropagator()
+  return sdk.core.getStringListFromEnv('OTEL_PROPAGATORS') === undefined
+    ? new sdk.core.W3CTraceContextPropagator()
     : undefined;
 }

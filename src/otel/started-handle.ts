@@ -1,5 +1,4 @@
-import { context, metrics, propagation, trace } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
+import { context, logs, metrics, propagation, trace } from '@opentelemetry/api';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { bounded, installExitFlush } from './exit-flush.js';
 import { metricsOff, type TelemetryHandle } from './handle.js';

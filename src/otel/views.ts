@@ -1,6 +1,7 @@
-import { AggregationType, type ViewOptions } from '@opentelemetry/sdk-metrics';
+import type { ViewOptions } from '@opentelemetry/sdk-metrics';
 import { HTTP_DURATION_BUCKETS_SECONDS } from '../slo/http-buckets.js';
 import { Metric } from '../telemetry/attributes.js';
+import { sdk } from './sdk.js';
 
 /**
  * The metric views `startTelemetry` installs: `http.server.request.duration` in
@@ -14,7 +15,7 @@ export function telemetryViews(): ViewOptions[] {
     {
       instrumentName: Metric.HttpServerRequestDuration,
       aggregation: {
-        type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
+        type: sdk.metrics.AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
         options: { boundaries: [...HTTP_DURATION_BUCKETS_SECONDS] },
       },
     },

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type Attributes, context, metrics, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { MeterProvider, MetricReader, type SumMetricData } from '@opentelemetry/sdk-metrics';
-import { node } from '@opentelemetry/sdk-node';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idempotency } from '../../src/express/index.js';
@@ -17,13 +21,14 @@ class TestReader extends MetricReader {
 
 const reader = new TestReader();
 const spans = new InMemorySpanExporter();
-const tracerProvider = new node.NodeTracerProvider({
-  spanProcessors: [new SimpleSpanProcessor(spans)],
+const tracerProvider = new TracerProvider({
+  spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
 });
 
 beforeAll(() => {
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
-  tracerProvider.register(); // also installs the AsyncLocalStorage context manager
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(tracerProvider);
 });
 
 afterAll(async () => {

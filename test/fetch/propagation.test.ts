@@ -1,16 +1,18 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
-  BasicTracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFetch } from '../../src/fetch/index.js';
 import { startScriptedServer } from '../support/scripted-server.js';
 
 const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const provider = new TracerProvider({
+  spanProcessors: [new SimpleSpanProcessor({ exporter: exporter })],
+});
 const contextManager = new AsyncLocalStorageContextManager();
 
 beforeAll(() => {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { context, metrics, trace } from '@opentelemetry/api';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getTenant, isBulwarkError, withTenant } from '../../src/index.js';
 import {
@@ -165,7 +165,7 @@ describe('startTelemetry: what happened', () => {
   });
 
   it('beside another SDK it registers nothing, warns, and says so', async () => {
-    const foreign = new BasicTracerProvider();
+    const foreign = new TracerProvider();
     trace.setGlobalTracerProvider(foreign);
     try {
       const warnings = await warningsDuring(async () => {
@@ -205,8 +205,10 @@ describe('startTelemetry: what happened', () => {
   });
 
   it('with logs off leaves the global logger provider free; with logs on, frees it at shutdown', async () => {
-    const LOGS_GLOBAL = Symbol.for('io.opentelemetry.js.api.logs');
-    const registered = () => (globalThis as Record<symbol, unknown>)[LOGS_GLOBAL] !== undefined;
+    const API_GLOBALS = Symbol.for('opentelemetry.js.api.1');
+    const registered = () =>
+      (globalThis as Record<symbol, { logs?: unknown } | undefined>)[API_GLOBALS]?.logs !==
+      undefined;
     handle = await start();
     expect(registered()).toBe(false);
     await handle.shutdown();

@@ -7,10 +7,10 @@ import {
   MetricReader,
 } from '@opentelemetry/sdk-metrics';
 import {
-  BasicTracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Attr, ErrorCode, Metric, resilient, withTenant } from '../../src/index.js';
 import { resetError, settle } from './helpers.js';
@@ -30,7 +30,7 @@ beforeAll(() => {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
   trace.setGlobalTracerProvider(
-    new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }),
+    new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }),
   );
 });
 afterAll(() => {
