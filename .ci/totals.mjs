@@ -1,4 +1,4 @@
-// Sums the vitest JSON reports and package-check reports of both Node runs into
+// Sums the vitest JSON reports and package-check reports of every Node run into
 // one plain closing line: "N passed, N failed" (skipped tests are counted apart).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ const dir = process.argv[2];
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-const expected = ['node20.json', 'package20.json', 'node24.json', 'demo.json'];
+const expected = ['node22.json', 'package22.json', 'node24.json', 'node26.json', 'demo.json'];
 for (const name of expected) {
   const file = join(dir, name);
   if (!existsSync(file)) {

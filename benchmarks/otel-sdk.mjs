@@ -13,7 +13,7 @@
 import { context, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 
 /** A span exporter that drops every batch: export cost is not what is measured. */
 export const dropExporter = {
@@ -42,8 +42,8 @@ class IdleReader extends MetricReader {
  * nowhere (`batch: true`, for servers) or the discarding processor.
  */
 export function tracerProvider(extraProcessors = [], { batch = false } = {}) {
-  const last = batch ? new BatchSpanProcessor(dropExporter) : discardProcessor;
-  return new BasicTracerProvider({ spanProcessors: [...extraProcessors, last] });
+  const last = batch ? new BatchSpanProcessor({ exporter: dropExporter }) : discardProcessor;
+  return new TracerProvider({ spanProcessors: [...extraProcessors, last] });
 }
 
 /** A meter provider whose recordings are aggregated and never exported. */

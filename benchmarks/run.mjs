@@ -75,7 +75,7 @@ function environment(startedAt) {
   for (const name of ['cockatiel', 'opossum', 'autocannon', 'mitata']) {
     packages[name] = version(`node_modules/${name}/package.json`);
   }
-  for (const name of ['express', '@opentelemetry/api', '@opentelemetry/sdk-trace-base']) {
+  for (const name of ['express', '@opentelemetry/api', '@opentelemetry/sdk-trace']) {
     packages[name] = version(`../node_modules/${name}/package.json`);
   }
   for (const name of ['@opentelemetry/sdk-metrics', 'ioredis', 'pg']) {
