@@ -44,7 +44,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   }
   const foreign = foreignRegistrations();
   if (foreign.length > 0) {
-    const reason = `another OpenTelemetry SDK registered ${foreign.join(', ')} first; bulwark left it in place (add TenantSpanProcessor to it)`;
+    const reason = `another OpenTelemetry SDK registered ${foreign.join(', ')} first; bulwark left it in place, so spans carry no tenant attributes. Either start with \`node --import bulwark/otel/register\` instead of that SDK's register, or add \`new TenantSpanProcessor()\` (bulwark/otel) first among your NodeSDK's spanProcessors`;
     warnOnce(reason);
     return idleHandle('foreign-sdk', reason);
   }
