@@ -1,6 +1,6 @@
 /** Who the work in progress is for. Frozen; read it with `getTenant()`. */
 export interface Tenant {
-  /** The tenant id: 1-64 characters of `[A-Za-z0-9._:-]`. */
+  /** The tenant id: 1-64 characters of `[A-Za-z0-9._:-]`, not dots alone (`.`, `..`). */
   readonly tenantId: string;
   /** ISO 3166-1 alpha-2 code or subdivision (`DE`, `US-NY`), upper-cased. */
   readonly jurisdiction?: string;
@@ -10,7 +10,7 @@ export interface Tenant {
 
 /** What `withTenant` accepts; the jurisdiction may be given in any case. */
 export interface TenantInput {
-  /** The tenant id: 1-64 characters of `[A-Za-z0-9._:-]`. */
+  /** The tenant id: 1-64 characters of `[A-Za-z0-9._:-]`, not dots alone (`.`, `..`). */
   tenantId: string;
   /** ISO 3166-1 alpha-2 code or subdivision (`DE`, `us-ny`); upper-cased when set. */
   jurisdiction?: string;

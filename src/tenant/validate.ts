@@ -1,7 +1,11 @@
 import { BulwarkError, ErrorCode } from '../errors.js';
 import type { Tenant, TenantInput } from './types.js';
 
-const TENANT_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+// Not dots alone: a tenant id becomes a path segment in store keys, log paths
+// and URLs, where `.` and `..` mean "here" and "the parent".
+const TENANT_ID = /^(?!\.+$)[A-Za-z0-9._:-]{1,64}$/;
+/** What a tenant id must look like, in the words of every error that refuses one. */
+export const TENANT_ID_EXPECTED = '1-64 characters of [A-Za-z0-9._:-], not dots alone';
 // ISO 3166-1 alpha-2, optionally followed by an ISO 3166-2 subdivision suffix.
 const JURISDICTION = /^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$/;
 const TRANSACTION_TYPE = /^[a-z0-9_.-]{1,64}$/;
@@ -38,7 +42,7 @@ export function resolveTenant(input: Partial<TenantInput>, outer: Tenant | undef
   }
   const tenantId = input.tenantId ?? outer?.tenantId;
   if (typeof tenantId !== 'string' || !TENANT_ID.test(tenantId)) {
-    throw new InvalidTenantError('tenantId', tenantId, '1-64 characters of [A-Za-z0-9._:-]');
+    throw new InvalidTenantError('tenantId', tenantId, TENANT_ID_EXPECTED);
   }
   const tenant: { -readonly [K in keyof Tenant]: Tenant[K] } = { tenantId };
   const jurisdiction = input.jurisdiction ?? outer?.jurisdiction;

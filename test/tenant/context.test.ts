@@ -62,6 +62,9 @@ describe('tenant validation', () => {
     ['empty id', { tenantId: '' }, 'BULWARK_INVALID_TENANT_ID'],
     ['65-character id', { tenantId: 'a'.repeat(65) }, 'BULWARK_INVALID_TENANT_ID'],
     ['path traversal', { tenantId: '../' }, 'BULWARK_INVALID_TENANT_ID'],
+    ['parent directory "..", a path segment', { tenantId: '..' }, 'BULWARK_INVALID_TENANT_ID'],
+    ['current directory "."', { tenantId: '.' }, 'BULWARK_INVALID_TENANT_ID'],
+    ['dots only', { tenantId: '.'.repeat(64) }, 'BULWARK_INVALID_TENANT_ID'],
     ['newline', { tenantId: 'a\nb' }, 'BULWARK_INVALID_TENANT_ID'],
     [
       'alpha-3 jurisdiction',
@@ -95,6 +98,14 @@ describe('tenant validation', () => {
       });
     });
   }
+
+  it('accepts ids that hold dots among other characters', () => {
+    for (const tenantId of ['.acme', 'acme.', 'a..b', '..a', 'a:.']) {
+      withTenant({ tenantId }, () => {
+        expect(getTenant()?.tenantId).toBe(tenantId);
+      });
+    }
+  });
 
   it('accepts 64 characters and subdivisions', () => {
     withTenant({ tenantId: 'a'.repeat(64), jurisdiction: 'us-ny' }, () => {
