@@ -1,5 +1,5 @@
 import { type BulwarkError, ErrorCode } from '../errors.js';
-import { TENANT_ID_EXPECTED, type TenantField } from '../tenant/validate.js';
+import { JURISDICTION_EXPECTED, TENANT_ID_EXPECTED, type TenantField } from '../tenant/validate.js';
 import { type Problem, problemType } from './problem.js';
 
 const FIELD_BY_CODE: Readonly<Record<string, TenantField>> = {
@@ -12,7 +12,7 @@ const FIELD_BY_CODE: Readonly<Record<string, TenantField>> = {
 // rejected value back: it is attacker-controlled input.
 const EXPECTED: Readonly<Record<TenantField, string>> = {
   tenantId: TENANT_ID_EXPECTED,
-  jurisdiction: 'an ISO 3166-1 alpha-2 code or subdivision such as "DE" or "US-NY"',
+  jurisdiction: JURISDICTION_EXPECTED,
   transactionType: '1-64 characters of [a-z0-9_.-]',
 };
 
