@@ -45,8 +45,9 @@ const BOUNDED_LABELS = new Set([
  * The bounds asserted below. With 21 tenant labels (20 + `other`) and 21
  * jurisdiction labels on the HTTP histogram, and the resilience metrics' own
  * guards (100 + `other` each), the series count is bounded by the guards, not
- * by the traffic. Before the jurisdiction guard, one round alone made
- * thousands of series and an exposition of megabytes.
+ * by the traffic: 230 series and about 0.6 MB when this test was written.
+ * Before the jurisdiction guard it was 6,004 series and 16.8 MB after the
+ * first 5,000 requests, 12,000 series and 33.6 MB after 10,000.
  */
 const MAX_SERIES = 1_000;
 const MAX_EXPOSITION_BYTES = 1_000_000;
