@@ -2,9 +2,12 @@ import type { Attributes } from '@opentelemetry/api';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { invalidOption } from '../errors.js';
 import { HTTP_DURATION_BUCKETS_SECONDS } from '../slo/http-buckets.js';
+import { jurisdictionsSelectedBy } from '../slo/selected-jurisdictions.js';
 import { Attr, Metric } from '../telemetry/attributes.js';
 import { lazyInstruments } from '../telemetry/instruments.js';
-import { createTenantGuard, type TenantGuard } from '../telemetry/tenant-guard.js';
+import { createJurisdictionGuard } from '../telemetry/jurisdiction-guard.js';
+import type { LabelGuard } from '../telemetry/label-guard.js';
+import { createTenantGuard } from '../telemetry/tenant-guard.js';
 import { getTenant } from '../tenant/context.js';
 import type { Tenant } from '../tenant/types.js';
 import { type FinishedRequest, finishedRequest } from './finished-request.js';
@@ -18,6 +21,14 @@ export interface RequestMetricsOptions {
   recordTenantId?: boolean;
   /** Most distinct `tenant.id` values kept; later tenants are recorded as `other`. Default 100. */
   maxTenants?: number;
+  /**
+   * Most distinct `tenant.jurisdiction` values kept; later ones are recorded
+   * as `other`. The jurisdictions an SLO in `slos` selects on are always kept,
+   * on top of these. A request answered 4xx, or never answered, takes no new
+   * slot (tenant or jurisdiction): it keeps the labels of values already kept,
+   * and records new ones as `other`. Default 100.
+   */
+  maxJurisdictions?: number;
   /** SLOs (from `defineSlo()` in `bulwark/slo`) fed with every finished request. Default none. */
   slos?: readonly SliRecorder[];
   /** Names a tenant's class (`premium`, ...) for SLO selectors. Default none. */
@@ -28,6 +39,7 @@ export interface RequestMetricsOptions {
 export const REQUEST_METRICS_DEFAULTS = {
   recordTenantId: true,
   maxTenants: 100,
+  maxJurisdictions: 100,
   slos: [] as readonly SliRecorder[],
   tenantClass: undefined,
 } as const;
@@ -48,7 +60,7 @@ type Resolved = Required<Omit<RequestMetricsOptions, 'tenantClass'>> &
  * conventions: the histogram `http.server.request.duration` (seconds) with
  * `http.request.method`, `http.route` (the route template, never the raw
  * path), `http.response.status_code`, `error.type` (5xx and aborted requests),
- * `tenant.jurisdiction` and the guarded `tenant.id`. Every finished request,
+ * and the guarded `tenant.jurisdiction` and `tenant.id`. Every finished request,
  * aborted ones included, also goes to each SLO in `slos`. It finds the tenant
  * whether it is mounted before or after `tenant()`.
  *
@@ -59,7 +71,14 @@ export function requestMetrics(options: RequestMetricsOptions = {}): RequestHand
   // biome-ignore lint/complexity/noArguments: the guard needs the real argument count.
   rejectMiddlewareMisuse('requestMetrics', arguments);
   const resolved = resolveOptions(options);
-  const guard = resolved.recordTenantId ? createTenantGuard(resolved) : undefined;
+  const guards: Guards = {
+    tenant: resolved.recordTenantId ? createTenantGuard(resolved) : undefined,
+    jurisdiction: createJurisdictionGuard(
+      resolved.maxJurisdictions,
+      'requestMetrics',
+      jurisdictionsSelectedBy(resolved.slos),
+    ),
+  };
   return function requestMetricsMiddleware(req: Request, res: Response, next: NextFunction) {
     const startedAtMs = performance.now();
     const entryTenant = getTenant();
@@ -69,7 +88,7 @@ export function requestMetrics(options: RequestMetricsOptions = {}): RequestHand
       if (done) return;
       done = true;
       const tenant = tenantOfRequest(req) ?? entryTenant;
-      record(finishedRequest(req, res, startedAtMs, tenant), guard, resolved);
+      record(finishedRequest(req, res, startedAtMs, tenant), guards, resolved);
     };
     res.once('finish', onEnd);
     res.once('close', onEnd);
@@ -77,9 +96,15 @@ export function requestMetrics(options: RequestMetricsOptions = {}): RequestHand
   };
 }
 
-function record(request: FinishedRequest, guard: TenantGuard | undefined, options: Resolved) {
+/** The guards of one middleware's request-derived labels. */
+interface Guards {
+  readonly tenant: LabelGuard | undefined;
+  readonly jurisdiction: LabelGuard;
+}
+
+function record(request: FinishedRequest, guards: Guards, options: Resolved) {
   try {
-    instruments().duration.record(request.durationSeconds, attributesOf(request, guard));
+    instruments().duration.record(request.durationSeconds, attributesOf(request, guards));
   } catch {
     // Telemetry observes and never throws into the request.
   }
@@ -94,14 +119,18 @@ function record(request: FinishedRequest, guard: TenantGuard | undefined, option
   }
 }
 
-function attributesOf(request: FinishedRequest, guard: TenantGuard | undefined): Attributes {
+function attributesOf(request: FinishedRequest, guards: Guards): Attributes {
   const { method, route, statusCode, errorType, tenant } = request;
   const attributes: Attributes = { [Attr.HttpRequestMethod]: method };
   if (route !== undefined) attributes[Attr.HttpRoute] = route;
   if (statusCode !== undefined) attributes[Attr.HttpResponseStatusCode] = statusCode;
   if (errorType !== undefined) attributes[Attr.ErrorType] = errorType;
-  if (tenant?.jurisdiction !== undefined) attributes[Attr.TenantJurisdiction] = tenant.jurisdiction;
-  const tenantId = guard?.(tenant?.tenantId);
+  // Values from the request are labels only through their guards. A refused or
+  // unanswered request takes no new slot: a client cannot squat them with failures.
+  const admit = statusCode !== undefined && statusCode < 400;
+  const jurisdiction = guards.jurisdiction(tenant?.jurisdiction, admit);
+  if (jurisdiction !== undefined) attributes[Attr.TenantJurisdiction] = jurisdiction;
+  const tenantId = guards.tenant?.(tenant?.tenantId, admit);
   if (tenantId !== undefined) attributes[Attr.TenantId] = tenantId;
   return attributes;
 }
@@ -111,7 +140,7 @@ function resolveOptions(options: RequestMetricsOptions): Resolved {
   if (typeof options !== 'object' || options === null) {
     throw invalidOption(scope, 'options', options, 'an options object or undefined');
   }
-  const { recordTenantId, maxTenants, slos, tenantClass } = {
+  const { recordTenantId, maxTenants, maxJurisdictions, slos, tenantClass } = {
     ...REQUEST_METRICS_DEFAULTS,
     ...definedOf(options),
   };
@@ -121,13 +150,16 @@ function resolveOptions(options: RequestMetricsOptions): Resolved {
   if (!Number.isSafeInteger(maxTenants) || maxTenants < 0) {
     throw invalidOption(scope, 'maxTenants', maxTenants, 'a non-negative integer');
   }
+  if (!Number.isSafeInteger(maxJurisdictions) || maxJurisdictions < 0) {
+    throw invalidOption(scope, 'maxJurisdictions', maxJurisdictions, 'a non-negative integer');
+  }
   if (!Array.isArray(slos) || !slos.every((slo) => typeof slo?.record === 'function')) {
     throw invalidOption(scope, 'slos', slos, 'an array of SLOs, each with record(event)');
   }
   if (tenantClass !== undefined && typeof tenantClass !== 'function') {
     throw invalidOption(scope, 'tenantClass', tenantClass, 'a function (tenant) => string');
   }
-  return { recordTenantId, maxTenants, slos: [...slos], tenantClass };
+  return { recordTenantId, maxTenants, maxJurisdictions, slos: [...slos], tenantClass };
 }
 
 function definedOf<T extends object>(options: T): Partial<T> {

@@ -1,5 +1,5 @@
 import { type BulwarkError, ErrorCode } from '../errors.js';
-import type { TenantField } from '../tenant/validate.js';
+import { JURISDICTION_EXPECTED, TENANT_ID_EXPECTED, type TenantField } from '../tenant/validate.js';
 import { type Problem, problemType } from './problem.js';
 
 const FIELD_BY_CODE: Readonly<Record<string, TenantField>> = {
@@ -11,8 +11,8 @@ const FIELD_BY_CODE: Readonly<Record<string, TenantField>> = {
 // What each field must look like. Said in our words, never by echoing the
 // rejected value back: it is attacker-controlled input.
 const EXPECTED: Readonly<Record<TenantField, string>> = {
-  tenantId: '1-64 characters of [A-Za-z0-9._:-]',
-  jurisdiction: 'an ISO 3166-1 alpha-2 code or subdivision such as "DE" or "US-NY"',
+  tenantId: TENANT_ID_EXPECTED,
+  jurisdiction: JURISDICTION_EXPECTED,
   transactionType: '1-64 characters of [a-z0-9_.-]',
 };
 

@@ -21,8 +21,10 @@ export function openAttempt(call: Call<unknown>, layers: Layers, nowMs: number):
   if (breakers !== undefined) {
     const key = breakers.keyOf(call.options);
     call.key = key === '' ? undefined : key;
-    call.breaker = breakers.breakerFor(key);
-    call.permit = call.breaker.admit(nowMs, call.attempt + 1);
+    const breaker = breakers.breakerFor(key, call.attempt + 1);
+    call.permit = breaker.admit(nowMs, call.attempt + 1);
+    // Only once admitted: closeAttempt ends exactly the attempts a breaker let through.
+    call.breaker = breaker;
   }
   call.attemptStartMs = call.metered ? nowMs : -1;
 }

@@ -2,6 +2,8 @@ import { ErrorCode, invalidOption, isBulwarkError } from '../errors.js';
 import { type BreakerSettings, CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import type { ExecuteOptions } from './context.js';
 import type { ResilienceEvents } from './events.js';
+import { ResilienceEventName } from './events.js';
+import { circuitKeysFull } from './failures.js';
 import { KeyedRegistry } from './keyed.js';
 import { isTransientError } from './transient.js';
 import { checkFunction, checkKnownFields, checkNumber, definedFields } from './validate.js';
@@ -33,7 +35,14 @@ export interface BreakerOptions {
    * origin), or one breaker for the pipeline when calls carry no key.
    */
   keyBy?: (options: ExecuteOptions) => string | undefined;
-  /** Most keys with a live breaker; the least recently used is dropped beyond it. Default 1_000. */
+  /**
+   * Most keys with a breaker at once. Beyond it a new key takes the slot of
+   * the least recently used idle breaker; a breaker that is open, half-open or
+   * has calls in flight is never dropped (that would call a failing host
+   * again), and when every one is live the new key's call is refused with
+   * `BULWARK_CIRCUIT_OPEN`. Size it above the number of downstreams that may
+   * fail at once. Default 1_000.
+   */
   maxKeys?: number;
 }
 
@@ -56,11 +65,13 @@ export function countsAgainstDownstream(error: unknown): boolean {
   return isTransientError(error) || isBulwarkError(error, ErrorCode.DeadlineExceeded);
 }
 
-/** The breaker layer of one pipeline: one breaker per key, LRU-bounded. */
+/** The breaker layer of one pipeline: one breaker per key, at most `maxKeys` of them. */
 export class BreakerLayer {
   readonly isFailure: (error: unknown) => boolean;
   private readonly registry: KeyedRegistry<CircuitBreaker>;
   private readonly keyBy: (options: ExecuteOptions) => string | undefined;
+  private readonly events: ResilienceEvents;
+  private readonly breakDurationMs: number;
 
   constructor(scope: string, options: BreakerOptions, events: ResilienceEvents) {
     checkKnownFields(scope, 'breaker.', options, FIELDS);
@@ -77,6 +88,8 @@ export class BreakerLayer {
     checkFunction(scope, 'breaker.keyBy', options.keyBy);
     this.isFailure = options.isFailure ?? countsAgainstDownstream;
     this.keyBy = options.keyBy ?? ((call) => call.key);
+    this.events = events;
+    this.breakDurationMs = settings.breakDurationMs;
     this.registry = new KeyedRegistry(maxKeys, (key) => {
       return new CircuitBreaker(settings, events, key === '' ? undefined : key);
     });
@@ -87,9 +100,22 @@ export class BreakerLayer {
     return this.keyBy(options) ?? '';
   }
 
-  /** The breaker for `key`, created on first use. */
-  breakerFor(key: string): CircuitBreaker {
-    return this.registry.get(key);
+  /**
+   * The breaker for `key`, created on first use; throws `BULWARK_CIRCUIT_OPEN`
+   * when `key` is new and every breaker is live.
+   */
+  breakerFor(key: string, attempt: number): CircuitBreaker {
+    const breaker = this.registry.get(key);
+    if (breaker !== undefined) return breaker;
+    const { pipeline } = this.events;
+    const error = circuitKeysFull(pipeline, this.registry.maxKeys, this.breakDurationMs);
+    this.events.emit(
+      ResilienceEventName.CircuitRejected,
+      key === '' ? undefined : key,
+      attempt,
+      error,
+    );
+    throw error;
   }
 
   /** The state of the breaker for `key`, or undefined when it has no live breaker. */

@@ -2,7 +2,7 @@ import type { Call } from './call.js';
 import type { ExecuteOptions } from './context.js';
 import { ResilienceEventName, type ResilienceEvents } from './events.js';
 import { bulkheadFull } from './failures.js';
-import { KeyedRegistry } from './keyed.js';
+import { type KeyedEntry, KeyedRegistry } from './keyed.js';
 import { checkFunction, checkKnownFields, checkNumber, definedFields } from './validate.js';
 import { type Waiter, WaitQueue } from './wait-queue.js';
 
@@ -19,7 +19,12 @@ export interface BulkheadOptions {
    * Default: one bulkhead for the pipeline.
    */
   keyBy?: (options: ExecuteOptions) => string | undefined;
-  /** Most keys with a live bulkhead; the least recently used is dropped beyond it. Default 1_000. */
+  /**
+   * Most keys with a bulkhead at once. Beyond it a new key takes the slot of
+   * the least recently used idle bulkhead; a bulkhead with calls running or
+   * queued is never dropped, and when every one is busy the new key's call is
+   * refused with `BULWARK_BULKHEAD_FULL`. Default 1_000.
+   */
   maxKeys?: number;
 }
 
@@ -40,7 +45,7 @@ interface BulkheadSettings {
 }
 
 /** One bulkhead: a counter of running calls and a queue of waiting ones. */
-export class Bulkhead {
+export class Bulkhead implements KeyedEntry {
   active = 0;
   private readonly queue = new WaitQueue();
 
@@ -72,6 +77,11 @@ export class Bulkhead {
     return this.active + this.queue.length;
   }
 
+  /** Busy bulkheads are never evicted: forgetting one would forget its running calls. */
+  isLive(): boolean {
+    return this.active > 0 || this.queue.length > 0;
+  }
+
   private enqueue(call: Call<unknown>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = this.queue.push(() => {
@@ -100,10 +110,11 @@ export class Bulkhead {
   }
 }
 
-/** The bulkhead layer of one pipeline: one bulkhead per key, LRU-bounded. */
+/** The bulkhead layer of one pipeline: one bulkhead per key, at most `maxKeys` of them. */
 export class BulkheadLayer {
   private readonly registry: KeyedRegistry<Bulkhead>;
   private readonly keyBy: ((options: ExecuteOptions) => string | undefined) | undefined;
+  private readonly events: ResilienceEvents;
 
   constructor(scope: string, options: BulkheadOptions, events: ResilienceEvents) {
     checkKnownFields(scope, 'bulkhead.', options, FIELDS);
@@ -116,14 +127,20 @@ export class BulkheadLayer {
     const maxKeys = checkNumber(scope, 'bulkhead.maxKeys', o.maxKeys, 1, 1e6, true);
     checkFunction(scope, 'bulkhead.keyBy', o.keyBy);
     this.keyBy = o.keyBy;
+    this.events = events;
     this.registry = new KeyedRegistry(maxKeys, (key) => {
       return new Bulkhead(settings, events, key === '' ? undefined : key);
     });
   }
 
-  /** The bulkhead a call uses. */
+  /** The bulkhead a call uses; throws `BULWARK_BULKHEAD_FULL` when its key is new and every bulkhead is busy. */
   bulkheadFor(options: ExecuteOptions): Bulkhead {
-    return this.registry.get(this.keyBy?.(options) ?? '');
+    const key = this.keyBy?.(options) ?? '';
+    const bulkhead = this.registry.get(key);
+    if (bulkhead !== undefined) return bulkhead;
+    const error = bulkheadFull(this.events.pipeline, `all ${this.registry.maxKeys} keys busy`);
+    this.events.emit(ResilienceEventName.BulkheadRejected, key === '' ? undefined : key, 0, error);
+    throw error;
   }
 
   /** Calls running or queued over every live bulkhead, for the occupancy gauge. */

@@ -15,6 +15,7 @@
  */
 import { ResilienceEventName, type ResilienceEvents } from './events.js';
 import { circuitOpen } from './failures.js';
+import type { KeyedEntry } from './keyed.js';
 import { RollingWindow } from './rolling-window.js';
 
 /** The state of a circuit breaker. */
@@ -37,8 +38,10 @@ const EPSILON = 1e-9;
 export const NOT_A_PROBE = 0;
 
 /** One circuit breaker; see the state diagram at the top of this file. */
-export class CircuitBreaker {
+export class CircuitBreaker implements KeyedEntry {
   private state: CircuitState = 'closed';
+  /** Calls admitted and not yet ended, probes included: their outcome is still to count. */
+  private inFlight = 0;
   private openUntil = 0;
   /** Counts half-open periods, so a late probe of an earlier period is ignored. */
   private generation = 0;
@@ -61,7 +64,10 @@ export class CircuitBreaker {
    * carrying `retryAfterMs`.
    */
   admit(nowMs: number, attempt: number): number {
-    if (this.state === 'closed') return NOT_A_PROBE;
+    if (this.state === 'closed') {
+      this.inFlight++;
+      return NOT_A_PROBE;
+    }
     if (this.state === 'open') {
       if (nowMs < this.openUntil) throw this.reject(Math.ceil(this.openUntil - nowMs), attempt);
       this.transition('half_open', attempt, undefined);
@@ -70,11 +76,13 @@ export class CircuitBreaker {
       throw this.reject(this.settings.breakDurationMs, attempt);
     }
     this.probesInFlight++;
+    this.inFlight++;
     return this.generation;
   }
 
   /** The call admitted with `permit` succeeded (or failed in a way that proves the downstream alive). */
   succeeded(permit: number, nowMs: number, attempt: number): void {
+    this.inFlight--;
     if (permit !== NOT_A_PROBE) {
       if (!this.endProbe(permit)) return;
       if (++this.probeSuccesses >= this.settings.halfOpenProbes) {
@@ -89,6 +97,7 @@ export class CircuitBreaker {
 
   /** The call admitted with `permit` failed in a way that counts against the downstream. */
   failed(permit: number, nowMs: number, attempt: number, error: unknown): void {
+    this.inFlight--;
     if (permit !== NOT_A_PROBE) {
       if (this.endProbe(permit)) this.open(nowMs, attempt, error);
       return;
@@ -110,7 +119,16 @@ export class CircuitBreaker {
 
   /** The call ended without saying anything about the downstream (e.g. the caller aborted). */
   released(permit: number): void {
+    this.inFlight--;
     if (permit !== NOT_A_PROBE) this.endProbe(permit);
+  }
+
+  /**
+   * True while forgetting this breaker would call a failing host again or lose
+   * failures still to count: open, half-open, or calls in flight.
+   */
+  isLive(): boolean {
+    return this.state !== 'closed' || this.inFlight > 0;
   }
 
   /** The state as a caller would see it now: an open breaker past its break reads as half-open. */

@@ -37,6 +37,23 @@ export function bulkheadFull(pipeline: string, why: string): BulwarkError {
   return fastError(ErrorCode.BulkheadFull, `${pipeline}: bulkhead full (${why})`);
 }
 
+/**
+ * Every one of the `maxKeys` breakers of `pipeline` holds a live circuit (open,
+ * half-open, or calls in flight): a new key is refused rather than one forgotten.
+ */
+export function circuitKeysFull(
+  pipeline: string,
+  maxKeys: number,
+  retryAfterMs: number,
+): BulwarkError {
+  return fastError(
+    ErrorCode.CircuitOpen,
+    `${pipeline}: circuit open for new keys (all ${maxKeys} keys hold live circuits), retry after ${retryAfterMs} ms`,
+    undefined,
+    retryAfterMs,
+  );
+}
+
 /** The total deadline passed; `cause` is the last attempt's error, if any. */
 export function deadlineExceeded(pipeline: string, totalMs: number, cause?: unknown) {
   return new BulwarkError(

@@ -1,4 +1,6 @@
+import { now } from './clock.js';
 import type { ExecuteOptions } from './context.js';
+import type { KeyedEntry } from './keyed.js';
 import { RollingWindow } from './rolling-window.js';
 import { checkFunction, checkKnownFields, checkNumber, definedFields } from './validate.js';
 
@@ -9,7 +11,7 @@ import { checkFunction, checkKnownFields, checkNumber, definedFields } from './v
  * downstream fails for everyone, retries stop multiplying the load by four
  * and fall back to about `1 + ratio` times. O(1) per call.
  */
-export class RetryBudget {
+export class RetryBudget implements KeyedEntry {
   private readonly window: RollingWindow;
   private readonly floor: number;
 
@@ -36,6 +38,12 @@ export class RetryBudget {
     window.add(nowMs, 0, 1);
     return true;
   }
+
+  /** True while retries were spent in the window: forgetting them would hand out a fresh budget. */
+  isLive(): boolean {
+    this.window.advance(now());
+    return this.window.marked > 0;
+  }
 }
 
 /** Options of the retry budget (`retry: { budget }`). */
@@ -51,7 +59,12 @@ export interface RetryBudgetOptions {
    * downstream), or one budget for the pipeline when calls carry no key.
    */
   keyBy?: (options: ExecuteOptions) => string | undefined;
-  /** Most keys with a live budget; the least recently used is dropped beyond it. Default 1_000. */
+  /**
+   * Most keys with a budget at once. Beyond it a new key takes the slot of the
+   * least recently used budget with no retries spent in its window; a spent
+   * budget is never dropped, and when every one is spent the new key's calls
+   * get no retry (`BULWARK_RETRY_BUDGET_EXHAUSTED`). Default 1_000.
+   */
   maxKeys?: number;
 }
 

@@ -23,7 +23,8 @@ export class RetryLayer {
   /** Records a new call in its key's budget (each call deposits a fraction of a retry). */
   recordCall(call: Call<unknown>, nowMs: number): void {
     const { budgets, budgetKey } = this.settings;
-    budgets?.get(budgetKey(call.options) ?? '').recordCall(nowMs);
+    // A new key finding every budget spent deposits nothing: it will get no retry anyway.
+    budgets?.get(budgetKey(call.options) ?? '')?.recordCall(nowMs);
   }
 
   /**
@@ -55,7 +56,9 @@ export class RetryLayer {
       throw noTimeForRetry(name, delayMs, remainingMs, error);
     }
     const { budgets, budgetKey } = this.settings;
-    if (budgets !== undefined && !budgets.get(budgetKey(call.options) ?? '').tryRetry(nowMs)) {
+    // No budget for the key (every slot holds a spent one) means no retry: fail safe.
+    const budget = budgets?.get(budgetKey(call.options) ?? '');
+    if (budgets !== undefined && (budget === undefined || !budget.tryRetry(nowMs))) {
       events.emit(ResilienceEventName.RetryBudgetExhausted, call.key, call.attempt, error);
       throw budgetExhausted(name, error);
     }

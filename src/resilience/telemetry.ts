@@ -1,6 +1,8 @@
 import { type Attributes, createNoopMeter, trace } from '@opentelemetry/api';
 import { Attr, Metric } from '../telemetry/attributes.js';
 import { lazyInstruments } from '../telemetry/instruments.js';
+import { createJurisdictionGuard } from '../telemetry/jurisdiction-guard.js';
+import type { LabelGuard } from '../telemetry/label-guard.js';
 import { createTenantGuard } from '../telemetry/tenant-guard.js';
 import { getTenant } from '../tenant/context.js';
 import { errorType } from './error-type.js';
@@ -38,10 +40,21 @@ const instruments = lazyInstruments((meter) => {
   };
 });
 
-// One guard per metric, so a busy metric cannot take the tenant slots of another.
-const eventsGuard = createTenantGuard();
-const attemptGuard = createTenantGuard();
-const pipelineGuard = createTenantGuard();
+/** The guards of one metric's request-derived labels. */
+interface Guards {
+  readonly tenant: LabelGuard;
+  readonly jurisdiction: LabelGuard;
+}
+
+// One pair per metric, so a busy metric cannot take the slots of another. The
+// tenant comes from the request: both labels go through a guard, never raw.
+const guards = (): Guards => ({
+  tenant: createTenantGuard(),
+  jurisdiction: createJurisdictionGuard(),
+});
+const eventsGuards = guards();
+const attemptGuards = guards();
+const pipelineGuards = guards();
 
 /** Telemetry of one pipeline. */
 export class PipelineTelemetry {
@@ -55,7 +68,7 @@ export class PipelineTelemetry {
   /** Records one attempt's duration; `error` undefined on success. */
   recordAttempt(durationMs: number, error: unknown): void {
     try {
-      instruments().attempt.record(durationMs / 1000, this.attributes(attemptGuard, error));
+      instruments().attempt.record(durationMs / 1000, this.attributes(attemptGuards, error));
     } catch {
       // Telemetry never throws into the call.
     }
@@ -64,7 +77,7 @@ export class PipelineTelemetry {
   /** Records one call's total duration; `error` undefined on success. */
   recordCall(durationMs: number, error: unknown): void {
     try {
-      instruments().pipeline.record(durationMs / 1000, this.attributes(pipelineGuard, error));
+      instruments().pipeline.record(durationMs / 1000, this.attributes(pipelineGuards, error));
     } catch {
       // Telemetry never throws into the call.
     }
@@ -73,7 +86,7 @@ export class PipelineTelemetry {
   /** The event listener: a counter increment and a span event on the active span. */
   readonly observe = (event: ResilienceEvent): void => {
     try {
-      const attributes = this.attributes(eventsGuard, event.error);
+      const attributes = this.attributes(eventsGuards, event.error);
       attributes[Attr.EventName] = event.name;
       instruments().events.add(1, attributes);
       const span = trace.getActiveSpan();
@@ -90,14 +103,14 @@ export class PipelineTelemetry {
     }
   };
 
-  private attributes(guard: (id: string | undefined) => string | undefined, error: unknown) {
+  private attributes(guards: Guards, error: unknown) {
     const attributes: Attributes = { [Attr.PipelineName]: this.pipeline };
     if (error !== undefined) attributes[Attr.ErrorType] = errorType(error);
     const tenant = getTenant();
     if (tenant !== undefined) {
-      if (tenant.jurisdiction !== undefined)
-        attributes[Attr.TenantJurisdiction] = tenant.jurisdiction;
-      const tenantLabel = guard(tenant.tenantId);
+      const jurisdiction = guards.jurisdiction(tenant.jurisdiction);
+      if (jurisdiction !== undefined) attributes[Attr.TenantJurisdiction] = jurisdiction;
+      const tenantLabel = guards.tenant(tenant.tenantId);
       if (tenantLabel !== undefined) attributes[Attr.TenantId] = tenantLabel;
     }
     return attributes;

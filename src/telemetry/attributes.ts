@@ -49,5 +49,11 @@ export const Metric = {
 /** The instrumentation scope name of bulwark's tracer and meter. */
 export const INSTRUMENTATION_SCOPE = 'bulwark';
 
+/**
+ * The label value a cardinality guard records for values beyond its first N
+ * (tenant ids, jurisdictions). Never a valid jurisdiction, which is upper-case.
+ */
+export const OTHER_LABEL = 'other';
+
 /** The tenant-id value a cardinality guard records for tenants beyond its top N. */
-export const OTHER_TENANT = 'other';
+export const OTHER_TENANT = OTHER_LABEL;

@@ -1,5 +1,4 @@
-import { invalidOption } from '../errors.js';
-import { OTHER_TENANT } from './attributes.js';
+import { createLabelGuard, type LabelGuard } from './label-guard.js';
 
 /** Options of {@link createTenantGuard}. */
 export interface TenantGuardOptions {
@@ -22,34 +21,20 @@ export const TENANT_GUARD_DEFAULTS = {
  * moves between series mid-flight breaks cumulative counters; no measurement
  * is ever dropped, only folded. O(1) per call; memory bounded by `maxTenants`.
  * A tenant whose id is literally `other` shares the overflow series.
+ * With `admit` false (a refused request), a tenant not yet kept is recorded
+ * as `other` without taking a free slot.
  */
-export type TenantGuard = (tenantId: string | undefined) => string | undefined;
+export type TenantGuard = LabelGuard;
 
 /**
  * Creates a {@link TenantGuard}: one per metric, so a busy metric cannot take
  * the tenant slots of another.
  */
 export function createTenantGuard(options: TenantGuardOptions = {}): TenantGuard {
-  const maxTenants = options.maxTenants ?? TENANT_GUARD_DEFAULTS.maxTenants;
-  if (!Number.isInteger(maxTenants) || maxTenants < 0) {
-    throw invalidOption('createTenantGuard', 'maxTenants', maxTenants, 'a non-negative integer');
-  }
-  const kept = new Set<string>(options.alwaysKeep ?? TENANT_GUARD_DEFAULTS.alwaysKeep);
-  if (kept.size > maxTenants) {
-    throw invalidOption(
-      'createTenantGuard',
-      'alwaysKeep',
-      kept.size,
-      `at most maxTenants (${maxTenants}) ids`,
-    );
-  }
-  return function tenantGuard(tenantId) {
-    if (tenantId === undefined) return undefined;
-    if (kept.has(tenantId)) return tenantId;
-    if (kept.size < maxTenants) {
-      kept.add(tenantId);
-      return tenantId;
-    }
-    return OTHER_TENANT;
-  };
+  return createLabelGuard(
+    'createTenantGuard',
+    'maxTenants',
+    options.maxTenants ?? TENANT_GUARD_DEFAULTS.maxTenants,
+    options.alwaysKeep ?? TENANT_GUARD_DEFAULTS.alwaysKeep,
+  );
 }

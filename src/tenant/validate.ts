@@ -1,9 +1,20 @@
 import { BulwarkError, ErrorCode } from '../errors.js';
 import type { Tenant, TenantInput } from './types.js';
 
-const TENANT_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-// ISO 3166-1 alpha-2, optionally followed by an ISO 3166-2 subdivision suffix.
-const JURISDICTION = /^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$/;
+// Not dots alone: a tenant id becomes a path segment in store keys, log paths
+// and URLs, where `.` and `..` mean "here" and "the parent".
+const TENANT_ID = /^(?!\.+$)[A-Za-z0-9._:-]{1,64}$/;
+/** What a tenant id must look like, in the words of every error that refuses one. */
+export const TENANT_ID_EXPECTED = '1-64 characters of [A-Za-z0-9._:-], not dots alone';
+// ISO 3166-1 alpha-2 (`DE`), optionally followed by the ISO 3166-2 subdivision
+// suffix: a hyphen and 1-3 letters or digits (`US-NY`, `FR-75`, `GB-ENG`). The
+// shape only, in ASCII, checked before upper-casing: "ß" or "ﬁ" upper-case into
+// "SS" or "FI". Codes are not checked against the ISO list, which changes;
+// metrics fold the values past their bound into `other` (see requestMetrics()).
+const JURISDICTION = /^[A-Za-z]{2}(?:-[A-Za-z0-9]{1,3})?$/;
+/** What a jurisdiction must look like, in the words of every error that refuses one. */
+export const JURISDICTION_EXPECTED =
+  'an ISO 3166-1 alpha-2 code ("DE") or ISO 3166-2 subdivision ("US-NY": 1-3 letters or digits after the hyphen)';
 const TRANSACTION_TYPE = /^[a-z0-9_.-]{1,64}$/;
 
 /** The tenant field that failed validation. */
@@ -38,7 +49,7 @@ export function resolveTenant(input: Partial<TenantInput>, outer: Tenant | undef
   }
   const tenantId = input.tenantId ?? outer?.tenantId;
   if (typeof tenantId !== 'string' || !TENANT_ID.test(tenantId)) {
-    throw new InvalidTenantError('tenantId', tenantId, '1-64 characters of [A-Za-z0-9._:-]');
+    throw new InvalidTenantError('tenantId', tenantId, TENANT_ID_EXPECTED);
   }
   const tenant: { -readonly [K in keyof Tenant]: Tenant[K] } = { tenantId };
   const jurisdiction = input.jurisdiction ?? outer?.jurisdiction;
@@ -59,15 +70,10 @@ export function resolveTenant(input: Partial<TenantInput>, outer: Tenant | undef
 
 /** Upper-cases and validates an ISO 3166 code such as `de` or `us-ny`. */
 export function normaliseJurisdiction(value: unknown): string {
-  const upper = typeof value === 'string' ? value.toUpperCase() : undefined;
-  if (upper === undefined || !JURISDICTION.test(upper)) {
-    throw new InvalidTenantError(
-      'jurisdiction',
-      value,
-      'an ISO 3166-1 alpha-2 code or subdivision such as "DE" or "US-NY"',
-    );
+  if (typeof value !== 'string' || !JURISDICTION.test(value)) {
+    throw new InvalidTenantError('jurisdiction', value, JURISDICTION_EXPECTED);
   }
-  return upper;
+  return value.toUpperCase();
 }
 
 function printable(value: unknown): string {

@@ -162,7 +162,7 @@ describe('keyed breakers', () => {
     expect(events[0]).toMatchObject({ name: 'circuit_opened', key: 'https://a.example' });
   });
 
-  it('bounds the live keys with an LRU: the least recently used breaker is dropped', async () => {
+  it('bounds the keys: the least recently used idle breaker is dropped, an open one never', async () => {
     const breaker = breakerPolicy('bank', {
       mode: 'consecutive',
       consecutiveFailures: 1,
@@ -175,8 +175,10 @@ describe('keyed breakers', () => {
     expect(breaker.circuitState('b')).toBeUndefined();
     expect(breaker.circuitState('a')).toBe('open');
     expect(breaker.circuitState('c')).toBe('closed');
-    await run(breaker, ok, 'd');
-    expect(breaker.circuitState('a')).toBeUndefined();
+    await run(breaker, ok, 'd'); // "a" is the least recent, but open: "c" goes instead
+    expect(breaker.circuitState('a')).toBe('open');
+    expect(breaker.circuitState('c')).toBeUndefined();
+    expect(breaker.circuitState('d')).toBe('closed');
   });
 
   it('takes its key from keyBy when given', async () => {

@@ -93,7 +93,7 @@ describe('single layers', () => {
     expect(calls).toBe(1);
   });
 
-  it('bulkheadPolicy bounds its live keys with an LRU', async () => {
+  it('bulkheadPolicy bounds its keys and refuses a new key rather than forget a busy one', async () => {
     const bulkhead = bulkheadPolicy('ledger', {
       maxConcurrent: 1,
       maxQueued: 0,
@@ -103,15 +103,21 @@ describe('single layers', () => {
     const hold: Array<() => void> = [];
     const task = () => new Promise<void>((resolve) => hold.push(resolve));
     const a = settle(bulkhead.execute(task, { key: 'a' }));
-    void settle(bulkhead.execute(task, { key: 'b' }));
-    void settle(bulkhead.execute(task, { key: 'c' })); // evicts "a"'s bulkhead
-    // "a" starts afresh: its running call is no longer counted against the new bulkhead.
-    const again = settle(bulkhead.execute(task, { key: 'a' }));
+    const b = settle(bulkhead.execute(task, { key: 'b' }));
+    const c = await settle(bulkhead.execute(task, { key: 'c' })); // both slots busy: refused
+    expect(isBulwarkError(c.error, ErrorCode.BulkheadFull)).toBe(true);
+    // "a" keeps its bulkhead: its running call still counts, so a second one is refused.
+    const again = await settle(bulkhead.execute(task, { key: 'a' }));
+    expect(isBulwarkError(again.error, ErrorCode.BulkheadFull)).toBe(true);
     await vi.advanceTimersByTimeAsync(0);
-    expect(hold).toHaveLength(4);
+    expect(hold).toHaveLength(2);
     for (const release of hold) release();
-    await a;
-    expect((await again).error).toBeUndefined();
+    await Promise.all([a, b]);
+    // Both idle now: "c" takes the least recently used slot.
+    const later = settle(bulkhead.execute(task, { key: 'c' }));
+    await vi.advanceTimersByTimeAsync(0);
+    hold[2]!();
+    expect((await later).error).toBeUndefined();
   });
 });
 

@@ -42,6 +42,14 @@ describe('createTenantGuard', () => {
     expect(createTenantGuard({ maxTenants: 0 })('a')).toBe('other');
   });
 
+  it('with admit false, looks a tenant up without letting it take a free slot', () => {
+    const guard = createTenantGuard({ maxTenants: 1 });
+    expect(guard('refused', false)).toBe('other');
+    expect(guard('served')).toBe('served');
+    expect(guard('served', false)).toBe('served');
+    expect(guard('refused')).toBe('other');
+  });
+
   it('gives each metric its own slots', () => {
     const busy = createTenantGuard({ maxTenants: 1 });
     const quiet = createTenantGuard({ maxTenants: 1 });

@@ -62,6 +62,9 @@ describe('tenant validation', () => {
     ['empty id', { tenantId: '' }, 'BULWARK_INVALID_TENANT_ID'],
     ['65-character id', { tenantId: 'a'.repeat(65) }, 'BULWARK_INVALID_TENANT_ID'],
     ['path traversal', { tenantId: '../' }, 'BULWARK_INVALID_TENANT_ID'],
+    ['parent directory "..", a path segment', { tenantId: '..' }, 'BULWARK_INVALID_TENANT_ID'],
+    ['current directory "."', { tenantId: '.' }, 'BULWARK_INVALID_TENANT_ID'],
+    ['dots only', { tenantId: '.'.repeat(64) }, 'BULWARK_INVALID_TENANT_ID'],
     ['newline', { tenantId: 'a\nb' }, 'BULWARK_INVALID_TENANT_ID'],
     [
       'alpha-3 jurisdiction',
@@ -69,6 +72,20 @@ describe('tenant validation', () => {
       'BULWARK_INVALID_JURISDICTION',
     ],
     ['digit jurisdiction', { tenantId: 'a', jurisdiction: 'D3' }, 'BULWARK_INVALID_JURISDICTION'],
+    // Non-ASCII letters that upper-case into a valid code must not become one.
+    ['"ß", upper-cased "SS"', { tenantId: 'a', jurisdiction: 'ß' }, 'BULWARK_INVALID_JURISDICTION'],
+    ['"ﬁ", upper-cased "FI"', { tenantId: 'a', jurisdiction: 'ﬁ' }, 'BULWARK_INVALID_JURISDICTION'],
+    [
+      '"ıt", upper-cased "IT"',
+      { tenantId: 'a', jurisdiction: 'ıt' },
+      'BULWARK_INVALID_JURISDICTION',
+    ],
+    [
+      '4-character subdivision',
+      { tenantId: 'a', jurisdiction: 'US-NYCX' },
+      'BULWARK_INVALID_JURISDICTION',
+    ],
+    ['empty subdivision', { tenantId: 'a', jurisdiction: 'US-' }, 'BULWARK_INVALID_JURISDICTION'],
     [
       'upper-case type',
       { tenantId: 'a', transactionType: 'Payout' },
@@ -95,6 +112,28 @@ describe('tenant validation', () => {
       });
     });
   }
+
+  it('accepts ids that hold dots among other characters', () => {
+    for (const tenantId of ['.acme', 'acme.', 'a..b', '..a', 'a:.']) {
+      withTenant({ tenantId }, () => {
+        expect(getTenant()?.tenantId).toBe(tenantId);
+      });
+    }
+  });
+
+  it('accepts ISO 3166-1 alpha-2 codes and ISO 3166-2 subdivisions of 1-3 letters or digits', () => {
+    for (const [input, expected] of [
+      ['de', 'DE'],
+      ['GB-ENG', 'GB-ENG'],
+      ['fr-75', 'FR-75'],
+      ['es-m', 'ES-M'],
+      ['CN-BJ', 'CN-BJ'],
+    ]) {
+      withTenant({ tenantId: 'a', jurisdiction: input }, () => {
+        expect(getTenant()?.jurisdiction).toBe(expected);
+      });
+    }
+  });
 
   it('accepts 64 characters and subdivisions', () => {
     withTenant({ tenantId: 'a'.repeat(64), jurisdiction: 'us-ny' }, () => {
