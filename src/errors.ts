@@ -7,7 +7,7 @@
 
 /** The stable error codes. New codes are added; existing ones never change meaning. */
 export const ErrorCode = {
-  /** A tenant id failed validation (1-64 characters of `[A-Za-z0-9._:-]`). */
+  /** A tenant id failed validation (1-64 characters of `[A-Za-z0-9._:-]`, not dots alone). */
   InvalidTenantId: 'BULWARK_INVALID_TENANT_ID',
   /** A jurisdiction failed validation (ISO 3166-1 alpha-2, or a subdivision such as `US-NY`). */
   InvalidJurisdiction: 'BULWARK_INVALID_JURISDICTION',
