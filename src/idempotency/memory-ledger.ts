@@ -1,4 +1,5 @@
 import { IndexedMaxHeap } from './indexed-heap.js';
+import { LinkedList } from './linked-list.js';
 import {
   type CompletedRecord,
   completedBytes,
@@ -23,16 +24,17 @@ import type { StoredResponse } from './store.js';
  * A tenant's share is its dominant one: the larger of its fraction of
  * `maxBytes` and its fraction of `maxEntries`. Finding the largest is a peek
  * at an indexed max-heap (O(1)); keeping it costs O(log tenants) per change.
- * Every other step is O(1): insertion-ordered Maps serve as LRU lists.
+ * Every other step is O(1): linked lists keep the LRU and expiry orders
+ * (see linked-list.ts for why not Maps).
  */
 
 /** See the module comment. */
 export class MemoryLedger {
   readonly #records = new Map<string, MemoryRecord>();
   /** Leases in the order they were (re)armed: about their expiry order. */
-  readonly #leases = new Map<string, LeaseRecord>();
+  readonly #leases = new LinkedList<LeaseRecord>();
   /** Completed records in completion order: about their expiry order. */
-  readonly #retained = new Map<string, CompletedRecord>();
+  readonly #retained = new LinkedList<CompletedRecord>();
   readonly #tenants = new Map<string, TenantUsage>();
   /** Tenants holding at least one completed record (the evictable ones), by dominant share. */
   readonly #heap: IndexedMaxHeap<TenantUsage>;
@@ -65,8 +67,7 @@ export class MemoryLedger {
 
   /** Marks a completed record most recently used within its tenant. */
   touch(record: CompletedRecord): void {
-    record.tenant.completed.delete(record.key);
-    record.tenant.completed.set(record.key, record);
+    if (record.lru) record.tenant.completed.moveToBack(record.lru);
   }
 
   /** True when `bytes` and `records` more stay within both bounds. */
@@ -91,17 +92,17 @@ export class MemoryLedger {
       ownerToken,
       expiresAt,
       bytes,
+      age: undefined,
     };
     this.#records.set(key, lease);
-    this.#leases.set(key, lease);
+    lease.age = this.#leases.push(lease);
     this.#account(tenant, bytes, 1);
   }
 
   /** Moves the lease's end; it moves to the back of the expiry order too. */
   rearm(lease: LeaseRecord, expiresAt: number): void {
     lease.expiresAt = expiresAt;
-    this.#leases.delete(lease.key);
-    this.#leases.set(lease.key, lease);
+    if (lease.age) this.#leases.moveToBack(lease.age);
   }
 
   /** Replaces `lease` with its completed record (which owns `response` from now on). */
@@ -116,29 +117,31 @@ export class MemoryLedger {
       response,
       expiresAt,
       bytes,
+      age: undefined,
+      lru: undefined,
     };
-    this.#leases.delete(key);
+    if (lease.age) this.#leases.remove(lease.age);
     this.#records.set(key, done);
-    this.#retained.set(key, done);
-    tenant.completed.set(key, done);
+    done.age = this.#retained.push(done);
+    done.lru = tenant.completed.push(done);
     this.#account(tenant, bytes - lease.bytes, 0);
   }
 
   remove(record: MemoryRecord): void {
     this.#records.delete(record.key);
     if (record.state === 'in_progress') {
-      this.#leases.delete(record.key);
+      if (record.age) this.#leases.remove(record.age);
     } else {
-      this.#retained.delete(record.key);
-      record.tenant.completed.delete(record.key);
+      if (record.age) this.#retained.remove(record.age);
+      if (record.lru) record.tenant.completed.remove(record.lru);
     }
     this.#account(record.tenant, -record.bytes, -1);
   }
 
   /** Drops the record first in line to expire, if it has; true when it dropped one. */
   dropExpired(now: number): boolean {
-    const lease = first(this.#leases);
-    const expired = lease !== undefined && lease.expiresAt <= now ? lease : first(this.#retained);
+    const lease = this.#leases.first();
+    const expired = lease !== undefined && lease.expiresAt <= now ? lease : this.#retained.first();
     if (expired === undefined || expired.expiresAt > now) return false;
     this.remove(expired);
     return true;
@@ -150,21 +153,21 @@ export class MemoryLedger {
     if (top !== undefined) {
       const tenants = this.#tenants.size + (this.#tenants.has(requesterId) ? 0 : 1);
       const fair = top.bytes * tenants >= this.maxBytes || top.records * tenants >= this.maxEntries;
-      if (fair) return first(top.completed);
+      if (fair) return top.completed.first();
     }
     const own = this.#tenants.get(requesterId);
-    return own === undefined ? undefined : first(own.completed);
+    return own?.completed.first();
   }
 
   /** When the first lease in line ends (by the store's clock), if any lease is held. */
   soonestLeaseEnd(): number | undefined {
-    return first(this.#leases)?.expiresAt;
+    return this.#leases.first()?.expiresAt;
   }
 
   #tenant(id: string): TenantUsage {
     let tenant = this.#tenants.get(id);
     if (tenant === undefined) {
-      tenant = { id, bytes: 0, records: 0, completed: new Map(), heapIndex: -1 };
+      tenant = { id, bytes: 0, records: 0, completed: new LinkedList(), heapIndex: -1 };
       this.#tenants.set(id, tenant);
     }
     return tenant;
@@ -178,8 +181,4 @@ export class MemoryLedger {
     if (tenant.completed.size > 0) this.#heap.upsert(tenant);
     else this.#heap.remove(tenant);
   }
-}
-
-function first<V>(map: Map<string, V>): V | undefined {
-  return map.values().next().value;
 }

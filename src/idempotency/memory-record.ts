@@ -1,3 +1,4 @@
+import type { LinkedList, ListNode } from './linked-list.js';
 import type { StoredResponse } from './store.js';
 
 /*
@@ -7,13 +8,13 @@ import type { StoredResponse } from './store.js';
 
 /**
  * What one record costs beyond the characters of its strings and its body
- * bytes: the record and response objects, the Uint8Array, string headers and
- * its entries in two or three Maps. Measured on Node 20 with 200 000 records
- * (64-character keys and fingerprints): about 810 bytes per lease and 680 per
- * small completed record in all, against 804 and 958 accounted with this
+ * bytes: the record and response objects, the Uint8Array, string headers, its
+ * Map entry and list nodes. Measured on Node 20 with 200 000 records
+ * (64-character keys and fingerprints): about 830 bytes per lease and 710 per
+ * small completed record in all, against 836 and 990 accounted with this
  * value. An estimate, not a promise: `maxBytes` bounds the accounted bytes.
  */
-const RECORD_OVERHEAD_BYTES = 640;
+const RECORD_OVERHEAD_BYTES = 672;
 /** The same for one stored response header (the property and its two strings). */
 const HEADER_OVERHEAD_BYTES = 64;
 
@@ -23,7 +24,7 @@ export interface TenantUsage {
   bytes: number;
   records: number;
   /** Completed records, least recently used first. */
-  readonly completed: Map<string, CompletedRecord>;
+  readonly completed: LinkedList<CompletedRecord>;
   heapIndex: number;
 }
 
@@ -39,12 +40,18 @@ interface RecordBase {
 export interface LeaseRecord extends RecordBase {
   readonly state: 'in_progress';
   readonly ownerToken: string;
+  /** Its place among the leases, in the order they were (re)armed. Set once it is added. */
+  age: ListNode<LeaseRecord> | undefined;
 }
 
 /** A stored response, kept for replay until `expiresAt`. */
 export interface CompletedRecord extends RecordBase {
   readonly state: 'completed';
   readonly response: StoredResponse;
+  /** Its place among the completed records, in completion order. Set once it is added. */
+  age: ListNode<CompletedRecord> | undefined;
+  /** Its place in its tenant's LRU order. Set once it is added. */
+  lru: ListNode<CompletedRecord> | undefined;
 }
 
 export type MemoryRecord = LeaseRecord | CompletedRecord;
