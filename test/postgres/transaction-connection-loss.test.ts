@@ -63,7 +63,13 @@ afterAll(async () => {
 });
 
 interface ChildReport {
-  outcome?: { code?: string; message?: string; cause?: string; resolved?: unknown };
+  outcome?: {
+    code?: string;
+    message?: string;
+    cause?: string;
+    resolved?: unknown;
+    poolClients?: number;
+  };
   exitCode: number | null;
   stderr: string;
 }
@@ -131,6 +137,7 @@ describe.skipIf(!up)('withIdempotentTransaction when its connection dies', () =>
     expect(report.outcome).toMatchObject({
       code: 'BULWARK_IDEMPOTENCY_STORE_UNAVAILABLE',
       cause: '57P01', // admin_shutdown: pg_terminate_backend
+      poolClients: 0, // released with the error, so the pool discarded it
     });
     // The key is not completed (still this owner's lease) and the business write rolled back.
     const seen = await store.claim({ key, fingerprint: 'f', ownerToken: 'other', leaseMs: 1_000 });
