@@ -23,7 +23,7 @@ export type { FingerprintBody, FingerprintInput } from './idempotency/fingerprin
 export { canonicalJson, requestFingerprint } from './idempotency/fingerprint.js';
 export type { StorageKeyParts } from './idempotency/key.js';
 export { idempotencyStorageKey } from './idempotency/key.js';
-export type { MemoryStoreOptions } from './idempotency/memory-store.js';
+export type { MemoryStoreOptions, MemoryStoreUsage } from './idempotency/memory-store.js';
 export { MemoryStore } from './idempotency/memory-store.js';
 export type {
   ClaimRequest,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BulwarkError, ErrorCode } from '../errors.js';
+import { getTenant } from '../tenant/context.js';
 import { boundedStoreCall } from './bounded-call.js';
 import {
   type IdempotencyEngineOptions,
@@ -121,7 +122,11 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     const ownerToken = randomUUID();
     let claim: ClaimResult;
     try {
-      claim = await call('claim', () => store.claim({ key, fingerprint, ownerToken, leaseMs }));
+      // The tenant rides along so a store can share its capacity fairly (MemoryStore does).
+      const tenantId = getTenant()?.tenantId;
+      claim = await call('claim', () =>
+        store.claim({ key, fingerprint, ownerToken, leaseMs, tenantId }),
+      );
     } catch (error) {
       // A claim that timed out may still land in the store and lock the key for a
       // whole lease; nothing ran under this token, so hand it back (fenced, best effort).

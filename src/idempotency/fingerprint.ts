@@ -33,9 +33,15 @@ const MAX_DEPTH = 256;
 /**
  * Hex SHA-256 over a canonical form of the request. Two requests have the same
  * fingerprint exactly when a retry of one may replay the other's response.
- * Numbers compare by value (`1` and `1.0` are equal once parsed) and strings
- * by code points after JSON unescaping (`"\u00e9"` equals `"é"`), with no
- * Unicode normalisation (NFC and NFD spellings differ).
+ * A `json` body is compared as the handler sees it, once parsed: numbers by
+ * value (`1` and `1.0` are equal once parsed; so are `1e400` and `2e308`,
+ * which both parse to `Infinity`) and strings by code points after JSON
+ * unescaping (`"\u00e9"` equals `"é"`), with no Unicode normalisation (NFC
+ * and NFD spellings differ). Values the handler can tell apart never share a
+ * fingerprint: `Infinity`, `-Infinity`, `NaN` and `null` differ, `-0` differs
+ * from `0`, and a `BigInt` differs from the string of its digits (where
+ * {@link canonicalJson}, following `JSON.stringify`, writes the first four as
+ * `null` and `-0` as `0`).
  */
 export function requestFingerprint(input: FingerprintInput): string {
   const fields: HashField[] = [
@@ -46,7 +52,7 @@ export function requestFingerprint(input: FingerprintInput): string {
     mediaType(input.contentType),
     input.body.kind,
   ];
-  if (input.body.kind === 'json') fields.push(canonicalJson(input.body.value));
+  if (input.body.kind === 'json') fields.push(encode(input.body.value, 0, true) ?? 'null');
   if (input.body.kind === 'bytes') fields.push(input.body.bytes);
   return hashFields(fields);
 }
@@ -54,20 +60,27 @@ export function requestFingerprint(input: FingerprintInput): string {
 /**
  * JSON with object keys sorted and no whitespace. Follows `JSON.stringify`
  * for everything else (`toJSON`, `undefined` members dropped, non-finite
- * numbers as `null`). Throws a `RangeError` past 256 levels of nesting.
+ * numbers as `null`, `-0` as `0`, a `BigInt` as the string of its digits).
+ * Throws a `RangeError` past 256 levels of nesting. Not the fingerprint's
+ * form, which keeps those numbers apart (see {@link requestFingerprint}).
  */
 export function canonicalJson(value: unknown): string {
-  return encode(value, 0) ?? 'null';
+  return encode(value, 0, false) ?? 'null';
 }
 
 // Hand-rolled rather than JSON.stringify per value and map/join per level:
 // this runs on every idempotent request and was the costliest step of the
-// fingerprint. The output is the same, byte for byte.
-function encode(value: unknown, depth: number): string | undefined {
+// fingerprint. The output is the same, byte for byte. `exact` (the fingerprint's
+// form) writes numbers so that no two values share a spelling: JSON.stringify's
+// `null` for ±Infinity and NaN, and `0` for -0, let different requests replay
+// each other. Finite numbers other than -0 read the same either way, so the
+// fingerprints of ordinary bodies did not change.
+function encode(value: unknown, depth: number, exact: boolean): string | undefined {
   if (depth > MAX_DEPTH) throw new RangeError(`canonicalJson: nested deeper than ${MAX_DEPTH}`);
+  if (exact && typeof value === 'bigint') return `${value}n`;
   const plain = toPlain(value);
   if (typeof plain === 'string') return quote(plain);
-  if (typeof plain === 'number') return Number.isFinite(plain) ? String(plain) : 'null';
+  if (typeof plain === 'number') return exact ? exactNumber(plain) : jsonNumber(plain);
   if (typeof plain === 'boolean') return plain ? 'true' : 'false';
   if (plain === null) return 'null';
   if (typeof plain !== 'object') return JSON.stringify(plain); // undefined, or what toJSON returned
@@ -76,16 +89,26 @@ function encode(value: unknown, depth: number): string | undefined {
     for (let i = 0; i < plain.length; i++) {
       if (i > 0) out += ',';
       // A hole stays empty, as Array.prototype.map + join left it.
-      if (i in plain) out += encode(plain[i], depth + 1) ?? 'null';
+      if (i in plain) out += encode(plain[i], depth + 1, exact) ?? 'null';
     }
     return `${out}]`;
   }
   let out = '';
   for (const name of Object.keys(plain).sort()) {
-    const encoded = encode((plain as Record<string, unknown>)[name], depth + 1);
+    const encoded = encode((plain as Record<string, unknown>)[name], depth + 1, exact);
     if (encoded !== undefined) out += `${out === '' ? '' : ','}${quote(name)}:${encoded}`;
   }
   return `{${out}}`;
+}
+
+/** As JSON.stringify: non-finite numbers as `null`, -0 as `0`. */
+function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/** Every number its own spelling: `-0`, `Infinity`, `-Infinity`, `NaN` (String() writes -0 as `0`). */
+function exactNumber(n: number): string {
+  return n === 0 && Object.is(n, -0) ? '-0' : String(n);
 }
 
 /** Characters JSON.stringify escapes (and lone surrogates, which it escapes when unpaired). */

@@ -1,5 +1,12 @@
 import { BulwarkError, ErrorCode, invalidOption } from '../errors.js';
 import { assertDurationMs, assertNonEmpty } from './durations.js';
+import { MemoryLedger } from './memory-ledger.js';
+import {
+  completedBytes,
+  type LeaseRecord,
+  leaseBytes,
+  type MemoryRecord,
+} from './memory-record.js';
 import type {
   ClaimRequest,
   ClaimResult,
@@ -11,13 +18,26 @@ import type {
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
   /**
-   * Most records kept at once. When full, the least recently used record that
-   * is expired or completed is evicted; a live in-progress record is
-   * never evicted (that would let a second execution start silently), so when
-   * every record is in progress the claim is rejected with
-   * `BULWARK_IDEMPOTENCY_STORE_UNAVAILABLE`. Default 10 000.
+   * Most records kept at once. Default 10 000. See {@link MemoryStoreOptions.maxBytes}
+   * for what happens when full.
    */
   readonly maxEntries?: number;
+  /**
+   * Most bytes the records may take, counting each stored response's body and
+   * headers, each key, fingerprint and owner token, and a fixed overhead per
+   * record (an accounting of the store's own data, not of the whole heap).
+   * Default 67 108 864 (64 MiB); at least 65 536. When a claim would pass
+   * this or `maxEntries`, records are evicted, expired ones first, then the
+   * least recently used completed record of the tenant holding the largest
+   * share of the store (so a tenant that floods it pushes out its own records,
+   * not another's). A live in-progress record is never evicted (that would let
+   * a second execution start silently): when only live leases are left to
+   * evict, the claim is rejected with `BULWARK_IDEMPOTENCY_STORE_UNAVAILABLE`
+   * (503 behind `idempotency()`; nothing runs). A completion is never refused
+   * for space, since its operation already ran: when only live leases are left
+   * to evict, it is kept over the bound until the next claim makes room.
+   */
+  readonly maxBytes?: number;
   /**
    * The store's clock in milliseconds. It must not go backwards; only
    * differences matter. Default `performance.now()` (monotonic, so a change of
@@ -26,23 +46,42 @@ export interface MemoryStoreOptions {
   readonly clock?: () => number;
 }
 
+/** What a {@link MemoryStore} holds now, by its own accounting. */
+export interface MemoryStoreUsage {
+  /** Records held (in progress and completed). */
+  readonly records: number;
+  /** Of those, in progress (live or lapsed leases). */
+  readonly inProgress: number;
+  /** Bytes accounted (see {@link MemoryStoreOptions.maxBytes}). */
+  readonly bytes: number;
+  /** Tenants holding at least one record (records claimed without a tenant count as one). */
+  readonly tenants: number;
+  /** The bound on `records`. */
+  readonly maxEntries: number;
+  /** The bound on `bytes`. */
+  readonly maxBytes: number;
+}
+
 const DEFAULTS = {
   maxEntries: 10_000,
+  maxBytes: 64 * 1024 * 1024,
   clock: (): number => performance.now(),
 } as const;
+const MIN_MAX_BYTES = 64 * 1024;
 
 const SCOPE = 'MemoryStore';
-
-type MemoryRecord =
-  | { state: 'in_progress'; fingerprint: string; ownerToken: string; expiresAt: number }
-  | { state: 'completed'; fingerprint: string; response: StoredResponse; expiresAt: number };
+/** The tenant bucket of claims made outside any tenant (valid tenant ids are never empty). */
+const NO_TENANT = '';
 
 let warnedInProduction = false;
 
 /**
  * The embedded idempotency store: a bounded in-process map with the same
  * semantics as the shared stores (atomic claim, owner-token fencing, lease and
- * retention expiry on the store's own clock).
+ * retention expiry on the store's own clock), bounded in records and in bytes,
+ * with each tenant's records protected from another tenant's flood (see
+ * {@link MemoryStoreOptions.maxBytes}). The tenant comes from
+ * {@link ClaimRequest.tenantId}, which the engine fills from `getTenant()`.
  *
  * Not durable: records live in this process only and vanish on restart, and two
  * processes never see each other's keys. Use `RedisStore` (`bulwark/redis`) or
@@ -54,8 +93,7 @@ let warnedInProduction = false;
  * no other call can interleave between its read and its write.
  */
 export class MemoryStore implements IdempotencyStore {
-  readonly #records = new Map<string, MemoryRecord>();
-  readonly #maxEntries: number;
+  readonly #ledger: MemoryLedger;
   readonly #clock: () => number;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -63,34 +101,48 @@ export class MemoryStore implements IdempotencyStore {
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
       throw invalidOption(SCOPE, 'maxEntries', maxEntries, 'a positive integer');
     }
+    const maxBytes = options.maxBytes ?? DEFAULTS.maxBytes;
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < MIN_MAX_BYTES) {
+      throw invalidOption(SCOPE, 'maxBytes', maxBytes, `an integer of at least ${MIN_MAX_BYTES}`);
+    }
     const clock = options.clock ?? DEFAULTS.clock;
     if (typeof clock !== 'function') {
       throw invalidOption(SCOPE, 'clock', clock, 'a function returning milliseconds');
     }
-    this.#maxEntries = maxEntries;
+    this.#ledger = new MemoryLedger(maxEntries, maxBytes);
     this.#clock = clock;
     warnOnceInProduction();
   }
 
+  /** What the store holds now, by its own accounting. */
+  get usage(): MemoryStoreUsage {
+    const ledger = this.#ledger;
+    return {
+      records: ledger.records,
+      inProgress: ledger.inProgress,
+      bytes: ledger.bytes,
+      tenants: ledger.tenants,
+      maxEntries: ledger.maxEntries,
+      maxBytes: ledger.maxBytes,
+    };
+  }
+
   /** Atomically claims `key`, or reports the live record that is there. */
   async claim(request: ClaimRequest): Promise<ClaimResult> {
-    assertNonEmpty(SCOPE, 'key', request.key);
-    assertNonEmpty(SCOPE, 'ownerToken', request.ownerToken);
-    assertDurationMs(SCOPE, 'leaseMs', request.leaseMs);
+    const { key, fingerprint, ownerToken, leaseMs } = request;
+    assertNonEmpty(SCOPE, 'key', key);
+    assertNonEmpty(SCOPE, 'ownerToken', ownerToken);
+    assertDurationMs(SCOPE, 'leaseMs', leaseMs);
     const now = this.#clock();
-    const existing = this.#live(request.key, now);
-    if (existing?.state === 'in_progress' && existing.ownerToken === request.ownerToken) {
-      existing.expiresAt = now + request.leaseMs;
+    const existing = this.#live(key, now);
+    if (existing?.state === 'in_progress' && existing.ownerToken === ownerToken) {
+      this.#ledger.rearm(existing, now + leaseMs);
       return { outcome: 'claimed' };
     }
     if (existing) return toClaimResult(existing, now);
-    this.#makeRoom(now);
-    this.#records.set(request.key, {
-      state: 'in_progress',
-      fingerprint: request.fingerprint,
-      ownerToken: request.ownerToken,
-      expiresAt: now + request.leaseMs,
-    });
+    const tenantId = typeof request.tenantId === 'string' ? request.tenantId : NO_TENANT;
+    this.#makeRoom(now, tenantId, leaseBytes(key, fingerprint, ownerToken), 1);
+    this.#ledger.addLease(key, tenantId, fingerprint, ownerToken, now + leaseMs);
     return { outcome: 'claimed' };
   }
 
@@ -98,9 +150,9 @@ export class MemoryStore implements IdempotencyStore {
   async renew(key: string, ownerToken: string, leaseMs: number): Promise<boolean> {
     assertDurationMs(SCOPE, 'leaseMs', leaseMs);
     const now = this.#clock();
-    const record = this.#owned(key, ownerToken, now);
-    if (!record) return false;
-    record.expiresAt = now + leaseMs;
+    const lease = this.#owned(key, ownerToken, now);
+    if (!lease) return false;
+    this.#ledger.rearm(lease, now + leaseMs);
     return true;
   }
 
@@ -108,63 +160,63 @@ export class MemoryStore implements IdempotencyStore {
   async complete(request: CompleteRequest): Promise<boolean> {
     assertDurationMs(SCOPE, 'retentionMs', request.retentionMs);
     const now = this.#clock();
-    const record = this.#owned(request.key, request.ownerToken, now);
-    if (!record) return false;
-    this.#records.set(request.key, {
-      state: 'completed',
-      fingerprint: record.fingerprint,
-      response: copyResponse(request.response),
-      expiresAt: now + request.retentionMs,
-    });
+    const lease = this.#owned(request.key, request.ownerToken, now);
+    if (!lease) return false;
+    const response = copyResponse(request.response);
+    const growth = completedBytes(lease.key, lease.fingerprint, response) - lease.bytes;
+    this.#makeRoom(now, lease.tenant.id, growth, 0);
+    this.#ledger.complete(lease, response, now + request.retentionMs);
     return true;
   }
 
   /** Deletes the in-progress record while `ownerToken` holds a live lease. */
   async release(key: string, ownerToken: string): Promise<boolean> {
-    const record = this.#owned(key, ownerToken, this.#clock());
-    if (!record) return false;
-    this.#records.delete(key);
+    const lease = this.#owned(key, ownerToken, this.#clock());
+    if (!lease) return false;
+    this.#ledger.remove(lease);
     return true;
   }
 
-  /** The unexpired record under `key`, marked most recently used; drops an expired one. */
+  /** The unexpired record under `key` (a completed one marked most recently used); drops an expired one. */
   #live(key: string, now: number): MemoryRecord | undefined {
-    const record = this.#records.get(key);
+    const record = this.#ledger.get(key);
     if (!record) return undefined;
-    this.#records.delete(key);
-    if (record.expiresAt <= now) return undefined;
-    this.#records.set(key, record);
+    if (record.expiresAt <= now) {
+      this.#ledger.remove(record);
+      return undefined;
+    }
+    if (record.state === 'completed') this.#ledger.touch(record);
     return record;
   }
 
-  #owned(key: string, ownerToken: string, now: number) {
+  #owned(key: string, ownerToken: string, now: number): LeaseRecord | undefined {
     const record = this.#live(key, now);
     if (record?.state !== 'in_progress' || record.ownerToken !== ownerToken) return undefined;
     return record;
   }
 
   /**
-   * Frees one slot when full: the least recently used record that is expired
-   * or completed. The walk starts at the LRU end and stops at the first such
-   * record, so it costs O(1) unless live leases pile up at that end (it then
-   * steps over them, never evicting one). Scanning the whole map for an
-   * expired record instead made every claim O(maxEntries) once full.
+   * Evicts until `bytes` and `records` more fit (see `memory-ledger.ts` for
+   * whom). A claim (`records` 1) that only live leases stand in the way of is
+   * refused; a completion (`records` 0) is kept anyway, over the bound.
    */
-  #makeRoom(now: number): void {
-    if (this.#records.size < this.#maxEntries) return;
-    let soonestLeaseEnd = Number.POSITIVE_INFINITY;
-    for (const [key, record] of this.#records) {
-      if (record.expiresAt <= now || record.state === 'completed') {
-        this.#records.delete(key);
-        return;
+  #makeRoom(now: number, tenantId: string, bytes: number, records: 0 | 1): void {
+    const ledger = this.#ledger;
+    while (!ledger.fits(bytes, records)) {
+      if (ledger.dropExpired(now)) continue;
+      const victim = ledger.victim(tenantId);
+      if (victim) {
+        ledger.remove(victim);
+        continue;
       }
-      soonestLeaseEnd = Math.min(soonestLeaseEnd, record.expiresAt);
+      if (records === 0) return;
+      const leaseEnd = ledger.soonestLeaseEnd() ?? now + 1_000;
+      throw new BulwarkError(
+        ErrorCode.IdempotencyStoreUnavailable,
+        `${SCOPE}: full (${ledger.records} records, ${ledger.bytes} bytes) and only live leases are left to evict; refusing to evict a live lease`,
+        { retryAfterMs: Math.max(1, Math.ceil(leaseEnd - now)) },
+      );
     }
-    throw new BulwarkError(
-      ErrorCode.IdempotencyStoreUnavailable,
-      `${SCOPE}: all ${this.#maxEntries} records are in progress; refusing to evict a live lease`,
-      { retryAfterMs: Math.max(1, Math.ceil(soonestLeaseEnd - now)) },
-    );
   }
 }
 

@@ -59,6 +59,14 @@ export interface ClaimRequest {
   readonly ownerToken: string;
   /** How long the lease lasts before another worker may take over, in milliseconds. */
   readonly leaseMs: number;
+  /**
+   * The tenant the claim is for, when there is one (the engine passes
+   * `getTenant()?.tenantId`). Informational: the key already scopes the record
+   * to its tenant. `MemoryStore` uses it to share its capacity fairly between
+   * tenants; `RedisStore` and `PostgresStore` ignore it. Optional, so stores
+   * written before it existed, and callers that do not set it, still fit.
+   */
+  readonly tenantId?: string | undefined;
 }
 
 /** Arguments of {@link IdempotencyStore.complete}. */

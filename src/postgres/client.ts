@@ -22,6 +22,15 @@ export interface PgQueryable {
 export interface PgPoolClient extends PgQueryable {
   /** Returns the client to the pool; an error (or `true`) destroys it instead. */
   release(err?: Error | boolean): void;
+  /**
+   * Listens for the client's `'error'` event (its connection died). A checked-out
+   * `pg` client has no listener of its own, so an unheard one would crash the
+   * process; bulwark listens while it holds the client. Optional only so that a
+   * client which is no event emitter (and so never emits) still fits.
+   */
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+  /** Stops listening; the counterpart of {@link PgPoolClient.on}. */
+  removeListener?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** A connection pool, as `pg.Pool`. */

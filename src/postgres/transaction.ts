@@ -1,9 +1,10 @@
-import { BulwarkError, ErrorCode } from '../errors.js';
+import { BulwarkError, ErrorCode, isBulwarkError } from '../errors.js';
 import { assertNonEmpty } from '../idempotency/durations.js';
 import type { StoredResponse } from '../idempotency/store.js';
 import type { PgPoolClient, PgQueryable } from './client.js';
 import { type PostgresStore, storeInternals } from './postgres-store.js';
 import { completeOn } from './record-row.js';
+import { connectionLost, watchConnection } from './watched-connection.js';
 
 /** Which claimed record the transaction completes. */
 export interface IdempotentTransactionRequest {
@@ -43,6 +44,12 @@ const SCOPE = 'withIdempotentTransaction';
  * - The fence fails (the lease was lost to a takeover, or the record is gone):
  *   the transaction rolls back and it rejects with `BULWARK_IDEMPOTENCY_LEASE_LOST`.
  * - `COMMIT` itself fails: it rejects with `BULWARK_IDEMPOTENCY_OUTCOME_UNKNOWN`.
+ * - The connection dies before `COMMIT` (the backend is terminated, the network
+ *   drops), even while `work` awaits something else: once `work` settles, it
+ *   rejects with `BULWARK_IDEMPOTENCY_STORE_UNAVAILABLE` (the connection's
+ *   error as `cause`); the server rolled the transaction back, the key is not
+ *   completed, and the client is released with the error so the pool discards
+ *   it. The process never sees an unhandled `'error'` from this client.
  *
  * The fenced `UPDATE` runs last, so the row is locked only briefly before the
  * commit; a concurrent takeover waits for it and then sees the completed row.
@@ -63,6 +70,7 @@ export async function withIdempotentTransaction<T>(
   const client = await internals.pool.connect().catch((error: unknown) => {
     throw unavailable('connect', error);
   });
+  const connection = watchConnection(client);
   let broken: Error | undefined;
   try {
     await client.query('BEGIN').catch((error: unknown) => {
@@ -76,6 +84,8 @@ export async function withIdempotentTransaction<T>(
       });
     if (owned.rows.length === 0) throw leaseLost(request.key);
     const outcome = await work(client);
+    // The server rolled the transaction back when the connection died; say so plainly.
+    if (connection.lost) throw connectionLost(connection.lost);
     const completed = await completeOn(
       client,
       internals.sql,
@@ -94,10 +104,17 @@ export async function withIdempotentTransaction<T>(
     notifyCommitted(request, outcome.response);
     return outcome.result;
   } catch (error) {
-    if (!broken) broken = await rollback(client);
+    if (!broken && !connection.lost) broken = await rollback(client);
+    // A dead connection (seen before, or while rolling back) rolled the transaction back itself.
+    if (connection.lost && !isBulwarkError(error, ErrorCode.IdempotencyOutcomeUnknown)) {
+      broken = connection.lost;
+      throw connectionLost(connection.lost);
+    }
     throw error;
   } finally {
-    client.release(broken ?? false);
+    // Release first: the pool attaches its own listener, so no 'error' goes unheard in between.
+    client.release(broken ?? connection.lost ?? false);
+    connection.stop();
   }
 }
 

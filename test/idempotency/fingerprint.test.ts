@@ -1,5 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { canonicalJson, type FingerprintInput, requestFingerprint } from '../../src/index.js';
+import express from 'express';
+import { afterAll, describe, expect, it } from 'vitest';
+import { idempotency } from '../../src/express/index.js';
+import {
+  canonicalJson,
+  type FingerprintInput,
+  MemoryStore,
+  requestFingerprint,
+} from '../../src/index.js';
+import { type Served, serve } from '../express/serve.js';
 
 const json = (value: unknown): FingerprintInput => ({
   method: 'POST',
@@ -20,6 +28,28 @@ describe('requestFingerprint', () => {
     expect(parsed('{"n":1}')).toBe(parsed('{"n":1.0}'));
     expect(parsed('{"s":"\\u00e9"}')).toBe(parsed('{"s":"\u00e9"}'));
     expect(parsed('{"s":"\u00e9"}')).not.toBe(parsed('{"s":"e\u0301"}'));
+  });
+
+  it('tells apart numbers JSON.parse keeps apart: overflow to ±Infinity, null, 0 and -0', () => {
+    // JSON.parse turns 1e400 into Infinity and -1e400 into -Infinity; JSON.stringify writes
+    // both (and NaN) as null, and -0 as 0. The handler sees each of these as a different value.
+    const bodies = ['{"a":1e400}', '{"a":-1e400}', '{"a":null}', '{"a":0}', '{"a":-0}'];
+    expect(new Set(bodies.map(parsed)).size).toBe(bodies.length);
+    const values = [Number.NaN, null, Number.POSITIVE_INFINITY, 10n, '10', 10];
+    expect(new Set(values.map((a) => requestFingerprint(json({ a })))).size).toBe(values.length);
+  });
+
+  it('still equates the spellings JSON.parse makes equal (the handler cannot tell them apart)', () => {
+    expect(parsed('{"a":1e400}')).toBe(parsed('{"a":2e308}'));
+    expect(parsed('{"a":-0}')).toBe(parsed('{"a":-0.0e5}'));
+    expect(parsed('{"a":1e-400}')).toBe(parsed('{"a":0}'));
+    expect(parsed('{"b":-0,"a":1e999}')).toBe(parsed('{"a":1e999,"b":-0}'));
+  });
+
+  it('keeps the fingerprints of ordinary bodies (records stored before this release still replay)', () => {
+    const body =
+      '{"amount":4200,"rate":0.5,"n":-3,"big":1e21,"tiny":1e-7,"list":[1,"a",null,true]}';
+    expect(parsed(body)).toBe('5b836dbf8feea046ddf92e2b224984abe6e6184388289206f8b86505309136b2');
   });
 
   it('changes with any value, array order, method, path, query or media type', () => {
@@ -88,5 +118,40 @@ describe('canonicalJson', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 1000; i += 1) deep = [deep];
     expect(() => canonicalJson(deep)).toThrow(RangeError);
+  });
+});
+
+describe('idempotency() over express.json(): bodies that parse differently never replay each other', () => {
+  let served: Served | undefined;
+  afterAll(() => served?.close());
+
+  it('a retry of {"amount":1e400} with {"amount":null} or -1e400 is a mismatch (422), not a replay', async () => {
+    let executions = 0;
+    const app = express();
+    app.post(
+      '/transfers',
+      express.json(),
+      idempotency({ store: new MemoryStore() }),
+      (req, res) => {
+        executions += 1;
+        res.status(201).json({ amount: String(req.body.amount) });
+      },
+    );
+    served = await serve(app);
+    const post = (body: string) =>
+      fetch(`${served?.url}/transfers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'k-overflow' },
+        body,
+      });
+    expect((await post('{"amount":1e400}')).status).toBe(201);
+    const same = await post('{"amount":1e400}');
+    expect(same.headers.get('idempotent-replayed')).toBe('true');
+    for (const other of ['{"amount":null}', '{"amount":-1e400}']) {
+      const answer = await post(other);
+      expect(answer.headers.get('idempotent-replayed')).toBeNull();
+      expect(answer.status).toBe(422);
+    }
+    expect(executions).toBe(1);
   });
 });

@@ -1,0 +1,184 @@
+import { IndexedMaxHeap } from './indexed-heap.js';
+import { LinkedList } from './linked-list.js';
+import {
+  type CompletedRecord,
+  completedBytes,
+  type LeaseRecord,
+  leaseBytes,
+  type MemoryRecord,
+  type TenantUsage,
+} from './memory-record.js';
+import type { StoredResponse } from './store.js';
+
+/*
+ * The records of a MemoryStore with their cost in bytes, per tenant, and the
+ * choice of what to evict. The store decides when; the ledger decides whom:
+ *
+ * 1. a record already expired (free to drop: a claim would take it over anyway);
+ * 2. else the least recently used completed record of the tenant holding the
+ *    largest share of the store, if that share is at least a fair one
+ *    (1 / tenants): a tenant flooding the store pushes out its own records;
+ * 3. else the requester's own least recently used completed record;
+ * 4. else nothing: only live leases are left, which are never evicted.
+ *
+ * A tenant's share is its dominant one: the larger of its fraction of
+ * `maxBytes` and its fraction of `maxEntries`. Finding the largest is a peek
+ * at an indexed max-heap (O(1)); keeping it costs O(log tenants) per change.
+ * Every other step is O(1): linked lists keep the LRU and expiry orders
+ * (see linked-list.ts for why not Maps).
+ */
+
+/** See the module comment. */
+export class MemoryLedger {
+  readonly #records = new Map<string, MemoryRecord>();
+  /** Leases in the order they were (re)armed: about their expiry order. */
+  readonly #leases = new LinkedList<LeaseRecord>();
+  /** Completed records in completion order: about their expiry order. */
+  readonly #retained = new LinkedList<CompletedRecord>();
+  readonly #tenants = new Map<string, TenantUsage>();
+  /** Tenants holding at least one completed record (the evictable ones), by dominant share. */
+  readonly #heap: IndexedMaxHeap<TenantUsage>;
+  readonly maxEntries: number;
+  readonly maxBytes: number;
+  #bytes = 0;
+
+  constructor(maxEntries: number, maxBytes: number) {
+    this.maxEntries = maxEntries;
+    this.maxBytes = maxBytes;
+    this.#heap = new IndexedMaxHeap((t) => Math.max(t.bytes / maxBytes, t.records / maxEntries));
+  }
+
+  get records(): number {
+    return this.#records.size;
+  }
+  get bytes(): number {
+    return this.#bytes;
+  }
+  get inProgress(): number {
+    return this.#leases.size;
+  }
+  get tenants(): number {
+    return this.#tenants.size;
+  }
+
+  get(key: string): MemoryRecord | undefined {
+    return this.#records.get(key);
+  }
+
+  /** Marks a completed record most recently used within its tenant. */
+  touch(record: CompletedRecord): void {
+    if (record.lru) record.tenant.completed.moveToBack(record.lru);
+  }
+
+  /** True when `bytes` and `records` more stay within both bounds. */
+  fits(bytes: number, records: number): boolean {
+    return this.#bytes + bytes <= this.maxBytes && this.#records.size + records <= this.maxEntries;
+  }
+
+  addLease(
+    key: string,
+    tenantId: string,
+    fingerprint: string,
+    ownerToken: string,
+    expiresAt: number,
+  ) {
+    const tenant = this.#tenant(tenantId);
+    const bytes = leaseBytes(key, fingerprint, ownerToken);
+    const lease: LeaseRecord = {
+      state: 'in_progress',
+      key,
+      tenant,
+      fingerprint,
+      ownerToken,
+      expiresAt,
+      bytes,
+      age: undefined,
+    };
+    this.#records.set(key, lease);
+    lease.age = this.#leases.push(lease);
+    this.#account(tenant, bytes, 1);
+  }
+
+  /** Moves the lease's end; it moves to the back of the expiry order too. */
+  rearm(lease: LeaseRecord, expiresAt: number): void {
+    lease.expiresAt = expiresAt;
+    if (lease.age) this.#leases.moveToBack(lease.age);
+  }
+
+  /** Replaces `lease` with its completed record (which owns `response` from now on). */
+  complete(lease: LeaseRecord, response: StoredResponse, expiresAt: number): void {
+    const { key, tenant, fingerprint } = lease;
+    const bytes = completedBytes(key, fingerprint, response);
+    const done: CompletedRecord = {
+      state: 'completed',
+      key,
+      tenant,
+      fingerprint,
+      response,
+      expiresAt,
+      bytes,
+      age: undefined,
+      lru: undefined,
+    };
+    if (lease.age) this.#leases.remove(lease.age);
+    this.#records.set(key, done);
+    done.age = this.#retained.push(done);
+    done.lru = tenant.completed.push(done);
+    this.#account(tenant, bytes - lease.bytes, 0);
+  }
+
+  remove(record: MemoryRecord): void {
+    this.#records.delete(record.key);
+    if (record.state === 'in_progress') {
+      if (record.age) this.#leases.remove(record.age);
+    } else {
+      if (record.age) this.#retained.remove(record.age);
+      if (record.lru) record.tenant.completed.remove(record.lru);
+    }
+    this.#account(record.tenant, -record.bytes, -1);
+  }
+
+  /** Drops the record first in line to expire, if it has; true when it dropped one. */
+  dropExpired(now: number): boolean {
+    const lease = this.#leases.first();
+    const expired = lease !== undefined && lease.expiresAt <= now ? lease : this.#retained.first();
+    if (expired === undefined || expired.expiresAt > now) return false;
+    this.remove(expired);
+    return true;
+  }
+
+  /** The completed record to evict for `requesterId` (see the module comment), if any. */
+  victim(requesterId: string): CompletedRecord | undefined {
+    const top = this.#heap.peek();
+    if (top !== undefined) {
+      const tenants = this.#tenants.size + (this.#tenants.has(requesterId) ? 0 : 1);
+      const fair = top.bytes * tenants >= this.maxBytes || top.records * tenants >= this.maxEntries;
+      if (fair) return top.completed.first();
+    }
+    const own = this.#tenants.get(requesterId);
+    return own?.completed.first();
+  }
+
+  /** When the first lease in line ends (by the store's clock), if any lease is held. */
+  soonestLeaseEnd(): number | undefined {
+    return this.#leases.first()?.expiresAt;
+  }
+
+  #tenant(id: string): TenantUsage {
+    let tenant = this.#tenants.get(id);
+    if (tenant === undefined) {
+      tenant = { id, bytes: 0, records: 0, completed: new LinkedList(), heapIndex: -1 };
+      this.#tenants.set(id, tenant);
+    }
+    return tenant;
+  }
+
+  #account(tenant: TenantUsage, bytes: number, records: number): void {
+    this.#bytes += bytes;
+    tenant.bytes += bytes;
+    tenant.records += records;
+    if (tenant.records === 0) this.#tenants.delete(tenant.id);
+    if (tenant.completed.size > 0) this.#heap.upsert(tenant);
+    else this.#heap.remove(tenant);
+  }
+}
