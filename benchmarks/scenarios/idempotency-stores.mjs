@@ -81,11 +81,13 @@ const BASELINES = {
  */
 function notFullMemoryCase(MemoryStore) {
   const maxEntries = 1_000_000;
-  let store = new MemoryStore({ maxEntries });
+  // maxBytes too: a million small records need about 1 GiB of accounting room.
+  const maxBytes = 2 ** 31;
+  let store = new MemoryStore({ maxEntries, maxBytes });
   let used = 0;
   return async () => {
     if (++used >= maxEntries) {
-      store = new MemoryStore({ maxEntries });
+      store = new MemoryStore({ maxEntries, maxBytes });
       used = 1;
     }
     await bulwarkCase(store)();
