@@ -19,7 +19,7 @@ export interface FetchOptions {
   addIdempotencyKey?: boolean;
   /** The header that carries the key. Default `'Idempotency-Key'`. */
   idempotencyKeyHeader?: string;
-  /** Makes a new key. Default a random UUID (v4) from `uuid`. */
+  /** Makes a new key. Default a random UUID (v4) from `node:crypto`'s `randomUUID()`. */
   generateKey?: () => string;
   /**
    * Largest one-shot body (`ReadableStream`, async iterable) buffered so that

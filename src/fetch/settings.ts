@@ -1,4 +1,4 @@
-import { v4 as uuidv4 } from 'uuid';
+import { randomUUID } from 'node:crypto';
 import { keyByTenant } from '../resilience/keys.js';
 import type { ResilientOptions } from '../resilience/resilient.js';
 import { isTransientError } from '../resilience/transient.js';
@@ -33,7 +33,7 @@ export function resolveSettings(options: FetchOptions): FetchSettings {
     },
     addIdempotencyKey: options.addIdempotencyKey ?? FETCH_DEFAULTS.addIdempotencyKey,
     idempotencyKeyHeader: options.idempotencyKeyHeader ?? FETCH_DEFAULTS.idempotencyKeyHeader,
-    generateKey: options.generateKey ?? uuidv4,
+    generateKey: options.generateKey ?? randomUUID,
     maxBufferedBodyBytes: options.maxBufferedBodyBytes ?? FETCH_DEFAULTS.maxBufferedBodyBytes,
     deadlineHeader: options.deadlineHeader ?? FETCH_DEFAULTS.deadlineHeader,
     spans: options.spans ?? FETCH_DEFAULTS.spans,
