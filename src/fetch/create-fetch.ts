@@ -23,7 +23,8 @@ import { endSpan, startCallSpan, withSpan } from './spans.js';
  * timeout per attempt. POST and PATCH get one `Idempotency-Key` per logical
  * call, identical on every attempt, and are retried only with it. Every
  * attempt sends the same body bytes. `traceparent` always goes out; `baggage`
- * only to `baggageOrigins`. The deadline
+ * only to `baggageOrigins`, and the key only to the call's origin and
+ * `idempotencyKeyOrigins`, decided again on every redirect hop. The deadline
  * and the caller's signal cover the whole exchange: reading the caller's
  * request stream, and reading the response body after this resolved. Read
  * what happened with `fetchMeta(response)`.

@@ -5,6 +5,8 @@ import { BulwarkError, ErrorCode } from '../errors.js';
  * pipeline: waits the pipeline does not see (the caller's request stream, the
  * response body) end with the same codes as the pipeline's own deadline,
  * attempt timeout and abort, so a caller checks one `code` whatever the phase.
+ * Redirect failures are `TypeError('fetch failed')` with a `cause`, as `fetch`
+ * itself reports them.
  */
 
 /** The total deadline passed while the caller was reading the response body. */
@@ -47,4 +49,9 @@ export function requestBodyAborted(pipeline: string, reason: unknown): BulwarkEr
     `${pipeline}: aborted by the caller while reading the request body; nothing was sent`,
     { cause: reason },
   );
+}
+
+/** A redirect that `fetch` too would refuse to follow (loop, bad Location, spent stream). */
+export function redirectFailed(why: string): TypeError {
+  return new TypeError('fetch failed', { cause: new Error(why) });
 }

@@ -10,6 +10,7 @@ import { injectTraceHeaders } from './propagation.js';
 import type { OutgoingRequest } from './request.js';
 import { parseRetryAfter } from './retry-after.js';
 import { discard, RetryableResponseError } from './retryable-response.js';
+import { sendAttempt } from './send.js';
 import type { FetchSettings } from './settings.js';
 import { endSpan, startAttemptSpan, withSpan } from './spans.js';
 
@@ -23,9 +24,10 @@ export interface FetchRuntime {
 }
 
 /**
- * One logical call across its attempts: sends each attempt, turns a "try
- * again" status into an error the pipeline retries on, and hands the caller
- * the final response with its body bounded by the call's deadline and signal.
+ * One logical call across its attempts: sends each attempt (through
+ * send.ts, which follows redirects), turns a "try again" status into an
+ * error the pipeline retries on, and hands the caller the final response with
+ * its body bounded by the call's deadline and signal.
  */
 export class FetchCall {
   /** Attempts sent so far. */
@@ -69,22 +71,16 @@ export class FetchCall {
       settings.spans === 'attempt' ? startAttemptSpan(this.request, context.attempt) : undefined;
     const link = this.bodyBounded ? new LinkedAbort(context.signal) : undefined;
     const signal = link?.signal ?? (this.abortable ? context.signal : undefined);
-    const { request } = this;
-    const headers = new Headers(request.headers);
-    withSpan(span, () => injectTraceHeaders(headers, settings.isBaggageOrigin(request.url.origin)));
-    if (settings.deadlineHeader && Number.isFinite(context.remainingMs)) {
-      headers.set(settings.deadlineHeader, String(Math.max(0, Math.floor(context.remainingMs))));
-    }
+    const decorate = (headers: Headers, url: URL) => {
+      withSpan(span, () => injectTraceHeaders(headers, settings.scope.isBaggageOrigin(url.origin)));
+      if (settings.deadlineHeader && Number.isFinite(context.remainingMs)) {
+        headers.set(settings.deadlineHeader, String(Math.max(0, Math.floor(context.remainingMs))));
+      }
+    };
     let response: Response;
     try {
-      response = await this.fetchImpl(request.url, {
-        ...request.init,
-        method: request.method,
-        headers,
-        body: this.body.body,
-        signal,
-        duplex: 'half',
-      } as RequestInit);
+      const sender = { fetch: this.fetchImpl, scope: settings.scope, decorate };
+      response = await sendAttempt({ request: this.request, body: this.body }, sender, signal);
     } catch (error) {
       if (span) endSpan(span, { error });
       if (!this.body.replayable) this.body.abandon(error);

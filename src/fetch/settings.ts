@@ -4,7 +4,7 @@ import { keyByTenant } from '../resilience/keys.js';
 import { type ResilientOptions, TIMEOUT_DEFAULTS } from '../resilience/resilient.js';
 import { isTransientError } from '../resilience/transient.js';
 import { FETCH_DEFAULTS, type FetchOptions } from './options.js';
-import { createOriginAllowList } from './propagation.js';
+import { OriginScope } from './origin-scope.js';
 import { RetryableResponseError } from './retryable-response.js';
 
 /** {@link FetchOptions} with every default applied, resolved once per `createFetch()`. */
@@ -17,8 +17,8 @@ export interface FetchSettings {
   readonly maxBufferedBodyBytes: number;
   readonly deadlineHeader: string | false;
   readonly spans: 'attempt' | 'call' | false;
-  /** True for an origin that may receive `baggage`. */
-  readonly isBaggageOrigin: (origin: string) => boolean;
+  /** Where the origin-scoped headers may go. */
+  readonly scope: OriginScope;
   /** The pipeline's total deadline in ms, or undefined with that layer off. */
   readonly totalTimeoutMs: number | undefined;
   /**
@@ -64,7 +64,11 @@ export function resolveSettings(options: FetchOptions): FetchSettings {
     maxBufferedBodyBytes: options.maxBufferedBodyBytes ?? FETCH_DEFAULTS.maxBufferedBodyBytes,
     deadlineHeader: options.deadlineHeader ?? FETCH_DEFAULTS.deadlineHeader,
     spans: options.spans ?? FETCH_DEFAULTS.spans,
-    isBaggageOrigin: createOriginAllowList(options.baggageOrigins ?? FETCH_DEFAULTS.baggageOrigins),
+    scope: new OriginScope(
+      options.baggageOrigins ?? FETCH_DEFAULTS.baggageOrigins,
+      options.idempotencyKeyOrigins ?? FETCH_DEFAULTS.idempotencyKeyOrigins,
+      idempotencyKeyHeader,
+    ),
     totalTimeoutMs,
     uploadLimitMs: attemptFirst ? attemptTimeoutMs : total,
     uploadLimitCode: attemptFirst ? ErrorCode.AttemptTimeout : ErrorCode.DeadlineExceeded,
