@@ -3,7 +3,9 @@ import { createFetch } from '../../src/fetch/index.js';
 import { isBulwarkError } from '../../src/index.js';
 import { type Loopback, startLoopback, within } from './loopback.js';
 
-// A short deadline keeps each test bounded; `within` turns a hang into a failure.
+// A short deadline keeps each test bounded; `within` turns a hang into a failure. The
+// elapsed-time checks are loose on purpose (shared machines): the error code says which
+// bound cut the call, the time only that it was cut long before the test's own bound.
 const short = {
   retry: false,
   deadline: { totalTimeoutMs: 400 },
@@ -63,7 +65,7 @@ describe('the deadline covers the response body', () => {
       const error = (outcome as { error: unknown }).error;
       expect(isBulwarkError(error, 'BULWARK_DEADLINE_EXCEEDED')).toBe(true);
       // The deadline counts from the call's start: headers and body share it.
-      expect(performance.now() - started).toBeLessThan(1_500);
+      expect(performance.now() - started).toBeLessThan(2_000);
       // The connection is given up, not left open for the server to fill.
       await expect.poll(() => s.seen[0]?.closedEarly).toBe(true);
     });
@@ -163,7 +165,7 @@ describe('a stalled request body stream is cut', () => {
     expect(outcome).not.toBe('still pending');
     const error = (outcome as { error: unknown }).error;
     expect(isBulwarkError(error, 'BULWARK_ATTEMPT_TIMEOUT')).toBe(true);
-    expect(performance.now() - started).toBeLessThan(900);
+    expect(performance.now() - started).toBeLessThan(2_000);
     expect(state.cancelled).toBe(true);
     expect(s.seen).toHaveLength(0);
   });
@@ -201,7 +203,7 @@ describe('a stalled request body stream is cut', () => {
     expect(outcome).not.toBe('still pending');
     const error = (outcome as { error: unknown }).error;
     expect(isBulwarkError(error, 'BULWARK_ATTEMPT_TIMEOUT')).toBe(true);
-    expect(performance.now() - started).toBeLessThan(900);
+    expect(performance.now() - started).toBeLessThan(2_000);
     // The server got the head and a partial body, then the connection closed.
     expect(s.seen).toHaveLength(1);
     await expect.poll(() => s.seen[0]?.closedEarly).toBe(true);
