@@ -1,9 +1,12 @@
+import type { Limit } from './limit.js';
+
 /**
  * Makes a request body safe to send more than once. Every attempt must send
  * byte-identical bytes, and a one-shot body (a `ReadableStream` or an async
  * iterable) can be read only once: it is buffered up to a cap. Above the cap
  * the call can run once only, and says so, because a half-consumed stream must
- * never be sent as if it were the whole body.
+ * never be sent as if it were the whole body. Buffering waits on the caller's
+ * stream, so it runs under a {@link Limit}: a stream that stalls is cancelled.
  */
 
 /** A body every attempt can send again: the same bytes, or a re-readable value. */
@@ -21,6 +24,12 @@ export interface OneShotBody {
   /** Replays the buffered prefix, then streams the rest. */
   readonly body: ReadableStream<Uint8Array>;
   readonly contentType: undefined;
+  /**
+   * Cancels the caller's stream once the attempt sending it failed: `fetch`
+   * drops a request body it was aborted in the middle of, which would leave
+   * the caller's stream locked and pending for good.
+   */
+  abandon(reason: unknown): void;
 }
 
 /** What {@link prepareBody} returns. */
@@ -28,8 +37,16 @@ export type PreparedBody = ReplayableBody | OneShotBody;
 
 type AnyBody = BodyInit | AsyncIterable<Uint8Array> | null | undefined;
 
-/** Turns any fetch body into one that attempts can resend; see the module comment. */
-export async function prepareBody(body: AnyBody, capBytes: number): Promise<PreparedBody> {
+/**
+ * Turns any fetch body into one that attempts can resend; see the module
+ * comment. `limit` bounds the reading of a stream body; when it fires, the
+ * stream is cancelled and this rejects with the limit's error.
+ */
+export async function prepareBody(
+  body: AnyBody,
+  capBytes: number,
+  limit?: Limit,
+): Promise<PreparedBody> {
   if (body === null || body === undefined) return replayable(null, undefined);
   if (typeof body === 'string' || body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
     return replayable(body as BodyInit, undefined);
@@ -44,22 +61,47 @@ export async function prepareBody(body: AnyBody, capBytes: number): Promise<Prep
   const iterator = isAsyncIterable(body)
     ? body[Symbol.asyncIterator]()
     : iteratorOf(body as ReadableStream<Uint8Array>);
-  return bufferUpTo(iterator, capBytes);
+  if (limit === undefined || limit.unbounded) return bufferUpTo(iterator, capBytes);
+  const stopped = new Promise<never>((_, reject) => {
+    limit.arm((error) => {
+      // Rejected before the cancel: the cancelled read resolves as "done",
+      // and a cut stream must never pass for a complete body.
+      reject(error);
+      stop(iterator, error);
+    });
+  });
+  try {
+    return await bufferUpTo(iterator, capBytes, stopped);
+  } finally {
+    // Above the cap the rest streams during the attempt, under its own timeout.
+    limit.release();
+  }
 }
 
 async function bufferUpTo(
   iterator: AsyncIterator<Uint8Array>,
   capBytes: number,
+  stopped?: Promise<never>,
 ): Promise<PreparedBody> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const next = await iterator.next();
+    const pending = iterator.next();
+    const next = await (stopped === undefined ? pending : Promise.race([stopped, pending]));
     if (next.done) return replayable(concat(chunks, size) as BodyInit, undefined);
     const chunk = toBytes(next.value);
     chunks.push(chunk);
     size += chunk.byteLength;
     if (size > capBytes) return oneShot(chunks, iterator);
+  }
+}
+
+/** Cancels the caller's stream without waiting: a stalled source may never settle. */
+function stop(iterator: AsyncIterator<Uint8Array>, reason: unknown): void {
+  try {
+    iterator.return?.(reason)?.catch(() => {});
+  } catch {
+    // A source that throws on cancel is cancelled as far as it can be.
   }
 }
 
@@ -76,7 +118,12 @@ function oneShot(prefix: Uint8Array[], rest: AsyncIterator<Uint8Array>): OneShot
       await rest.return?.(reason);
     },
   });
-  return { replayable: false, body: stream, contentType: undefined };
+  return {
+    replayable: false,
+    body: stream,
+    contentType: undefined,
+    abandon: (reason) => stop(rest, reason),
+  };
 }
 
 function replayable(body: ReplayableBody['body'], contentType: string | undefined): ReplayableBody {

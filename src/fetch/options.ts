@@ -19,7 +19,7 @@ export interface FetchOptions {
   addIdempotencyKey?: boolean;
   /** The header that carries the key. Default `'Idempotency-Key'`. */
   idempotencyKeyHeader?: string;
-  /** Makes a new key. Default a random UUID (v4) from `uuid`. */
+  /** Makes a new key. Default a random UUID (v4) from `node:crypto`'s `randomUUID()`. */
   generateKey?: () => string;
   /**
    * Largest one-shot body (`ReadableStream`, async iterable) buffered so that
@@ -32,6 +32,16 @@ export interface FetchOptions {
    * Baggage carries tenant and business data: it goes nowhere else. Default none.
    */
   baggageOrigins?: readonly string[];
+  /**
+   * Origins, besides the one a call is made to, that a redirect may carry the
+   * idempotency key to (for example a second host of the same bank). The key
+   * is decided on every redirect hop: the call's own origin always gets it,
+   * any other origin only when listed here; a POST or PATCH with a key is not
+   * redirected (307/308) to an unlisted origin, and its 3xx is returned as
+   * the response, because a server that cannot see the key cannot
+   * deduplicate it. Default none.
+   */
+  idempotencyKeyOrigins?: readonly string[];
   /**
    * A header that tells the server how many milliseconds of the total deadline
    * remain (for example `'X-Request-Timeout-Ms'`), or false to send none. Default false.
@@ -56,6 +66,7 @@ export const FETCH_DEFAULTS = {
   idempotencyKeyHeader: 'Idempotency-Key',
   maxBufferedBodyBytes: 1024 * 1024,
   baggageOrigins: [] as readonly string[],
+  idempotencyKeyOrigins: [] as readonly string[],
   deadlineHeader: false,
   spans: 'attempt',
   bulkhead: { maxConcurrent: 100, maxQueued: 100 },
@@ -100,9 +111,16 @@ export function validateFetchOptions(options: FetchOptions): void {
       'a header name',
     );
   }
-  for (const origin of baggageOrigins ?? []) {
-    if (!URL.canParse(origin) || new URL(origin).origin === 'null') {
-      throw invalidOption(scope, 'baggageOrigins', origin, 'absolute http(s) origins');
+  checkOrigins(scope, 'baggageOrigins', baggageOrigins);
+  checkOrigins(scope, 'idempotencyKeyOrigins', options.idempotencyKeyOrigins);
+}
+
+function checkOrigins(scope: string, field: string, origins: unknown): void {
+  if (origins === undefined) return;
+  if (!Array.isArray(origins)) throw invalidOption(scope, field, origins, 'an array of origins');
+  for (const origin of origins) {
+    if (typeof origin !== 'string' || !URL.canParse(origin) || new URL(origin).origin === 'null') {
+      throw invalidOption(scope, field, origin, 'absolute http(s) origins');
     }
   }
 }

@@ -28,6 +28,10 @@ export function normaliseRequest(
     headers: new Headers(headers ?? request?.headers),
     body: init !== undefined && 'body' in init ? (body ?? null) : (request?.body ?? null),
     signal: signal ?? request?.signal ?? undefined,
-    init: rest,
+    // The redirect mode decides who follows redirects (see send.ts): a Request's counts too.
+    init:
+      request !== undefined && rest.redirect === undefined
+        ? { ...rest, redirect: request.redirect }
+        : rest,
   };
 }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { ErrorCode } from '../errors.js';
 import { keyByTenant } from '../resilience/keys.js';
-import type { ResilientOptions } from '../resilience/resilient.js';
+import { type ResilientOptions, TIMEOUT_DEFAULTS } from '../resilience/resilient.js';
 import { isTransientError } from '../resilience/transient.js';
 import { FETCH_DEFAULTS, type FetchOptions } from './options.js';
+import { OriginScope } from './origin-scope.js';
 import { RetryableResponseError } from './retryable-response.js';
 
 /** {@link FetchOptions} with every default applied, resolved once per `createFetch()`. */
@@ -15,12 +17,37 @@ export interface FetchSettings {
   readonly maxBufferedBodyBytes: number;
   readonly deadlineHeader: string | false;
   readonly spans: 'attempt' | 'call' | false;
+  /** Where the origin-scoped headers may go. */
+  readonly scope: OriginScope;
+  /** The pipeline's total deadline in ms, or undefined with that layer off. */
+  readonly totalTimeoutMs: number | undefined;
+  /**
+   * How long reading the caller's request stream may take before the first
+   * attempt (it is part of sending that attempt): the attempt timeout, cut to
+   * the deadline, as the pipeline cuts it; Infinity with both layers off.
+   */
+  readonly uploadLimitMs: number;
+  /** Which of the two bounds {@link uploadLimitMs} is, for its error's code. */
+  readonly uploadLimitCode: typeof ErrorCode.AttemptTimeout | typeof ErrorCode.DeadlineExceeded;
 }
 
 /** Applies the defaults to `options`; validation happened before. */
 export function resolveSettings(options: FetchOptions): FetchSettings {
   const resilience = options.resilience ?? {};
   const userRetry = resilience.retry;
+  const idempotencyKeyHeader = options.idempotencyKeyHeader ?? FETCH_DEFAULTS.idempotencyKeyHeader;
+  // The same defaults `resilient()` applies; it validates these values itself.
+  const totalTimeoutMs =
+    resilience.deadline === false
+      ? undefined
+      : (resilience.deadline?.totalTimeoutMs ?? TIMEOUT_DEFAULTS.totalTimeoutMs);
+  const attemptTimeoutMs =
+    resilience.attemptTimeout === false
+      ? undefined
+      : (resilience.attemptTimeout?.timeoutMs ??
+        Math.min(TIMEOUT_DEFAULTS.attemptTimeoutMs, totalTimeoutMs ?? Number.POSITIVE_INFINITY));
+  const total = totalTimeoutMs ?? Number.POSITIVE_INFINITY;
+  const attemptFirst = attemptTimeoutMs !== undefined && attemptTimeoutMs < total;
   return {
     name: options.name ?? FETCH_DEFAULTS.name,
     resilience: {
@@ -32,11 +59,19 @@ export function resolveSettings(options: FetchOptions): FetchSettings {
       retry: userRetry === false ? false : { shouldRetry: retryableFailure, ...userRetry },
     },
     addIdempotencyKey: options.addIdempotencyKey ?? FETCH_DEFAULTS.addIdempotencyKey,
-    idempotencyKeyHeader: options.idempotencyKeyHeader ?? FETCH_DEFAULTS.idempotencyKeyHeader,
+    idempotencyKeyHeader,
     generateKey: options.generateKey ?? randomUUID,
     maxBufferedBodyBytes: options.maxBufferedBodyBytes ?? FETCH_DEFAULTS.maxBufferedBodyBytes,
     deadlineHeader: options.deadlineHeader ?? FETCH_DEFAULTS.deadlineHeader,
     spans: options.spans ?? FETCH_DEFAULTS.spans,
+    scope: new OriginScope(
+      options.baggageOrigins ?? FETCH_DEFAULTS.baggageOrigins,
+      options.idempotencyKeyOrigins ?? FETCH_DEFAULTS.idempotencyKeyOrigins,
+      idempotencyKeyHeader,
+    ),
+    totalTimeoutMs,
+    uploadLimitMs: attemptFirst ? attemptTimeoutMs : total,
+    uploadLimitCode: attemptFirst ? ErrorCode.AttemptTimeout : ErrorCode.DeadlineExceeded,
   };
 }
 

@@ -1,0 +1,127 @@
+import { now } from '../resilience/clock.js';
+import type { AttemptContext } from '../resilience/context.js';
+import type { PreparedBody } from './body.js';
+import { guardResponse } from './guarded-response.js';
+import { Limit, type LimitCauses } from './limit.js';
+import { LinkedAbort } from './linked-abort.js';
+import { attachMeta } from './meta.js';
+import { isRetryableStatus } from './methods.js';
+import { injectTraceHeaders } from './propagation.js';
+import type { OutgoingRequest } from './request.js';
+import { parseRetryAfter } from './retry-after.js';
+import { discard, RetryableResponseError } from './retryable-response.js';
+import { sendAttempt } from './send.js';
+import type { FetchSettings } from './settings.js';
+import { endSpan, startAttemptSpan, withSpan } from './spans.js';
+
+/** What every call of one `createFetch()` function shares. */
+export interface FetchRuntime {
+  readonly settings: FetchSettings;
+  /** The errors a cut response body rejects with. */
+  readonly bodyCauses: LimitCauses;
+  /** True when an attempt's signal can fire without the caller (a deadline or timeout is on). */
+  readonly timed: boolean;
+}
+
+/**
+ * One logical call across its attempts: sends each attempt (through
+ * send.ts, which follows redirects), turns a "try again" status into an
+ * error the pipeline retries on, and hands the caller the final response with
+ * its body bounded by the call's deadline and signal.
+ */
+export class FetchCall {
+  /** Attempts sent so far. */
+  attempts = 0;
+  /** The response of a retryable status, kept in case it turns out to be final. */
+  private held: Response | undefined;
+  /** Clock time of the total deadline, once the first attempt has read it. */
+  private deadlineAt = Number.POSITIVE_INFINITY;
+  /** The exchange signal of the attempt whose response the caller gets. */
+  private exchange: LinkedAbort | undefined;
+  /**
+   * Read the attempt's signal only when something can abort it: undici's
+   * fetch pays ~10 µs and a FinalizationRegistry entry per request given one.
+   */
+  private readonly abortable: boolean;
+  /** The body outlives the attempt: with a deadline or a signal, it needs a signal of its own. */
+  private readonly bodyBounded: boolean;
+
+  constructor(
+    private readonly runtime: FetchRuntime,
+    private readonly request: OutgoingRequest,
+    private readonly body: PreparedBody,
+    private readonly key: string | undefined,
+    private readonly fetchImpl: typeof fetch,
+  ) {
+    const signalled = request.signal !== undefined;
+    this.abortable = runtime.timed || signalled;
+    this.bodyBounded = runtime.settings.totalTimeoutMs !== undefined || signalled;
+  }
+
+  /** The task given to the pipeline: one attempt. */
+  readonly attempt = async (context: AttemptContext): Promise<Response> => {
+    const { settings } = this.runtime;
+    this.attempts = context.attempt;
+    // The deadline does not move: where it falls is read once, for the body's limit.
+    if (context.attempt === 1 && settings.totalTimeoutMs !== undefined) {
+      this.deadlineAt = now() + context.remainingMs;
+    }
+    this.discardHeld();
+    const span =
+      settings.spans === 'attempt' ? startAttemptSpan(this.request, context.attempt) : undefined;
+    const link = this.bodyBounded ? new LinkedAbort(context.signal) : undefined;
+    const signal = link?.signal ?? (this.abortable ? context.signal : undefined);
+    const decorate = (headers: Headers, url: URL) => {
+      withSpan(span, () => injectTraceHeaders(headers, settings.scope.isBaggageOrigin(url.origin)));
+      if (settings.deadlineHeader && Number.isFinite(context.remainingMs)) {
+        headers.set(settings.deadlineHeader, String(Math.max(0, Math.floor(context.remainingMs))));
+      }
+    };
+    let response: Response;
+    try {
+      const sender = { fetch: this.fetchImpl, scope: settings.scope, decorate };
+      response = await sendAttempt({ request: this.request, body: this.body }, sender, signal);
+    } catch (error) {
+      if (span) endSpan(span, { error });
+      if (!this.body.replayable) this.body.abandon(error);
+      throw error;
+    } finally {
+      link?.unlink();
+    }
+    if (span) endSpan(span, { status: response.status });
+    this.exchange = link;
+    if (isRetryableStatus(response.status, this.key !== undefined)) {
+      this.held = response;
+      throw new RetryableResponseError(
+        response,
+        parseRetryAfter(response.headers.get('retry-after')),
+      );
+    }
+    return response;
+  };
+
+  /** The response for the caller: its body bounded by the call's deadline and signal, its meta attached. */
+  deliver(response: Response): Response {
+    const exchange = this.exchange;
+    const bounded =
+      exchange === undefined
+        ? response
+        : guardResponse(
+            response,
+            new Limit(this.request.signal, this.deadlineAt, this.runtime.bodyCauses),
+            exchange.controller,
+          );
+    return attachMeta(bounded, {
+      idempotencyKey: this.key,
+      attempts: this.attempts,
+      bodyNotReplayable: !this.body.replayable,
+      replayed: response.headers.get('idempotent-replayed')?.toLowerCase() === 'true',
+    });
+  }
+
+  /** Frees the connection of a held response nobody will read. */
+  discardHeld(): void {
+    discard(this.held);
+    this.held = undefined;
+  }
+}
