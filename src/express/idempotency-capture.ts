@@ -40,15 +40,15 @@ export interface ResponseCapture {
  * `ERR_HTTP_HEADERS_SENT`, as Node does; once it has ended, `writableEnded` is
  * true. So an error raised after the answer sees an answer already started, as
  * it would without the capture, and never writes a second head over it.
+ *
+ * It waits for the handler however long it takes, whether or not the client
+ * is still connected: the engine renews the lease meanwhile, and the answer
+ * recorded when the handler ends is what the client's retry replays. Giving up
+ * earlier (it once did, one lease after the client left) released the key
+ * while the handler still ran, and the retry executed the operation twice.
  */
-export function captureResponse(
-  res: ServerResponse,
-  maxBytes: number,
-  abandonAfterMs: number,
-): ResponseCapture {
-  const capture = new Capture(res, maxBytes);
-  res.once('close', () => capture.onClose(abandonAfterMs));
-  return capture;
+export function captureResponse(res: ServerResponse, maxBytes: number): ResponseCapture {
+  return new Capture(res, maxBytes);
 }
 
 /**
@@ -156,15 +156,6 @@ class Capture implements ResponseCapture, Interceptor {
     this.#finish({ kind: 'aborted' });
     for (const name of res.getHeaderNames()) res.removeHeader(name);
     res.statusMessage = '';
-  }
-
-  /** The client left. The handler usually still answers (and that answer is
-   * recorded, so the client's retry replays it); give up only after a bound. */
-  onClose(abandonAfterMs: number): void {
-    if (this.#mode !== 'buffer') return;
-    const timer = setTimeout(() => this.#finish({ kind: 'aborted' }), abandonAfterMs);
-    timer.unref();
-    void this.done.then(() => clearTimeout(timer));
   }
 
   /** The handler starts answering: from here on its head is what goes out. */
