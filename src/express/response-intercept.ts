@@ -9,13 +9,11 @@ import { ServerResponse } from 'node:http';
  * properties to a `ServerResponse` changes its shape, and V8 pays
  * microseconds per added property on these large objects (about 3% of the CPU
  * of the whole benchmark stack). So, when nothing else has patched the
- * instance, they are forwarded once on Express's response prototype (the
- * object right above `http.ServerResponse.prototype`, never Node's own): a
- * forwarder looks the response up in a WeakMap and calls the real method when
- * no capture is active. That prototype, not the app's own `res` prototype,
- * because Express swaps `res`'s prototype to the sub-app's when a request
- * enters a sub-app (`app.use('/v1', subApp)`): the app's forwarders would be
- * bypassed there, and a capture would never see the answer. A response whose
+ * instance, they are forwarded once on the response's prototype (the app's
+ * `res` prototype in Express, never Node's own): a forwarder looks the
+ * response up in a WeakMap and calls the real method when no capture is
+ * active. (A sub-app's `res` prototype inherits from its parent app's, so
+ * forwarders installed there still apply inside a sub-app.) A response whose
  * methods were already patched on the instance (by another middleware, or a
  * nested capture) gets instance patches as before, so whatever wrapped it
  * earlier still runs on the way out.
@@ -63,8 +61,6 @@ export interface Interception {
 const active = new WeakMap<ServerResponse, Interceptor>();
 /** Prototypes carrying forwarders, with the methods that were there before. */
 const forwarded = new WeakMap<object, RealMethods>();
-/** How far up from `res` the forwarding prototype may be (res → app.response → express.response). */
-const MAX_PROTOTYPE_DEPTH = 8;
 
 /** Sends `res`'s writing methods to `interceptor` until {@link Interception.restore}. */
 export function intercept(res: ServerResponse, interceptor: Interceptor): Interception {
@@ -81,23 +77,23 @@ export function intercept(res: ServerResponse, interceptor: Interceptor): Interc
 
 /** The real methods behind the forwarders of `res`'s prototype, or undefined when forwarding cannot be used. */
 function forwardedPrototype(res: ServerResponse): RealMethods | undefined {
-  if (active.has(res)) return undefined; // nested capture: wrap the outer one
-  const target = forwardingTarget(res);
-  if (target === undefined) return undefined;
-  const known = forwarded.get(target);
+  if (active.has(res) || overridesAny(res)) return undefined; // nested capture, or patched: wrap it
+  const proto: unknown = Object.getPrototypeOf(res);
+  if (typeof proto !== 'object' || proto === null) return undefined;
+  const known = forwarded.get(proto);
   if (known !== undefined) return known;
-  if (!Object.isExtensible(target)) return undefined;
-  const real = realMethods(target);
+  if (proto === ServerResponse.prototype || !Object.isExtensible(proto)) return undefined;
+  const real = realMethods(res);
   for (const name of INTERCEPTED) {
     const method = real[name];
-    (target as Record<string, Method>)[name] = function forwarder(this: ServerResponse, ...args) {
+    (proto as Record<string, Method>)[name] = function forwarder(this: ServerResponse, ...args) {
       const interceptor = active.get(this);
       return interceptor === undefined ? method.apply(this, args) : interceptor[name](args);
     };
   }
   for (const name of OBSERVED) {
-    const getter = realGetter(target, name);
-    Object.defineProperty(target, name, {
+    const getter = realGetter(proto, name);
+    Object.defineProperty(proto, name, {
       configurable: true,
       get(this: ServerResponse) {
         const interceptor = active.get(this);
@@ -105,30 +101,14 @@ function forwardedPrototype(res: ServerResponse): RealMethods | undefined {
       },
     });
   }
-  forwarded.set(target, real);
+  forwarded.set(proto, real);
   return real;
 }
 
-/**
- * The prototype right above `http.ServerResponse.prototype` in `res`'s chain
- * (Express's shared `response`), or undefined when there is none or something
- * below it already overrides a method or getter we would forward.
- */
-function forwardingTarget(res: ServerResponse): object | undefined {
-  let current: object = res;
-  for (let depth = 0; depth < MAX_PROTOTYPE_DEPTH; depth += 1) {
-    const next: unknown = Object.getPrototypeOf(current);
-    if (typeof next !== 'object' || next === null) return undefined;
-    if (current !== res && next === ServerResponse.prototype) return current;
-    if (overridesAny(current)) return undefined;
-    current = next;
-  }
-  return undefined;
-}
-
-function overridesAny(object: object): boolean {
-  for (const name of INTERCEPTED) if (Object.hasOwn(object, name)) return true;
-  for (const name of OBSERVED) if (Object.hasOwn(object, name)) return true;
+/** Whether `res` itself overrides a method or getter the forwarders would take over. */
+function overridesAny(res: ServerResponse): boolean {
+  for (const name of INTERCEPTED) if (Object.hasOwn(res, name)) return true;
+  for (const name of OBSERVED) if (Object.hasOwn(res, name)) return true;
   return false;
 }
 
