@@ -3,27 +3,34 @@ import { type Attributes, context, metrics, trace } from '@opentelemetry/api';
 import { MeterProvider, MetricReader, type SumMetricData } from '@opentelemetry/sdk-metrics';
 import { node } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import express from 'express';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { idempotency } from '../../src/express/index.js';
 import { Attr, MemoryStore, Metric } from '../../src/index.js';
 import { FaultyStore } from '../idempotency/faulty-store.js';
 import { closeAll, listen, postJson, tenantApp } from './idempotency-helpers.js';
+import { majors } from './serve.js';
 
 class TestReader extends MetricReader {
   protected override async onShutdown() {}
   protected override async onForceFlush() {}
 }
 
-const reader = new TestReader();
+let reader = new TestReader();
 const spans = new InMemorySpanExporter();
 const tracerProvider = new node.NodeTracerProvider({
   spanProcessors: [new SimpleSpanProcessor(spans)],
 });
 
 beforeAll(() => {
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
   tracerProvider.register(); // also installs the AsyncLocalStorage context manager
+});
+
+// A fresh meter provider and span list per test: each major counts from zero.
+beforeEach(() => {
+  metrics.disable();
+  reader = new TestReader();
+  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+  spans.reset();
 });
 
 afterAll(async () => {
@@ -43,10 +50,10 @@ async function counted(): Promise<Attributes[]> {
   );
 }
 
-describe('idempotency(): telemetry', () => {
+describe.each(majors)('idempotency() on $name: telemetry', ({ express }) => {
   it('counts every outcome with its jurisdiction, stamps it on the active span, and never records the key', async () => {
     const store = new FaultyStore(new MemoryStore());
-    const app = tenantApp();
+    const app = tenantApp(express);
     const tracer = trace.getTracer('test');
     app.use((_req, res, next) => {
       tracer.startActiveSpan('request', (span) => {
