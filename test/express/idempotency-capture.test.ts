@@ -98,6 +98,38 @@ describe.each(majors)('idempotency() on $name', ({ express }) => {
     });
   });
 
+  describe('idempotency(): middleware that wraps res after it', () => {
+    it('a wrapper that writes the implicit head before each write (as compression does) is captured whole', async () => {
+      const app = express();
+      let executions = 0;
+      app.post('/x', idempotency({}), (_req, res, next) => {
+        const write = res.write as (this: typeof res, ...args: unknown[]) => boolean;
+        const implicit = res as unknown as { _header: unknown; _implicitHeader(): void };
+        res.write = function headFirst(this: typeof res, ...args: unknown[]) {
+          if (!implicit._header) implicit._implicitHeader();
+          return write.apply(this, args);
+        } as typeof res.write;
+        next();
+      });
+      app.post('/x', (_req, res) => {
+        executions += 1;
+        res.status(201).type('text/plain');
+        res.write('one, ');
+        res.write('two, ');
+        res.end('three');
+      });
+      const { url } = await listen(app);
+      const key = randomUUID();
+      const send = () => fetch(`${url}/x`, { method: 'POST', headers: { 'idempotency-key': key } });
+      const first = await send();
+      expect([first.status, await first.text()]).toEqual([201, 'one, two, three']);
+      const replay = await send();
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect([replay.status, await replay.text()]).toEqual([201, 'one, two, three']);
+      expect(executions).toBe(1);
+    });
+  });
+
   describe('idempotency(): streams are passed through and never recorded', () => {
     it('streams a text/event-stream response live and releases the key', async () => {
       const app = express();
