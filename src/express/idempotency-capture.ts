@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { applyWriteHead, headersSentError, toBuffer } from './held-response.js';
 import { type Interception, type Interceptor, intercept } from './response-intercept.js';
 
 /**
@@ -52,8 +53,10 @@ export function captureResponse(res: ServerResponse, maxBytes: number): Response
 }
 
 /**
- * A small state machine (buffer → ended | stream | over); one object per
- * request, its methods shared, because this runs on every idempotent request.
+ * A small state machine (buffer → ended | stream | over), longer than most
+ * files here because every way of writing a response passes through it; one
+ * object per request, its methods shared, because this runs on every
+ * idempotent request.
  */
 class Capture implements ResponseCapture, Interceptor {
   readonly done: Promise<CaptureResult>;
@@ -201,40 +204,5 @@ class Capture implements ResponseCapture, Interceptor {
 
   #isEventStream(): boolean {
     return String(this.#res.getHeader('content-type') ?? '').startsWith('text/event-stream');
-  }
-}
-
-/** The error Node throws when a head is changed after it was sent (`ERR_HTTP_HEADERS_SENT`). */
-function headersSentError(operation: 'write' | 'set' | 'append' | 'remove'): Error {
-  const message = `Cannot ${operation} headers after they are sent to the client`;
-  return Object.assign(new Error(message), { code: 'ERR_HTTP_HEADERS_SENT' });
-}
-
-function toBuffer(chunk: unknown, encoding: string | undefined): Buffer {
-  if (typeof chunk === 'string') return Buffer.from(chunk, (encoding ?? 'utf8') as BufferEncoding);
-  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-  throw new TypeError('response chunks must be strings, Buffers or Uint8Arrays');
-}
-
-/** Applies `writeHead(status, [reason], [headers])` to `res` (through the real `setHeader`) without sending anything. */
-function applyWriteHead(
-  res: ServerResponse,
-  setHeader: (this: ServerResponse, ...args: unknown[]) => unknown,
-  args: unknown[],
-): void {
-  const [status, second, third] = args;
-  res.statusCode = Number(status);
-  let headers = third;
-  if (typeof second === 'string') res.statusMessage = second;
-  else headers = second;
-  if (Array.isArray(headers)) {
-    const pairs: unknown[][] = Array.isArray(headers[0])
-      ? (headers as unknown[][])
-      : headers.flatMap((_, i) => (i % 2 === 0 ? [[headers[i], headers[i + 1]]] : []));
-    for (const [name, value] of pairs) setHeader.call(res, String(name), value);
-  } else if (typeof headers === 'object' && headers !== null) {
-    for (const [name, value] of Object.entries(headers)) {
-      if (value !== undefined) setHeader.call(res, name, value);
-    }
   }
 }
