@@ -8,7 +8,8 @@ import { noteResponseError } from './response-error.js';
 /** Options of {@link errorHandler}. */
 export interface ErrorHandlerOptions {
   /**
-   * Called with every error this handler answers, before the answer is sent:
+   * Called with every error this handler receives, before it answers (also
+   * for errors raised after the answer started, which it cannot answer):
    * the place to log it (the response itself never carries a message or a
    * stack). Whatever it throws or rejects with is ignored. Default none.
    */
@@ -38,9 +39,10 @@ export const ERROR_HANDLER_DEFAULTS = {
  * - idempotency errors that reach it → 400 / 409 / 422 / 503
  * - anything else → 500 with no message, stack or other internals.
  *
- * If the response has already started, the error goes on to Express, which
- * closes the connection: a half-sent answer cannot be replaced.
- * Mount it after every route.
+ * An error raised after the answer started never writes a second head: a
+ * complete answer is left as it is (the connection stays usable), a
+ * half-sent one is cut off by destroying the connection. Either way `onError`
+ * is told. Mount it after every route.
  *
  * @example
  * app.use(errorHandler({ onError: (error, req) => logger.error({ error, path: req.path }) }));
@@ -53,18 +55,26 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     error: unknown,
     req: Request,
     res: Response,
-    next: NextFunction,
+    _next: NextFunction,
   ): void {
+    if (onError !== undefined) report(onError, error, req);
     if (res.headersSent) {
-      next(error);
+      // An answer has begun: a second head would be read as part of it (or as
+      // a forged next response). A complete answer stands; a cut-short one
+      // cannot be finished, so the connection is dropped, a tick later (as
+      // Express does) so that the bytes already written still go out.
+      if (!res.writableEnded) setImmediate(cutShort, res);
       return;
     }
-    if (onError !== undefined) report(onError, error, req);
     const { problem, retryAfterMs } = answerFor(error);
     noteResponseError(res, error);
     if (retryAfterMs === undefined) sendProblem(res, problem);
     else sendProblem(res, problem, { retryAfterMs: retryAfterMs ?? defaultRetryAfterMs });
   };
+}
+
+function cutShort(res: Response): void {
+  if (!res.writableEnded) res.destroy();
 }
 
 function report(

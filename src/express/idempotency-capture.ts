@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { applyWriteHead, headersSentError, toBuffer } from './held-response.js';
 import { type Interception, type Interceptor, intercept } from './response-intercept.js';
 
 /**
@@ -6,8 +7,8 @@ import { type Interception, type Interceptor, intercept } from './response-inter
  * - `complete`: buffered in full; nothing has reached the client yet;
  * - `streamed`: too big to buffer, or a stream (`text/event-stream`,
  *   `flushHeaders()`), so it was passed through and can never be replayed;
- * - `aborted`: the handler destroyed the response, or never answered within
- *   `abandonAfterMs` of the client going away.
+ * - `aborted`: the handler destroyed the response (`errorHandler()` does so
+ *   for an answer that an error cut short), or the answer was discarded.
  */
 export type CaptureResult =
   | { readonly kind: 'complete'; readonly status: number; readonly body: Buffer }
@@ -18,8 +19,12 @@ export type CaptureResult =
 export interface ResponseCapture {
   /** Settles when the handler has answered (see {@link CaptureResult}). */
   readonly done: Promise<CaptureResult>;
-  /** Sends the buffered answer, exactly as the handler wrote it. */
-  flush(): void;
+  /**
+   * Sends the buffered answer, exactly as the handler wrote it: its status and
+   * headers as they were when it started answering. `prepare` runs just before,
+   * with `res` writable again (to swap in recorded headers).
+   */
+  flush(prepare?: () => void): void;
   /** Drops the buffered answer and every header the handler set, so an error can be sent instead. */
   discard(): void;
 }
@@ -30,20 +35,28 @@ export interface ResponseCapture {
  * until {@link ResponseCapture.flush}, so the response can be recorded before
  * any byte reaches the client. Headers stay on `res` (set through
  * `setHeader`); only the bytes are held.
+ *
+ * While it holds them, `res` behaves as if they had gone out: once the handler
+ * starts answering, `headersSent` is true and changing headers throws
+ * `ERR_HTTP_HEADERS_SENT`, as Node does; once it has ended, `writableEnded` is
+ * true. So an error raised after the answer sees an answer already started, as
+ * it would without the capture, and never writes a second head over it.
+ *
+ * It waits for the handler however long it takes, whether or not the client
+ * is still connected: the engine renews the lease meanwhile, and the answer
+ * recorded when the handler ends is what the client's retry replays. Giving up
+ * earlier (it once did, one lease after the client left) released the key
+ * while the handler still ran, and the retry executed the operation twice.
  */
-export function captureResponse(
-  res: ServerResponse,
-  maxBytes: number,
-  abandonAfterMs: number,
-): ResponseCapture {
-  const capture = new Capture(res, maxBytes);
-  res.once('close', () => capture.onClose(abandonAfterMs));
-  return capture;
+export function captureResponse(res: ServerResponse, maxBytes: number): ResponseCapture {
+  return new Capture(res, maxBytes);
 }
 
 /**
- * A small state machine (buffer → ended | stream | over); one object per
- * request, its methods shared, because this runs on every idempotent request.
+ * A small state machine (buffer → ended | stream | over), longer than most
+ * files here because every way of writing a response passes through it; one
+ * object per request, its methods shared, because this runs on every
+ * idempotent request.
  */
 class Capture implements ResponseCapture, Interceptor {
   readonly done: Promise<CaptureResult>;
@@ -53,6 +66,8 @@ class Capture implements ResponseCapture, Interceptor {
   readonly #chunks: Buffer[] = [];
   #size = 0;
   #mode: 'buffer' | 'ended' | 'stream' | 'over' = 'buffer';
+  /** The head as it would have been sent: fixed when the handler starts answering. */
+  #head: { status: number; message: string | undefined } | undefined;
   #endCallback: unknown;
   #settle: (result: CaptureResult) => void = () => {};
 
@@ -65,13 +80,44 @@ class Capture implements ResponseCapture, Interceptor {
     this.#interception = intercept(res, this);
   }
 
+  headersSent(): boolean {
+    return this.#head !== undefined;
+  }
+
+  writableEnded(): boolean {
+    return this.#mode === 'ended';
+  }
+
   writeHead(args: unknown[]): ServerResponse {
-    applyWriteHead(this.#res, args);
+    if (this.#head !== undefined) {
+      // `res._implicitHeader()` again, from code that tests `res._header` (compression
+      // does, before each write), which a capture never sets: it changes nothing.
+      if (args.length === 1 && Number(args[0]) === this.#head.status) return this.#res;
+      throw headersSentError('write');
+    }
+    applyWriteHead(this.#res, this.#interception.real.setHeader, args);
+    this.#start();
     return this.#res;
+  }
+
+  setHeader(args: unknown[]): unknown {
+    if (this.#head !== undefined) throw headersSentError('set');
+    return this.#interception.real.setHeader.apply(this.#res, args);
+  }
+
+  appendHeader(args: unknown[]): unknown {
+    if (this.#head !== undefined) throw headersSentError('append');
+    return this.#interception.real.appendHeader.apply(this.#res, args);
+  }
+
+  removeHeader(args: unknown[]): unknown {
+    if (this.#head !== undefined) throw headersSentError('remove');
+    return this.#interception.real.removeHeader.apply(this.#res, args);
   }
 
   write([chunk, encoding, callback]: unknown[]): boolean {
     if (this.#mode !== 'buffer') return false;
+    this.#start();
     this.#append(chunk, encoding);
     const cb = typeof encoding === 'function' ? encoding : callback;
     if (typeof cb === 'function') process.nextTick(cb as () => void);
@@ -82,6 +128,7 @@ class Capture implements ResponseCapture, Interceptor {
   end([chunk, encoding, callback]: unknown[]): ServerResponse {
     const res = this.#res;
     if (this.#mode !== 'buffer') return res;
+    const head = this.#start();
     this.#append(chunk, encoding);
     this.#endCallback = [chunk, encoding, callback].find((arg) => typeof arg === 'function');
     if (this.#size > this.#maxBytes) {
@@ -90,7 +137,7 @@ class Capture implements ResponseCapture, Interceptor {
       return res;
     }
     this.#mode = 'ended';
-    this.#settle({ kind: 'complete', status: res.statusCode, body: Buffer.concat(this.#chunks) });
+    this.#settle({ kind: 'complete', status: head.status, body: Buffer.concat(this.#chunks) });
     return res;
   }
 
@@ -104,9 +151,11 @@ class Capture implements ResponseCapture, Interceptor {
     return this.#interception.real.destroy.call(this.#res, error);
   }
 
-  flush(): void {
+  flush(prepare?: () => void): void {
     if (this.#mode !== 'ended') return;
     this.#finish({ kind: 'complete', status: this.#res.statusCode, body: Buffer.alloc(0) });
+    this.#restoreHead();
+    prepare?.();
     this.#interception.real.end.call(this.#res, Buffer.concat(this.#chunks), this.#endCallback);
   }
 
@@ -117,13 +166,17 @@ class Capture implements ResponseCapture, Interceptor {
     res.statusMessage = '';
   }
 
-  /** The client left. The handler usually still answers (and that answer is
-   * recorded, so the client's retry replays it); give up only after a bound. */
-  onClose(abandonAfterMs: number): void {
-    if (this.#mode !== 'buffer') return;
-    const timer = setTimeout(() => this.#finish({ kind: 'aborted' }), abandonAfterMs);
-    timer.unref();
-    void this.done.then(() => clearTimeout(timer));
+  /** The handler starts answering: from here on its head is what goes out. */
+  #start(): { status: number; message: string | undefined } {
+    this.#head ??= { status: this.#res.statusCode, message: this.#res.statusMessage };
+    return this.#head;
+  }
+
+  /** Puts back the status an error handler may have changed after the answer started. */
+  #restoreHead(): void {
+    if (this.#head === undefined) return;
+    this.#res.statusCode = this.#head.status;
+    if (this.#head.message !== undefined) this.#res.statusMessage = this.#head.message;
   }
 
   #finish(result: CaptureResult): void {
@@ -144,36 +197,12 @@ class Capture implements ResponseCapture, Interceptor {
     const res = this.#res;
     this.#mode = 'stream';
     this.#interception.restore();
+    this.#restoreHead();
     res.once('close', () => this.#finish({ kind: 'streamed' }));
     for (const chunk of this.#chunks.splice(0)) this.#interception.real.write.call(res, chunk);
   }
 
   #isEventStream(): boolean {
     return String(this.#res.getHeader('content-type') ?? '').startsWith('text/event-stream');
-  }
-}
-
-function toBuffer(chunk: unknown, encoding: string | undefined): Buffer {
-  if (typeof chunk === 'string') return Buffer.from(chunk, (encoding ?? 'utf8') as BufferEncoding);
-  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-  throw new TypeError('response chunks must be strings, Buffers or Uint8Arrays');
-}
-
-/** Applies `writeHead(status, [reason], [headers])` to `res` without sending anything. */
-function applyWriteHead(res: ServerResponse, args: unknown[]): void {
-  const [status, second, third] = args;
-  res.statusCode = Number(status);
-  let headers = third;
-  if (typeof second === 'string') res.statusMessage = second;
-  else headers = second;
-  if (Array.isArray(headers)) {
-    const pairs: unknown[][] = Array.isArray(headers[0])
-      ? (headers as unknown[][])
-      : headers.flatMap((_, i) => (i % 2 === 0 ? [[headers[i], headers[i + 1]]] : []));
-    for (const [name, value] of pairs) res.setHeader(String(name), value as string);
-  } else if (typeof headers === 'object' && headers !== null) {
-    for (const [name, value] of Object.entries(headers)) {
-      if (value !== undefined) res.setHeader(name, value as string);
-    }
   }
 }

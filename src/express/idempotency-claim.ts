@@ -88,8 +88,9 @@ export function sendCommitted(
     sendStored(res, committed);
     return;
   }
-  const names = new Set(Object.keys(committed.headers).map((name) => name.toLowerCase()));
-  for (const name of replayHeaders) if (!names.has(name)) res.removeHeader(name);
-  for (const [name, value] of Object.entries(committed.headers)) res.setHeader(name, value);
-  capture.flush();
+  capture.flush(() => {
+    const names = new Set(Object.keys(committed.headers).map((name) => name.toLowerCase()));
+    for (const name of replayHeaders) if (!names.has(name)) res.removeHeader(name);
+    for (const [name, value] of Object.entries(committed.headers)) res.setHeader(name, value);
+  });
 }

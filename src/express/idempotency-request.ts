@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Request } from 'express';
 import type { FingerprintBody } from '../idempotency/fingerprint.js';
+import { routeTemplate } from './route-template.js';
 
 /** The body as the fingerprint needs it, or `too_large` when it is over the cap. */
 export type BodyReading = FingerprintBody | 'too_large';
@@ -91,13 +92,28 @@ function readBounded(req: IncomingMessage, maxBytes: number): Promise<Buffer | u
 }
 
 /**
- * The route the key is scoped to: the route template (`/transfers/:id`) when
- * `idempotency()` is mounted on a route, else the concrete path (mounted with
- * `app.use`, the route is not yet known), both under `req.baseUrl`.
+ * The route the key is scoped to: what Express matched, so that one resource
+ * is one scope. Inside a route, its whole template (`/v1/transfers/:id`,
+ * mounts included). Otherwise (mounted with `app.use`, or a route whose
+ * template is unknowable, such as an array of paths) the path as Express
+ * matches it: case-folded unless `case sensitive routing` is on, and without
+ * its trailing slash unless `strict routing` is on, so `/t`, `/T` and `/t/`
+ * are one scope, as they are one route to Express.
  */
 export function routeOf(req: Request): string {
-  const template: unknown = req.route?.path;
-  return req.baseUrl + (typeof template === 'string' ? template : req.path);
+  const template = routeTemplate(req);
+  if (template !== undefined) return template;
+  const path: unknown = req.route?.path;
+  return matchedPath(req, req.baseUrl + (typeof path === 'string' ? path : req.path));
+}
+
+function matchedPath(req: Request, path: string): string {
+  const app = req.app as Request['app'] | undefined;
+  let matched = path;
+  if (matched.length > 1 && matched.endsWith('/') && app?.enabled('strict routing') !== true) {
+    matched = matched.slice(0, -1);
+  }
+  return app?.enabled('case sensitive routing') === true ? matched : matched.toLowerCase();
 }
 
 /** Splits `req.originalUrl` into its path and raw query string. */

@@ -130,7 +130,7 @@ async function run(
   try {
     outcome = await engine.execute(request, async (_signal, claim): Promise<OperationResult> => {
       const open = openClaim(res, claim);
-      capture = captureResponse(res, config.maxResponseBytes, engine.options.leaseMs);
+      capture = captureResponse(res, config.maxResponseBytes);
       next();
       captured = await capture.done;
       committed = open.close();

@@ -1,34 +1,54 @@
 import { ServerResponse } from 'node:http';
 
 /*
- * Routes a response's writing methods to an interceptor while a capture is
- * active, and back to the real methods afterwards.
+ * Routes a response's writing methods, and the two getters that say how far
+ * its answer got (`headersSent`, `writableEnded`), to an interceptor while a
+ * capture is active, and back to the real ones afterwards.
  *
- * Why not simply assign the five methods on `res` and restore them later:
- * adding own properties to a `ServerResponse` changes its shape, and V8 pays
+ * Why not simply assign them on `res` and restore them later: adding own
+ * properties to a `ServerResponse` changes its shape, and V8 pays
  * microseconds per added property on these large objects (about 3% of the CPU
  * of the whole benchmark stack). So, when nothing else has patched the
- * instance, the methods are forwarded once on the response's prototype (the
- * app's `res` prototype in Express, never Node's own): a forwarder looks the
+ * instance, they are forwarded once on the response's prototype (the app's
+ * `res` prototype in Express, never Node's own): a forwarder looks the
  * response up in a WeakMap and calls the real method when no capture is
- * active. A response whose methods were already patched on the instance (by
- * another middleware, or a nested capture) gets instance patches as before,
- * so whatever wrapped it earlier still runs on the way out.
+ * active. (A sub-app's `res` prototype inherits from its parent app's, so
+ * forwarders installed there still apply inside a sub-app.) A response whose
+ * methods were already patched on the instance (by another middleware, or a
+ * nested capture) gets instance patches as before, so whatever wrapped it
+ * earlier still runs on the way out.
  */
 
 /** The methods a capture takes over. */
-export const INTERCEPTED = ['writeHead', 'write', 'end', 'flushHeaders', 'destroy'] as const;
+export const INTERCEPTED = [
+  'writeHead',
+  'write',
+  'end',
+  'flushHeaders',
+  'destroy',
+  'setHeader',
+  'appendHeader',
+  'removeHeader',
+] as const;
+
+/** The getters a capture answers, so `res` reports what would be true had its bytes gone out. */
+export const OBSERVED = ['headersSent', 'writableEnded'] as const;
 
 /** One of {@link INTERCEPTED}. */
 export type InterceptedMethod = (typeof INTERCEPTED)[number];
 
+/** One of {@link OBSERVED}. */
+export type ObservedState = (typeof OBSERVED)[number];
+
 type Method = (this: ServerResponse, ...args: unknown[]) => unknown;
+type Getter = (this: ServerResponse) => boolean;
 
 /** The real methods, to call through. */
 export type RealMethods = Readonly<Record<InterceptedMethod, Method>>;
 
-/** Receives every call of an intercepted method, with its arguments. */
-export type Interceptor = Readonly<Record<InterceptedMethod, (args: unknown[]) => unknown>>;
+/** Receives every call of an intercepted method (with its arguments), and answers the observed getters. */
+export type Interceptor = Readonly<Record<InterceptedMethod, (args: unknown[]) => unknown>> &
+  Readonly<Record<ObservedState, () => boolean>>;
 
 /** An active interception. */
 export interface Interception {
@@ -57,8 +77,7 @@ export function intercept(res: ServerResponse, interceptor: Interceptor): Interc
 
 /** The real methods behind the forwarders of `res`'s prototype, or undefined when forwarding cannot be used. */
 function forwardedPrototype(res: ServerResponse): RealMethods | undefined {
-  if (active.has(res)) return undefined; // nested capture: wrap the outer one
-  for (const name of INTERCEPTED) if (Object.hasOwn(res, name)) return undefined;
+  if (active.has(res) || overridesAny(res)) return undefined; // nested capture, or patched: wrap it
   const proto: unknown = Object.getPrototypeOf(res);
   if (typeof proto !== 'object' || proto === null) return undefined;
   const known = forwarded.get(proto);
@@ -72,14 +91,35 @@ function forwardedPrototype(res: ServerResponse): RealMethods | undefined {
       return interceptor === undefined ? method.apply(this, args) : interceptor[name](args);
     };
   }
+  for (const name of OBSERVED) {
+    const getter = realGetter(proto, name);
+    Object.defineProperty(proto, name, {
+      configurable: true,
+      get(this: ServerResponse) {
+        const interceptor = active.get(this);
+        return interceptor === undefined ? getter.call(this) : interceptor[name]();
+      },
+    });
+  }
   forwarded.set(proto, real);
   return real;
+}
+
+/** Whether `res` itself overrides a method or getter the forwarders would take over. */
+function overridesAny(res: ServerResponse): boolean {
+  for (const name of INTERCEPTED) if (Object.hasOwn(res, name)) return true;
+  for (const name of OBSERVED) if (Object.hasOwn(res, name)) return true;
+  return false;
 }
 
 function patchInstance(res: ServerResponse, interceptor: Interceptor): Interception {
   const real = realMethods(res);
   const target = res as unknown as Record<InterceptedMethod, Method>;
   for (const name of INTERCEPTED) target[name] = (...args) => interceptor[name](args);
+  const ownGetters = OBSERVED.map((name) => Object.getOwnPropertyDescriptor(res, name));
+  for (const name of OBSERVED) {
+    Object.defineProperty(res, name, { configurable: true, get: () => interceptor[name]() });
+  }
   let restored = false;
   return {
     real,
@@ -87,17 +127,35 @@ function patchInstance(res: ServerResponse, interceptor: Interceptor): Intercept
       if (restored) return;
       restored = true;
       Object.assign(res, real);
+      OBSERVED.forEach((name, i) => {
+        const own = ownGetters[i];
+        if (own === undefined) delete (res as unknown as Record<string, unknown>)[name];
+        else Object.defineProperty(res, name, own);
+      });
     },
   };
 }
 
-function realMethods(res: ServerResponse): RealMethods {
-  const methods = res as unknown as RealMethods;
+function realMethods(object: object): RealMethods {
+  const methods = object as unknown as RealMethods;
   return {
     writeHead: methods.writeHead,
     write: methods.write,
     end: methods.end,
     flushHeaders: methods.flushHeaders,
     destroy: methods.destroy,
+    setHeader: methods.setHeader,
+    appendHeader: methods.appendHeader,
+    removeHeader: methods.removeHeader,
   };
+}
+
+/** The getter `name` resolves to from `object`, walking up its prototype chain. */
+function realGetter(object: object, name: ObservedState): Getter {
+  for (let current: object | null = object; current !== null; ) {
+    const descriptor = Object.getOwnPropertyDescriptor(current, name);
+    if (descriptor?.get !== undefined) return descriptor.get as Getter;
+    current = Object.getPrototypeOf(current) as object | null;
+  }
+  throw new TypeError(`a ServerResponse without a ${name} getter`);
 }

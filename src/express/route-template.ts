@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { layerPath, type RouterLayer } from './layer-path.js';
 
 /*
  * `http.route` must be the route template (`/tenants/:tenant/transfers/:id`),
@@ -9,18 +10,22 @@ import type { Request } from 'express';
  * depth-first walk from the app's router to the layer of the matched route,
  * done once per route object and cached. When the template cannot be known
  * for sure (array paths, a router not reachable from the app), the answer is
- * `undefined`: no `http.route` beats a raw path.
+ * `undefined`: no `http.route` beats a raw path. Works on Express 4 and 5
+ * (see `layer-path.ts` for how their layers differ).
  */
 
-interface Layer {
-  readonly rawPath?: unknown;
+interface Layer extends RouterLayer {
   readonly route?: unknown;
   readonly handle?: { readonly stack?: unknown };
 }
 
 interface App {
+  /** Express 5: the app's router (a lazy getter). Express 4: a getter that throws. */
   readonly router?: { readonly stack?: unknown };
+  /** Express 4: the app's router, created with the first route or middleware. */
   readonly _router?: { readonly stack?: unknown };
+  /** Express 4 only. */
+  readonly lazyrouter?: unknown;
   readonly mountpath?: unknown;
   readonly parent?: App;
 }
@@ -40,18 +45,32 @@ export function routeTemplate(req: Request): string | undefined {
   }
   let template = byRoute.get(route);
   if (template === undefined) {
-    template = findTemplate(app, route) ?? null;
+    template = findTemplateSafely(app, route) ?? null;
     byRoute.set(route, template);
   }
   return template ?? undefined;
 }
 
+// This runs in 'finish' listeners: a throwing getter of some Express version
+// must cost the attribute, never the process.
+function findTemplateSafely(app: App, route: object): string | undefined {
+  try {
+    return findTemplate(app, route);
+  } catch {
+    return undefined;
+  }
+}
+
 function findTemplate(app: App, route: object): string | undefined {
   const appPrefix = mountPrefix(app);
-  const stack = (app.router ?? app._router)?.stack;
   if (appPrefix === undefined) return undefined;
-  const local = search(stack, route, '', 0);
+  const local = search(routerOf(app)?.stack, route, '', 0);
   return local === undefined ? undefined : join(appPrefix, local);
+}
+
+// Express 4's `app.router` is a getter that throws ("'app.router' is deprecated!").
+function routerOf(app: App): { readonly stack?: unknown } | undefined {
+  return typeof app.lazyrouter === 'function' ? app._router : app.router;
 }
 
 // Sub-apps (`app.use('/v1', subApp)`) record their mount template in `mountpath`.
@@ -72,11 +91,14 @@ function search(stack: unknown, route: object, prefix: string, depth: number): s
   if (!Array.isArray(stack) || depth > MAX_DEPTH) return undefined;
   for (const layer of stack as Layer[]) {
     if (layer.route === route) {
-      return typeof layer.rawPath === 'string' ? join(prefix, layer.rawPath) : undefined;
+      const path: unknown = (route as { path?: unknown }).path;
+      return typeof path === 'string' ? join(prefix, path) : undefined;
     }
     const inner = layer.handle?.stack;
-    if (inner === undefined || typeof layer.rawPath !== 'string') continue;
-    const found = search(inner, route, prefix + trimSlash(layer.rawPath), depth + 1);
+    if (inner === undefined) continue;
+    const mount = layerPath(layer);
+    if (mount === undefined) continue;
+    const found = search(inner, route, prefix + mount, depth + 1);
     if (found !== undefined) return found;
   }
   return undefined;

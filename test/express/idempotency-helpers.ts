@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import { withTenant } from '../../src/index.js';
-import { rawRequest as rawHead } from './serve.js';
+import { type ExpressModule, rawRequest as rawHead } from './serve.js';
 
 /** A running test app on 127.0.0.1, port 0. */
 export interface RunningApp {
@@ -38,8 +38,8 @@ export async function closeAll(): Promise<void> {
   await Promise.all(running.splice(0).map((app) => app.close()));
 }
 
-/** An Express app whose requests run inside the tenant named by `X-Tenant` (when sent). */
-export function tenantApp(): Express {
+/** An app of `express` whose requests run inside the tenant named by `X-Tenant` (when sent). */
+export function tenantApp(express: ExpressModule): Express {
   const app = express();
   app.use((req, _res, next) => {
     const tenantId = req.get('x-tenant');

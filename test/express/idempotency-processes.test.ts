@@ -16,6 +16,7 @@ import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idempotencySchemaSql } from '../../src/postgres/index.js';
 import { requireService, services } from '../support/services.js';
+import { type ExpressMajor, majors } from './serve.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = fileURLToPath(new URL('./fixtures/idempotency-server.mjs', import.meta.url));
@@ -61,11 +62,17 @@ interface AppProcess {
   readonly child: ChildProcess;
 }
 
-/** Starts one fixture process and resolves once it listens. */
-function startApp(env: Record<string, string>): Promise<AppProcess> {
+/** Starts one fixture process on `major` and resolves once it listens. */
+function startProcess(major: ExpressMajor, env: Record<string, string>): Promise<AppProcess> {
   const child = spawn(process.execPath, [fixture], {
     cwd: root,
-    env: { ...process.env, BULWARK_DIST: dist, NODE_ENV: 'test', ...env },
+    env: {
+      ...process.env,
+      BULWARK_DIST: dist,
+      EXPRESS_PACKAGE: major.packageName,
+      NODE_ENV: 'test',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
@@ -169,85 +176,89 @@ for (const backend of [redisBackend, postgresBackend]) {
     beforeAll(backend.setup);
     afterAll(backend.teardown);
 
-    it('200 concurrent duplicates across both processes: exactly one execution', async () => {
-      const counter = await backend.newCounter();
-      const env = backend.env(counter, 30_000, 10_000);
-      const [a, b] = await Promise.all([startApp(env), startApp(env)]);
-      const key = randomUUID();
-      const responses = await Promise.all(
-        Array.from({ length: 200 }, (_, i) => post(i % 2 === 0 ? a : b, key, 300)),
-      );
-      const statuses = responses.map((r) => r.status);
-      expect(await backend.executions(counter)).toBe(1);
-      expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
-      const fresh = responses.filter(
-        (r) => r.status === 201 && !r.headers.has('idempotent-replayed'),
-      );
-      expect(fresh).toHaveLength(1);
-      expect(statuses.filter((s) => s === 409).length).toBeGreaterThan(0);
-      // Both processes replay the one result once it is recorded.
-      for (const app of [a, b]) {
-        const replay = await post(app, key);
-        expect(replay.headers.get('idempotent-replayed')).toBe('true');
-        expect(await replay.json()).toMatchObject({ execution: 1 });
-      }
-      expect(await backend.executions(counter)).toBe(1);
-    }, 120_000);
+    describe.each(majors)('on $name', (major) => {
+      const startApp = (env: Record<string, string>) => startProcess(major, env);
 
-    it('a handler running for three leases keeps its key: renewal through the shared store', async () => {
-      const counter = await backend.newCounter();
-      const env = backend.env(counter, 2_000, 1_500);
-      const [slow, other] = await Promise.all([startApp(env), startApp(env)]);
-      const key = randomUUID();
-      const original = post(slow, key, 6_000);
-      await expect.poll(() => backend.executions(counter), { timeout: 20_000 }).toBe(1);
-      const seen = new Set<number>();
-      let settled = false;
-      void original.finally(() => {
-        settled = true;
-      });
-      while (!settled) {
-        const duplicate = await post(other, key);
-        seen.add(duplicate.status);
-        if (duplicate.status === 201)
-          expect(duplicate.headers.get('idempotent-replayed')).toBe('true');
-        await new Promise((resolve) => setTimeout(resolve, 300));
-      }
-      expect((await original).status).toBe(201);
-      expect(seen.has(409)).toBe(true);
-      expect(await backend.executions(counter)).toBe(1);
-    }, 120_000);
+      it('200 concurrent duplicates across both processes: exactly one execution', async () => {
+        const counter = await backend.newCounter();
+        const env = backend.env(counter, 30_000, 10_000);
+        const [a, b] = await Promise.all([startApp(env), startApp(env)]);
+        const key = randomUUID();
+        const responses = await Promise.all(
+          Array.from({ length: 200 }, (_, i) => post(i % 2 === 0 ? a : b, key, 300)),
+        );
+        const statuses = responses.map((r) => r.status);
+        expect(await backend.executions(counter)).toBe(1);
+        expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
+        const fresh = responses.filter(
+          (r) => r.status === 201 && !r.headers.has('idempotent-replayed'),
+        );
+        expect(fresh).toHaveLength(1);
+        expect(statuses.filter((s) => s === 409).length).toBeGreaterThan(0);
+        // Both processes replay the one result once it is recorded.
+        for (const app of [a, b]) {
+          const replay = await post(app, key);
+          expect(replay.headers.get('idempotent-replayed')).toBe('true');
+          expect(await replay.json()).toMatchObject({ execution: 1 });
+        }
+        expect(await backend.executions(counter)).toBe(1);
+      }, 120_000);
 
-    it('a process SIGKILLed mid-request: 409 within the lease, exactly one execution after it', async () => {
-      const counter = await backend.newCounter();
-      const leaseMs = 4_000;
-      const env = backend.env(counter, leaseMs, 1_500);
-      const [victim, survivor] = await Promise.all([startApp(env), startApp(env)]);
-      const key = randomUUID();
-      const lost = post(victim, key, 60_000).catch((error: unknown) => error);
-      await expect.poll(() => backend.executions(counter), { timeout: 20_000 }).toBe(1);
-      victim.child.kill('SIGKILL');
-      expect(await lost).toBeInstanceOf(Error);
+      it('a handler running for three leases keeps its key: renewal through the shared store', async () => {
+        const counter = await backend.newCounter();
+        const env = backend.env(counter, 2_000, 1_500);
+        const [slow, other] = await Promise.all([startApp(env), startApp(env)]);
+        const key = randomUUID();
+        const original = post(slow, key, 6_000);
+        await expect.poll(() => backend.executions(counter), { timeout: 20_000 }).toBe(1);
+        const seen = new Set<number>();
+        let settled = false;
+        void original.finally(() => {
+          settled = true;
+        });
+        while (!settled) {
+          const duplicate = await post(other, key);
+          seen.add(duplicate.status);
+          if (duplicate.status === 201)
+            expect(duplicate.headers.get('idempotent-replayed')).toBe('true');
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        }
+        expect((await original).status).toBe(201);
+        expect(seen.has(409)).toBe(true);
+        expect(await backend.executions(counter)).toBe(1);
+      }, 120_000);
 
-      const during = await post(survivor, key);
-      expect(during.status).toBe(409);
-      expect(Number(during.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      it('a process SIGKILLed mid-request: 409 within the lease, exactly one execution after it', async () => {
+        const counter = await backend.newCounter();
+        const leaseMs = 4_000;
+        const env = backend.env(counter, leaseMs, 1_500);
+        const [victim, survivor] = await Promise.all([startApp(env), startApp(env)]);
+        const key = randomUUID();
+        const lost = post(victim, key, 60_000).catch((error: unknown) => error);
+        await expect.poll(() => backend.executions(counter), { timeout: 20_000 }).toBe(1);
+        victim.child.kill('SIGKILL');
+        expect(await lost).toBeInstanceOf(Error);
 
-      // After the lease lapses, one retry runs the operation again, and only one.
-      let after: Response | undefined;
-      await expect
-        .poll(
-          async () => {
-            after = await post(survivor, key);
-            return after.status;
-          },
-          { timeout: 30_000, interval: 250 },
-        )
-        .toBe(201);
-      expect(after?.headers.get('idempotent-replayed')).toBeNull();
-      const retries = await Promise.all(Array.from({ length: 10 }, () => post(survivor, key)));
-      expect(retries.every((r) => r.headers.get('idempotent-replayed') === 'true')).toBe(true);
-      expect(await backend.executions(counter)).toBe(2);
-    }, 120_000);
+        const during = await post(survivor, key);
+        expect(during.status).toBe(409);
+        expect(Number(during.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+
+        // After the lease lapses, one retry runs the operation again, and only one.
+        let after: Response | undefined;
+        await expect
+          .poll(
+            async () => {
+              after = await post(survivor, key);
+              return after.status;
+            },
+            { timeout: 30_000, interval: 250 },
+          )
+          .toBe(201);
+        expect(after?.headers.get('idempotent-replayed')).toBeNull();
+        const retries = await Promise.all(Array.from({ length: 10 }, () => post(survivor, key)));
+        expect(retries.every((r) => r.headers.get('idempotent-replayed') === 'true')).toBe(true);
+        expect(await backend.executions(counter)).toBe(2);
+      }, 120_000);
+    });
   });
 }

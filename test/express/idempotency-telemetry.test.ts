@@ -7,28 +7,35 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import express from 'express';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { idempotency } from '../../src/express/index.js';
 import { Attr, MemoryStore, Metric } from '../../src/index.js';
 import { FaultyStore } from '../idempotency/faulty-store.js';
 import { closeAll, listen, postJson, tenantApp } from './idempotency-helpers.js';
+import { majors } from './serve.js';
 
 class TestReader extends MetricReader {
   protected override async onShutdown() {}
   protected override async onForceFlush() {}
 }
 
-const reader = new TestReader();
+let reader = new TestReader();
 const spans = new InMemorySpanExporter();
 const tracerProvider = new TracerProvider({
   spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
 });
 
 beforeAll(() => {
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(tracerProvider);
+});
+
+// A fresh meter provider and span list per test: each major counts from zero.
+beforeEach(() => {
+  metrics.disable();
+  reader = new TestReader();
+  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+  spans.reset();
 });
 
 afterAll(async () => {
@@ -48,10 +55,10 @@ async function counted(): Promise<Attributes[]> {
   );
 }
 
-describe('idempotency(): telemetry', () => {
+describe.each(majors)('idempotency() on $name: telemetry', ({ express }) => {
   it('counts every outcome with its jurisdiction, stamps it on the active span, and never records the key', async () => {
     const store = new FaultyStore(new MemoryStore());
-    const app = tenantApp();
+    const app = tenantApp(express);
     const tracer = trace.getTracer('test');
     app.use((_req, res, next) => {
       tracer.startActiveSpan('request', (span) => {

@@ -1,6 +1,6 @@
 import { type Attributes, metrics } from '@opentelemetry/api';
 import { type HistogramMetricData, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import express, { type Express } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   errorHandler,
@@ -10,7 +10,7 @@ import {
 } from '../../src/express/index.js';
 import { BulwarkError, ErrorCode, isBulwarkError } from '../../src/index.js';
 import { defineSlo } from '../../src/slo/index.js';
-import { type Served, serve } from './serve.js';
+import { majors, type Served, serve } from './serve.js';
 
 /** A reader the test collects from on demand. */
 class TestReader extends MetricReader {
@@ -62,274 +62,297 @@ async function start(app: Express) {
   return served;
 }
 
-function paymentsApp(options?: RequestMetricsOptions): Express {
-  const app = express();
-  app.use(requestMetrics(options), tenant({ required: false }));
-  app.get('/transfers/:id', (_req, res) => {
-    res.json({ ok: true });
-  });
-  return app;
-}
-
-describe('requestMetrics() records http.server.request.duration', () => {
-  it('with the stable HTTP semantic conventions: name, unit, buckets and attributes', async () => {
-    const { url } = await start(paymentsApp());
-    const response = await fetch(`${url}/transfers/tr-8f3a?x=1`, {
-      headers: { 'X-Tenant-Id': 'acme', 'X-Jurisdiction': 'de' },
-    });
-    expect(response.status).toBe(200);
-    const [attributes] = await recorded(1);
-    expect(attributes).toEqual({
-      'http.request.method': 'GET',
-      'http.route': '/transfers/:id',
-      'http.response.status_code': 200,
-      'tenant.jurisdiction': 'DE',
-      'tenant.id': 'acme',
-    });
-    const metric = await durationMetric();
-    expect(metric?.descriptor.unit).toBe('s');
-    expect(metric?.dataPoints[0]?.value.buckets.boundaries).toEqual([
-      0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
-    ]);
-    const seconds = metric?.dataPoints[0]?.value.sum ?? -1;
-    expect(seconds).toBeGreaterThan(0);
-    expect(seconds).toBeLessThan(60);
-  });
-
-  it('uses route templates of param mounts, nested routers and sub-apps, never the raw path', async () => {
+describe.each(majors)('requestMetrics() on $name', ({ name, express }) => {
+  function paymentsApp(options?: RequestMetricsOptions): Express {
     const app = express();
-    app.use(requestMetrics());
-    const transfers = express.Router();
-    transfers.get('/transfers/:id', (_req, res) => {
-      res.end();
+    app.use(requestMetrics(options), tenant({ required: false }));
+    app.get('/transfers/:id', (_req, res) => {
+      res.json({ ok: true });
     });
-    transfers.get('/', (_req, res) => {
-      res.end();
-    });
-    const v1 = express();
-    v1.use('/tenants/:tenant', transfers);
-    app.use('/v1', v1);
-    await start(app);
-    await fetch(`${served?.url}/v1/tenants/acme-4711/transfers/tr-1`);
-    await fetch(`${served?.url}/v1/tenants/acme-4711/`);
-    const routes = (await recorded(2)).map((attributes) => attributes['http.route']).sort();
-    expect(routes).toEqual(['/v1/tenants/:tenant', '/v1/tenants/:tenant/transfers/:id']);
-  });
+    return app;
+  }
 
-  it('records no http.route for a request no route matched', async () => {
-    const { url } = await start(paymentsApp());
-    expect((await fetch(`${url}/wp-admin/../etc/passwd`)).status).toBe(404);
-    const [attributes] = await recorded(1);
-    expect(attributes).toEqual({ 'http.request.method': 'GET', 'http.response.status_code': 404 });
-  });
+  describe('requestMetrics() records http.server.request.duration', () => {
+    it('with the stable HTTP semantic conventions: name, unit, buckets and attributes', async () => {
+      const { url } = await start(paymentsApp());
+      const response = await fetch(`${url}/transfers/tr-8f3a?x=1`, {
+        headers: { 'X-Tenant-Id': 'acme', 'X-Jurisdiction': 'de' },
+      });
+      expect(response.status).toBe(200);
+      const [attributes] = await recorded(1);
+      expect(attributes).toEqual({
+        'http.request.method': 'GET',
+        'http.route': '/transfers/:id',
+        'http.response.status_code': 200,
+        'tenant.jurisdiction': 'DE',
+        'tenant.id': 'acme',
+      });
+      const metric = await durationMetric();
+      expect(metric?.descriptor.unit).toBe('s');
+      expect(metric?.dataPoints[0]?.value.buckets.boundaries).toEqual([
+        0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+      ]);
+      const seconds = metric?.dataPoints[0]?.value.sum ?? -1;
+      expect(seconds).toBeGreaterThan(0);
+      expect(seconds).toBeLessThan(60);
+    });
 
-  it('folds unknown methods into _OTHER', async () => {
-    const { url } = await start(paymentsApp());
-    await fetch(`${url}/transfers/1`, { method: 'PROPFIND' });
-    const [attributes] = await recorded(1);
-    expect(attributes?.['http.request.method']).toBe('_OTHER');
-  });
+    it('uses route templates of param mounts, nested routers and sub-apps, never the raw path', async () => {
+      const app = express();
+      app.use(requestMetrics());
+      const transfers = express.Router();
+      transfers.get('/transfers/:id', (_req, res) => {
+        res.end();
+      });
+      transfers.get('/', (_req, res) => {
+        res.end();
+      });
+      const v1 = express();
+      v1.use('/tenants/:tenant', transfers);
+      app.use('/v1', v1);
+      await start(app);
+      await fetch(`${served?.url}/v1/tenants/acme-4711/transfers/tr-1`);
+      await fetch(`${served?.url}/v1/tenants/acme-4711/`);
+      const routes = (await recorded(2)).map((attributes) => attributes['http.route']).sort();
+      expect(routes).toEqual(['/v1/tenants/:tenant', '/v1/tenants/:tenant/transfers/:id']);
+    });
 
-  it('sets error.type for 5xx: the bulwark code or error class via errorHandler(), else the status', async () => {
-    const app = express();
-    app.use(requestMetrics());
-    app.get('/open', () => {
-      throw new BulwarkError(ErrorCode.CircuitOpen, 'open');
-    });
-    app.get('/bug', () => {
-      throw new TypeError('x is undefined');
-    });
-    app.get('/raw', (_req, res) => {
-      res.status(502).end();
-    });
-    app.get('/client', (_req, res) => {
-      res.status(422).end();
-    });
-    app.use(errorHandler());
-    const { url } = await start(app);
-    for (const path of ['/open', '/bug', '/raw', '/client']) await fetch(`${url}${path}`);
-    const byRoute = Object.fromEntries(
-      (await recorded(4)).map((a) => [
-        a['http.route'],
-        [a['http.response.status_code'], a['error.type']],
-      ]),
-    );
-    expect(byRoute).toEqual({
-      '/open': [503, 'BULWARK_CIRCUIT_OPEN'],
-      '/bug': [500, 'TypeError'],
-      '/raw': [502, '502'],
-      '/client': [422, undefined],
-    });
-  });
-
-  it('records a request the client aborted before any response', async () => {
-    const app = express();
-    app.use(requestMetrics());
-    let reached!: () => void;
-    const handlerReached = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
-    app.post('/slow', (req, res) => {
-      reached();
-      req.on('close', () => res.destroy());
-    });
-    const { url } = await start(app);
-    const abort = new AbortController();
-    const pending = fetch(`${url}/slow`, { method: 'POST', signal: abort.signal });
-    await handlerReached;
-    abort.abort();
-    await expect(pending).rejects.toThrow();
-    const [attributes] = await recorded(1);
-    expect(attributes).toEqual({
-      'http.request.method': 'POST',
-      'http.route': '/slow',
-      'error.type': 'aborted',
-    });
-  });
-});
-
-describe('requestMetrics() and tenants', () => {
-  it('keeps at most maxTenants + 1 tenant.id values across 1,000 tenants', async () => {
-    const { url } = await start(paymentsApp());
-    const ids = Array.from({ length: 1000 }, (_, i) => `tenant-${i}`);
-    for (let i = 0; i < ids.length; i += 50) {
-      await Promise.all(
-        ids.slice(i, i + 50).map(async (id) => {
-          const response = await fetch(`${url}/transfers/1`, { headers: { 'X-Tenant-Id': id } });
-          await response.arrayBuffer();
-        }),
+    it('uses route templates through routers mounted on the app, nested, with optional and format params', async () => {
+      const app = express();
+      app.use(requestMetrics());
+      const files = express.Router();
+      files.get('/:name.:ext', (_req, res) => void res.end());
+      const transfers = express.Router();
+      // An optional parameter is spelled differently on each major.
+      const optional = name === 'express 4' ? '/:id/:part?' : '/:id{/:part}';
+      transfers.get(optional, (_req, res) => void res.end());
+      transfers.use('/:id/files', files);
+      app.use('/v1/transfers', transfers);
+      await start(app);
+      await fetch(`${served?.url}/v1/transfers/tr-1`);
+      await fetch(`${served?.url}/v1/transfers/tr-1/fees`);
+      await fetch(`${served?.url}/v1/transfers/tr-1/files/receipt.pdf`);
+      const routes = (await recorded(3)).map((attributes) => attributes['http.route']).sort();
+      expect(routes).toEqual(
+        [
+          `/v1/transfers${optional}`,
+          `/v1/transfers${optional}`,
+          '/v1/transfers/:id/files/:name.:ext',
+        ].sort(),
       );
-    }
-    const all = await recorded(1000);
-    const values = new Set(all.map((attributes) => attributes['tenant.id']));
-    expect(values.size).toBe(101);
-    expect(values.has('other')).toBe(true);
+    });
+
+    it('records no http.route for a request no route matched', async () => {
+      const { url } = await start(paymentsApp());
+      expect((await fetch(`${url}/wp-admin/../etc/passwd`)).status).toBe(404);
+      const [attributes] = await recorded(1);
+      expect(attributes).toEqual({
+        'http.request.method': 'GET',
+        'http.response.status_code': 404,
+      });
+    });
+
+    it('folds unknown methods into _OTHER', async () => {
+      const { url } = await start(paymentsApp());
+      await fetch(`${url}/transfers/1`, { method: 'PROPFIND' });
+      const [attributes] = await recorded(1);
+      expect(attributes?.['http.request.method']).toBe('_OTHER');
+    });
+
+    it('sets error.type for 5xx: the bulwark code or error class via errorHandler(), else the status', async () => {
+      const app = express();
+      app.use(requestMetrics());
+      app.get('/open', () => {
+        throw new BulwarkError(ErrorCode.CircuitOpen, 'open');
+      });
+      app.get('/bug', () => {
+        throw new TypeError('x is undefined');
+      });
+      app.get('/raw', (_req, res) => {
+        res.status(502).end();
+      });
+      app.get('/client', (_req, res) => {
+        res.status(422).end();
+      });
+      app.use(errorHandler());
+      const { url } = await start(app);
+      for (const path of ['/open', '/bug', '/raw', '/client']) await fetch(`${url}${path}`);
+      const byRoute = Object.fromEntries(
+        (await recorded(4)).map((a) => [
+          a['http.route'],
+          [a['http.response.status_code'], a['error.type']],
+        ]),
+      );
+      expect(byRoute).toEqual({
+        '/open': [503, 'BULWARK_CIRCUIT_OPEN'],
+        '/bug': [500, 'TypeError'],
+        '/raw': [502, '502'],
+        '/client': [422, undefined],
+      });
+    });
+
+    it('records a request the client aborted before any response', async () => {
+      const app = express();
+      app.use(requestMetrics());
+      let reached!: () => void;
+      const handlerReached = new Promise<void>((resolve) => {
+        reached = resolve;
+      });
+      app.post('/slow', (req, res) => {
+        reached();
+        req.on('close', () => res.destroy());
+      });
+      const { url } = await start(app);
+      const abort = new AbortController();
+      const pending = fetch(`${url}/slow`, { method: 'POST', signal: abort.signal });
+      await handlerReached;
+      abort.abort();
+      await expect(pending).rejects.toThrow();
+      const [attributes] = await recorded(1);
+      expect(attributes).toEqual({
+        'http.request.method': 'POST',
+        'http.route': '/slow',
+        'error.type': 'aborted',
+      });
+    });
   });
 
-  it('finds the tenant when tenant() runs later, inside a route', async () => {
-    const app = express();
-    app.use(requestMetrics());
-    app.post('/transfers', tenant(), (_req, res) => {
-      res.status(201).end();
+  describe('requestMetrics() and tenants', () => {
+    it('keeps at most maxTenants + 1 tenant.id values across 1,000 tenants', async () => {
+      const { url } = await start(paymentsApp());
+      const ids = Array.from({ length: 1000 }, (_, i) => `tenant-${i}`);
+      for (let i = 0; i < ids.length; i += 50) {
+        await Promise.all(
+          ids.slice(i, i + 50).map(async (id) => {
+            const response = await fetch(`${url}/transfers/1`, { headers: { 'X-Tenant-Id': id } });
+            await response.arrayBuffer();
+          }),
+        );
+      }
+      const all = await recorded(1000);
+      const values = new Set(all.map((attributes) => attributes['tenant.id']));
+      expect(values.size).toBe(101);
+      expect(values.has('other')).toBe(true);
     });
-    const { url } = await start(app);
-    await fetch(`${url}/transfers`, {
-      method: 'POST',
-      headers: { 'X-Tenant-Id': 'acme', 'X-Jurisdiction': 'GB' },
+
+    it('finds the tenant when tenant() runs later, inside a route', async () => {
+      const app = express();
+      app.use(requestMetrics());
+      app.post('/transfers', tenant(), (_req, res) => {
+        res.status(201).end();
+      });
+      const { url } = await start(app);
+      await fetch(`${url}/transfers`, {
+        method: 'POST',
+        headers: { 'X-Tenant-Id': 'acme', 'X-Jurisdiction': 'GB' },
+      });
+      const [attributes] = await recorded(1);
+      expect(attributes).toMatchObject({ 'tenant.id': 'acme', 'tenant.jurisdiction': 'GB' });
     });
-    const [attributes] = await recorded(1);
-    expect(attributes).toMatchObject({ 'tenant.id': 'acme', 'tenant.jurisdiction': 'GB' });
+
+    it('honours maxTenants and can leave tenant.id out while keeping the jurisdiction', async () => {
+      const { url } = await start(paymentsApp({ maxTenants: 2 }));
+      for (const id of ['a', 'b', 'c', 'd']) {
+        await fetch(`${url}/transfers/1`, { headers: { 'X-Tenant-Id': id } });
+      }
+      const values = (await recorded(4)).map((attributes) => attributes['tenant.id']);
+      expect(new Set(values)).toEqual(new Set(['a', 'b', 'other']));
+      await served?.close();
+      metrics.disable();
+      reader = new TestReader();
+      metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+      served = await serve(paymentsApp({ recordTenantId: false }));
+      await fetch(`${served.url}/transfers/1`, {
+        headers: { 'X-Tenant-Id': 'acme', 'X-Jurisdiction': 'FR' },
+      });
+      const [attributes] = await recorded(1);
+      expect(attributes?.['tenant.id']).toBeUndefined();
+      expect(attributes?.['tenant.jurisdiction']).toBe('FR');
+    });
   });
 
-  it('honours maxTenants and can leave tenant.id out while keeping the jurisdiction', async () => {
-    const { url } = await start(paymentsApp({ maxTenants: 2 }));
-    for (const id of ['a', 'b', 'c', 'd']) {
-      await fetch(`${url}/transfers/1`, { headers: { 'X-Tenant-Id': id } });
-    }
-    const values = (await recorded(4)).map((attributes) => attributes['tenant.id']);
-    expect(new Set(values)).toEqual(new Set(['a', 'b', 'other']));
-    await served?.close();
-    metrics.disable();
-    reader = new TestReader();
-    metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
-    served = await serve(paymentsApp({ recordTenantId: false }));
-    await fetch(`${served.url}/transfers/1`, {
-      headers: { 'X-Tenant-Id': 'acme', 'X-Jurisdiction': 'FR' },
+  describe('requestMetrics() feeds SLOs', () => {
+    it('hands each SLO one event per finished request, and a failing SLO harms nothing', async () => {
+      const events: unknown[] = [];
+      const availability = defineSlo({
+        name: 'transfers-availability',
+        sli: { kind: 'availability' },
+        objective: 0.99,
+      });
+      const broken = {
+        record() {
+          throw new Error('slo down');
+        },
+      };
+      const app = paymentsApp({
+        slos: [broken, { record: (event) => events.push(event) }, availability],
+        tenantClass: (t) => (t.tenantId === 'acme' ? 'premium' : 'standard'),
+      });
+      const { url } = await start(app);
+      const response = await fetch(`${url}/transfers/9`, {
+        headers: { 'X-Tenant-Id': 'acme', 'X-Jurisdiction': 'us-ny' },
+      });
+      expect(response.status).toBe(200);
+      await fetch(`${url}/nowhere`, { method: 'DELETE' });
+      await vi.waitFor(() => expect(events).toHaveLength(2));
+      expect(events[0]).toEqual({
+        method: 'GET',
+        route: '/transfers/:id',
+        statusCode: 200,
+        durationSeconds: expect.any(Number),
+        jurisdiction: 'US-NY',
+        tenantClass: 'premium',
+      });
+      expect(events[1]).toMatchObject({ method: 'DELETE', route: undefined, statusCode: 404 });
+      expect(availability.snapshot()).toMatchObject({ good: 2, total: 2 });
     });
-    const [attributes] = await recorded(1);
-    expect(attributes?.['tenant.id']).toBeUndefined();
-    expect(attributes?.['tenant.jurisdiction']).toBe('FR');
-  });
-});
-
-describe('requestMetrics() feeds SLOs', () => {
-  it('hands each SLO one event per finished request, and a failing SLO harms nothing', async () => {
-    const events: unknown[] = [];
-    const availability = defineSlo({
-      name: 'transfers-availability',
-      sli: { kind: 'availability' },
-      objective: 0.99,
-    });
-    const broken = {
-      record() {
-        throw new Error('slo down');
-      },
-    };
-    const app = paymentsApp({
-      slos: [broken, { record: (event) => events.push(event) }, availability],
-      tenantClass: (t) => (t.tenantId === 'acme' ? 'premium' : 'standard'),
-    });
-    const { url } = await start(app);
-    const response = await fetch(`${url}/transfers/9`, {
-      headers: { 'X-Tenant-Id': 'acme', 'X-Jurisdiction': 'us-ny' },
-    });
-    expect(response.status).toBe(200);
-    await fetch(`${url}/nowhere`, { method: 'DELETE' });
-    await vi.waitFor(() => expect(events).toHaveLength(2));
-    expect(events[0]).toEqual({
-      method: 'GET',
-      route: '/transfers/:id',
-      statusCode: 200,
-      durationSeconds: expect.any(Number),
-      jurisdiction: 'US-NY',
-      tenantClass: 'premium',
-    });
-    expect(events[1]).toMatchObject({ method: 'DELETE', route: undefined, statusCode: 404 });
-    expect(availability.snapshot()).toMatchObject({ good: 2, total: 2 });
-  });
-});
-
-describe('requestMetrics() construction', () => {
-  it.each([
-    ['maxTenants', { maxTenants: -1 }],
-    ['maxTenants', { maxTenants: 1.5 }],
-    ['recordTenantId', { recordTenantId: 'no' }],
-    ['slos', { slos: [{}] }],
-    ['slos', { slos: 'all' }],
-    ['tenantClass', { tenantClass: 'premium' }],
-    ['options', 42],
-  ])('refuses an invalid %s when created', (field, options) => {
-    let thrown: unknown;
-    try {
-      requestMetrics(options as never);
-    } catch (error) {
-      thrown = error;
-    }
-    expect(isBulwarkError(thrown, 'BULWARK_INVALID_OPTIONS')).toBe(true);
-    expect((thrown as Error).message).toContain(`"${field}"`);
   });
 
-  it('returns a named middleware function', () => {
-    expect(requestMetrics().name).toBe('requestMetricsMiddleware');
-  });
+  describe('requestMetrics() construction', () => {
+    it.each([
+      ['maxTenants', { maxTenants: -1 }],
+      ['maxTenants', { maxTenants: 1.5 }],
+      ['recordTenantId', { recordTenantId: 'no' }],
+      ['slos', { slos: [{}] }],
+      ['slos', { slos: 'all' }],
+      ['tenantClass', { tenantClass: 'premium' }],
+      ['options', 42],
+    ])('refuses an invalid %s when created', (field, options) => {
+      let thrown: unknown;
+      try {
+        requestMetrics(options as never);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isBulwarkError(thrown, 'BULWARK_INVALID_OPTIONS')).toBe(true);
+      expect((thrown as Error).message).toContain(`"${field}"`);
+    });
 
-  it('records through a meter provider registered after it was created', async () => {
-    const app = paymentsApp();
-    metrics.disable();
-    reader = new TestReader();
-    metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
-    await start(app);
-    await fetch(`${served?.url}/transfers/1`);
-    expect(await recorded(1)).toHaveLength(1);
-  });
+    it('returns a named middleware function', () => {
+      expect(requestMetrics().name).toBe('requestMetricsMiddleware');
+    });
 
-  it('explains app.use(requestMetrics) without the call', async () => {
-    const app = express();
-    const seen: unknown[] = [];
-    app.use(requestMetrics as never);
-    app.use(
-      (
-        error: unknown,
-        _req: express.Request,
-        res: express.Response,
-        _next: express.NextFunction,
-      ) => {
+    it('records through a meter provider registered after it was created', async () => {
+      const app = paymentsApp();
+      metrics.disable();
+      reader = new TestReader();
+      metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+      await start(app);
+      await fetch(`${served?.url}/transfers/1`);
+      expect(await recorded(1)).toHaveLength(1);
+    });
+
+    it('explains app.use(requestMetrics) without the call', async () => {
+      const app = express();
+      const seen: unknown[] = [];
+      app.use(requestMetrics as never);
+      app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
         seen.push(error);
         res.status(500).end();
-      },
-    );
-    await start(app);
-    await fetch(`${served?.url}/`);
-    expect((seen[0] as Error).message).toContain('app.use(requestMetrics())');
+      });
+      await start(app);
+      await fetch(`${served?.url}/`);
+      expect((seen[0] as Error).message).toContain('app.use(requestMetrics())');
+    });
   });
 });

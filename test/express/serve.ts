@@ -1,6 +1,26 @@
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import type { Express } from 'express';
+import express5, { type Express } from 'express';
+import express4 from 'express4';
+
+/** The `express` module of one major version (typed with the Express 5 types). */
+export type ExpressModule = typeof express5;
+
+/** One Express major the suites run on. */
+export interface ExpressMajor {
+  readonly name: string;
+  readonly express: ExpressModule;
+  /** The package to import it by, for app processes (`express`, or `express4` for Express 4). */
+  readonly packageName: string;
+  /** Whether a rejected promise from a handler reaches the error handlers (Express 5 only). */
+  readonly catchesRejections: boolean;
+}
+
+/** Every Express major bulwark supports: each suite that starts an app runs on all of them. */
+export const majors: readonly ExpressMajor[] = [
+  { name: 'express 5', express: express5, packageName: 'express', catchesRejections: true },
+  { name: 'express 4', express: express4, packageName: 'express4', catchesRejections: false },
+];
 
 /** A running test server on a loopback port. */
 export interface Served {
