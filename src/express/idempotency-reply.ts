@@ -5,6 +5,7 @@ import { ErrorCode } from '../errors.js';
 import type { StoredResponse } from '../idempotency/store.js';
 import { Attr, Metric } from '../telemetry/attributes.js';
 import { lazyInstruments } from '../telemetry/instruments.js';
+import { createJurisdictionGuard } from '../telemetry/jurisdiction-guard.js';
 import { getTenant } from '../tenant/context.js';
 import { problemType, sendProblem } from './problem.js';
 
@@ -24,10 +25,18 @@ const instruments = lazyInstruments((meter) => ({
   }),
 }));
 
+/**
+ * The jurisdiction label of the outcome counter, bounded like every label taken
+ * from a request; only requests that were served (executed or replayed) may
+ * take a free slot, so refused ones cannot fill the slots with made-up codes.
+ */
+const jurisdictionLabel = createJurisdictionGuard();
+
 /** Counts one request and stamps its outcome on the active span. Never throws. */
 export function recordOutcome(outcome: IdempotencyOutcomeLabel): void {
   try {
-    const jurisdiction = getTenant()?.jurisdiction;
+    const served = outcome === 'executed' || outcome === 'replayed';
+    const jurisdiction = jurisdictionLabel(getTenant()?.jurisdiction, served);
     instruments().requests.add(1, {
       [Attr.IdempotencyOutcome]: outcome,
       ...(jurisdiction === undefined ? {} : { [Attr.TenantJurisdiction]: jurisdiction }),

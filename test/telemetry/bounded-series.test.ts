@@ -4,8 +4,8 @@ import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporte
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestMetrics, tenant } from '../../src/express/index.js';
-import { resilient } from '../../src/index.js';
+import { idempotency, requestMetrics, tenant } from '../../src/express/index.js';
+import { MemoryStore, resilient } from '../../src/index.js';
 import { type Served, serve } from '../express/serve.js';
 import { parseExposition } from '../slo/exposition.js';
 
@@ -35,6 +35,7 @@ const BOUNDED_LABELS = new Set([
   'event_name',
   'bulwark_resilience_key',
   'bulwark_circuit_state',
+  'bulwark_idempotency_outcome',
   'le',
   'otel_scope_name',
   'otel_scope_version',
@@ -68,6 +69,9 @@ beforeAll(async () => {
   );
   app.post('/transfers', async (_req, res) => {
     res.status(201).json({ id: await bank.execute(async () => 'tr-1') });
+  });
+  app.post('/keyed', idempotency({ store: new MemoryStore() }), (_req, res) => {
+    res.status(201).json({ id: 'k-1' });
   });
   app.post('/refused', (_req, res) => {
     res.status(400).json({ error: 'bad amount' });
@@ -206,5 +210,28 @@ describe('metrics under 10,000 random tenants and jurisdictions', () => {
     expect(tenants.size).toBeLessThanOrEqual(MAX_TENANTS + 1);
     expect(jurisdictions.size).toBeLessThanOrEqual(MAX_JURISDICTIONS + 1);
     expect(jurisdictions.has('other')).toBe(true);
+  });
+
+  it('keeps the jurisdictions of requests idempotency() refused off its outcome counter', async () => {
+    const jurisdictionsOf = async () => {
+      const { resourceMetrics } = await exporter.collect();
+      const counter = resourceMetrics.scopeMetrics
+        .flatMap((scope) => scope.metrics)
+        .find((metric) => metric.descriptor.name === 'bulwark.idempotency.requests');
+      return new Set(
+        (counter?.dataPoints ?? [])
+          .filter((point) => point.attributes['bulwark.idempotency.outcome'] === 'rejected')
+          .map((point) => point.attributes['tenant.jurisdiction']),
+      );
+    };
+    for (let i = 0; i < 300; i++) {
+      // No Idempotency-Key: refused with 400 before anything runs.
+      const headers = { 'X-Tenant-Id': 't-keyed', 'X-Jurisdiction': nextJurisdiction() };
+      const response = await fetch(`${served.url}/keyed`, { method: 'POST', headers });
+      await response.arrayBuffer();
+      expect(response.status).toBe(400);
+    }
+    // 300 fresh codes, none of them served: they fold into `other` and take no slot.
+    expect([...(await jurisdictionsOf())]).toEqual(['other']);
   });
 });
