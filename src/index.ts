@@ -25,6 +25,8 @@ export type { StorageKeyParts } from './idempotency/key.js';
 export { idempotencyStorageKey } from './idempotency/key.js';
 export type { MemoryStoreOptions, MemoryStoreUsage } from './idempotency/memory-store.js';
 export { MemoryStore } from './idempotency/memory-store.js';
+export type { Operation } from './idempotency/operation.js';
+export { getOperation } from './idempotency/operation.js';
 export type {
   ClaimRequest,
   ClaimResult,

@@ -34,7 +34,8 @@ export const ERROR_HANDLER_DEFAULTS = {
  *
  * - open circuit breaker → 503 with `Retry-After`; bulkhead full → 503;
  *   retry budget spent, or a downstream asking to wait past the deadline → 503;
- *   deadline or attempt timeout → 504
+ *   deadline or attempt timeout → 503 with `Retry-After` (a downstream call's
+ *   outcome is unknown: retry with the same key); a downstream's network failure → 503
  * - invalid tenant field → 400 with `field`; body-parser errors → 413 / 400 / 415
  * - idempotency errors that reach it → 400 / 409 / 422 / 503
  * - anything else → 500 with no message, stack or other internals.

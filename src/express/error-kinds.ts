@@ -33,6 +33,20 @@ function retryable(status: number, slug: string, title: string, detail: string):
 // Details are fixed text, never the error's message: messages name hosts,
 // breakers and values that are nobody's business outside the service.
 const UNAVAILABLE = 'a downstream service is unavailable; retry later';
+const OUTCOME_UNKNOWN =
+  'the request did not complete within its deadline; retry with the same Idempotency-Key';
+
+/**
+ * A network failure of a downstream call (a reset, a refused or dropped
+ * connection) that reached the error handler: the downstream may or may not
+ * have acted, so the client retries with the same key rather than giving up.
+ */
+export const DOWNSTREAM_UNREACHABLE: ErrorKind = retryable(
+  503,
+  'downstream-unreachable',
+  'Service unavailable',
+  'a downstream call failed and its outcome is unknown; retry with the same Idempotency-Key',
+);
 /** Bulwark error codes the error handler maps; the rest become a plain 500. */
 export const KINDS_BY_CODE: Partial<Record<BulwarkErrorCode, ErrorKind>> = {
   [ErrorCode.CircuitOpen]: retryable(503, 'circuit-open', 'Service unavailable', UNAVAILABLE),
@@ -54,17 +68,20 @@ export const KINDS_BY_CODE: Partial<Record<BulwarkErrorCode, ErrorKind>> = {
     'Service unavailable',
     'a downstream service asked to wait longer than this request may take',
   ),
-  [ErrorCode.DeadlineExceeded]: final(
-    504,
+  // A deadline may pass while a downstream call is in flight: money may have
+  // moved or not. 503 + Retry-After tells the client to retry with the same
+  // key, and the re-run sends the downstream the same derived key and payment.
+  [ErrorCode.DeadlineExceeded]: retryable(
+    503,
     'deadline-exceeded',
     'Deadline exceeded',
-    'the request did not complete within its deadline',
+    OUTCOME_UNKNOWN,
   ),
-  [ErrorCode.AttemptTimeout]: final(
-    504,
+  [ErrorCode.AttemptTimeout]: retryable(
+    503,
     'deadline-exceeded',
     'Deadline exceeded',
-    'the request did not complete within its deadline',
+    OUTCOME_UNKNOWN,
   ),
   [ErrorCode.Aborted]: retryable(
     503,

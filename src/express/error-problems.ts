@@ -1,8 +1,10 @@
 import { STATUS_CODES } from 'node:http';
 import { type BulwarkErrorCode, isBulwarkError } from '../errors.js';
+import { isTransientError } from '../resilience/transient.js';
 import {
   BODY_PARSER_KINDS,
   COCKATIEL_FLAGS,
+  DOWNSTREAM_UNREACHABLE,
   type ErrorKind,
   KINDS_BY_CODE,
 } from './error-kinds.js';
@@ -25,8 +27,8 @@ const INTERNAL: Problem = {
 
 /**
  * Classifies `error`: bulwark errors by `code`, cockatiel's by their flags,
- * body-parser's by `type`, other http-errors 4xx by status; anything else is
- * a 500 that says nothing more.
+ * body-parser's by `type`, other http-errors 4xx by status, a downstream's
+ * network failure as 503; anything else is a 500 that says nothing more.
  */
 export function answerFor(error: unknown): ErrorAnswer {
   const code = codeOf(error);
@@ -34,7 +36,10 @@ export function answerFor(error: unknown): ErrorAnswer {
     const field = tenantFieldOf(code);
     if (field !== undefined) return { problem: invalidTenantProblem(error, field) };
   }
-  const kind = (code && KINDS_BY_CODE[code]) || clientErrorKind(error);
+  const kind =
+    (code && KINDS_BY_CODE[code]) ||
+    clientErrorKind(error) ||
+    (isTransientError(error) ? DOWNSTREAM_UNREACHABLE : undefined);
   if (kind === undefined) return { problem: INTERNAL };
   const problem: Problem = {
     type: problemType(kind.slug),

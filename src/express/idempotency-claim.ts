@@ -54,6 +54,7 @@ export function openClaim(res: ServerResponse, claim: IdempotencyClaim): OpenCla
     key: claim.key,
     ownerToken: claim.ownerToken,
     retentionMs: claim.retentionMs,
+    operationId: claim.operationId,
     onCommitted(response) {
       if (open && committed === undefined) committed = response;
     },

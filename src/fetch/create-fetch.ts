@@ -10,6 +10,7 @@ import {
 import { FetchCall, type FetchRuntime } from './fetch-call.js';
 import { Limit, type LimitCauses } from './limit.js';
 import { isRepeatable, needsIdempotencyKey } from './methods.js';
+import { operationKey } from './operation-key.js';
 import { type FetchOptions, validateFetchOptions } from './options.js';
 import { normaliseRequest, type OutgoingRequest } from './request.js';
 import { finalResponseOf } from './retryable-response.js';
@@ -104,12 +105,16 @@ function hasTimers({ resilience }: FetchSettings): boolean {
   );
 }
 
-/** The key of this call: the caller's, a new one for POST/PATCH, or none. */
+/**
+ * The key of this call: the caller's; for a POST/PATCH without one, the key
+ * derived from the operation being executed (the same in every execution) or,
+ * outside an operation, a new one; else none.
+ */
 function ensureKey(request: OutgoingRequest, settings: FetchSettings): string | undefined {
   const existing = request.headers.get(settings.idempotencyKeyHeader);
   if (existing !== null) return existing;
   if (!settings.addIdempotencyKey || !needsIdempotencyKey(request.method)) return undefined;
-  const key = settings.generateKey();
+  const key = operationKey(request) ?? settings.generateKey();
   request.headers.set(settings.idempotencyKeyHeader, key);
   return key;
 }

@@ -8,6 +8,7 @@ import {
   resolveEngineOptions,
 } from './engine-options.js';
 import { startLeaseRenewal } from './lease.js';
+import { operationFor, runInOperation } from './operation.js';
 import type { ClaimResult, StoredResponse } from './store.js';
 
 /** One idempotent request as the engine sees it (see `idempotencyStorageKey`, `requestFingerprint`). */
@@ -29,6 +30,8 @@ export interface IdempotencyClaim {
   readonly ownerToken: string;
   /** How long a completed response is kept for replay, in milliseconds (the engine's `retentionMs`). */
   readonly retentionMs: number;
+  /** The operation's id: `getOperation().id`, the same in every execution of this key. */
+  readonly operationId: string;
 }
 
 /** What the operation produced, and whether it may be replayed later. */
@@ -120,10 +123,10 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
   ): Promise<ExecutionOutcome> {
     const { key, fingerprint } = request;
     const ownerToken = randomUUID();
+    // The tenant rides along so a store can share its capacity fairly (MemoryStore does).
+    const tenantId = getTenant()?.tenantId;
     let claim: ClaimResult;
     try {
-      // The tenant rides along so a store can share its capacity fairly (MemoryStore does).
-      const tenantId = getTenant()?.tenantId;
       claim = await call('claim', () =>
         store.claim({ key, fingerprint, ownerToken, leaseMs, tenantId }),
       );
@@ -148,7 +151,11 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     const lease = startLeaseRenewal({ store, key, ownerToken, leaseMs, renewIntervalMs, call });
     let result: OperationResult;
     try {
-      result = await operation(lease.signal, { key, ownerToken, retentionMs });
+      // The operation's identity comes from the storage key alone, so every
+      // execution of this key (a re-run, a takeover, another process) sees the same one.
+      const identity = operationFor(key, tenantId);
+      const claimed = { key, ownerToken, retentionMs, operationId: identity.id };
+      result = await runInOperation(identity, () => operation(lease.signal, claimed));
     } catch (error) {
       lease.stop();
       await call('release', () => store.release(key, ownerToken)).catch(() => false);

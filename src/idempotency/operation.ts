@@ -58,7 +58,15 @@ function uuidFromDigest(hexDigest: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-const activeOperation = new AsyncLocalStorage<Operation>();
+/**
+ * One store per process, kept under a `Symbol.for` key: the handler and the
+ * `bulwark/fetch` it calls must see the same operation even when a bundler
+ * gave them two copies of this module.
+ */
+const STORE = Symbol.for('bulwark.operation');
+const registry = globalThis as { [STORE]?: AsyncLocalStorage<Operation> };
+registry[STORE] ??= new AsyncLocalStorage<Operation>();
+const activeOperation: AsyncLocalStorage<Operation> = registry[STORE];
 
 /** Runs `fn` with `operation` as the active operation, and returns what `fn` returns. */
 export function runInOperation<T>(operation: Operation, fn: () => T): T {

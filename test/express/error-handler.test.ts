@@ -68,8 +68,17 @@ describe.each(majors)('errorHandler() on $name', (major) => {
         'downstream-busy',
         '30',
       ],
-      ['a deadline', wrap(ErrorCode.DeadlineExceeded), 504, 'deadline-exceeded', null],
-      ['an attempt timeout', wrap(ErrorCode.AttemptTimeout), 504, 'deadline-exceeded', null],
+      ['a deadline', wrap(ErrorCode.DeadlineExceeded), 503, 'deadline-exceeded', '1'],
+      ['an attempt timeout', wrap(ErrorCode.AttemptTimeout), 503, 'deadline-exceeded', '1'],
+      [
+        'a downstream connection reset',
+        new TypeError('fetch failed', {
+          cause: Object.assign(new Error('socket'), { code: 'ECONNRESET' }),
+        }),
+        503,
+        'downstream-unreachable',
+        '1',
+      ],
       [
         'a key still in flight',
         wrap(ErrorCode.IdempotencyInFlight, 800),

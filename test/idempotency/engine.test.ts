@@ -133,7 +133,14 @@ describe('createIdempotencyEngine: completion inside the operation (transactiona
     };
     await engine.execute(req, op);
     await engine.execute(req, op);
-    expect(seen[0]).toEqual({ key: req.key, ownerToken: expect.any(String), retentionMs: 5_000 });
+    expect(seen[0]).toEqual({
+      key: req.key,
+      ownerToken: expect.any(String),
+      retentionMs: 5_000,
+      operationId: expect.stringMatching(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      ),
+    });
     expect((seen[0] as { ownerToken: string }).ownerToken).not.toBe(
       (seen[1] as { ownerToken: string }).ownerToken,
     );
