@@ -4,6 +4,7 @@
  * into a tarball, checks the tarball (publint, attw), then installs that one
  * tarball into fresh consumer projects in a temp dir, one per shape a user's
  * project takes:
+ * - core only: `npm install bulwark` alone (its size; `bulwark/otel` without the SDK);
  * - a full application: every subpath imported and required, Express 4 and 5,
  *   what each subpath loads, the README's snippets;
  *
@@ -14,6 +15,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { coreOnlyChecks } from './core-only.mjs';
 import { fullAppChecks } from './full-app.mjs';
 import { totals } from './harness.mjs';
 import { packTarball, tarballChecks } from './tarball.mjs';
@@ -24,7 +26,11 @@ try {
   console.log('package checks (on the packed tarball):');
   const { tarball, packed } = packTarball(work);
   const context = { work, tarball };
-  for (const checks of [() => tarballChecks({ tarball, packed }), () => fullAppChecks(context)]) {
+  for (const checks of [
+    () => tarballChecks({ tarball, packed }),
+    () => coreOnlyChecks(context),
+    () => fullAppChecks(context),
+  ]) {
     const t0 = Date.now();
     await checks();
     console.log(`  (${seconds(Date.now() - t0)} s)`);
