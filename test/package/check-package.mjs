@@ -5,6 +5,7 @@
  * tarball into fresh consumer projects in a temp dir, one per shape a user's
  * project takes:
  * - core only: `npm install bulwark` alone (its size; `bulwark/otel` without the SDK);
+ * - the current OpenTelemetry line: bulwark added to the latest OTel packages;
  * - a full application: every subpath imported and required, Express 4 and 5,
  *   what each subpath loads, the README's snippets;
  *
@@ -16,6 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { coreOnlyChecks } from './core-only.mjs';
+import { currentOtelChecks } from './current-otel.mjs';
 import { fullAppChecks } from './full-app.mjs';
 import { totals } from './harness.mjs';
 import { packTarball, tarballChecks } from './tarball.mjs';
@@ -29,6 +31,7 @@ try {
   for (const checks of [
     () => tarballChecks({ tarball, packed }),
     () => coreOnlyChecks(context),
+    () => currentOtelChecks(context),
     () => fullAppChecks(context),
   ]) {
     const t0 = Date.now();
