@@ -6,6 +6,7 @@
  * project takes:
  * - core only: `npm install bulwark` alone (its size; `bulwark/otel` without the SDK);
  * - the current OpenTelemetry line: bulwark added to the latest OTel packages;
+ * - zero-code: `node --import bulwark/otel/register` with the auto-instrumentations;
  * - a full application: every subpath imported and required, Express 4 and 5,
  *   what each subpath loads, the README's snippets;
  *
@@ -21,6 +22,7 @@ import { currentOtelChecks } from './current-otel.mjs';
 import { fullAppChecks } from './full-app.mjs';
 import { totals } from './harness.mjs';
 import { packTarball, tarballChecks } from './tarball.mjs';
+import { zeroCodeChecks } from './zero-code.mjs';
 
 const started = Date.now();
 const work = mkdtempSync(join(tmpdir(), 'bulwark-package-'));
@@ -32,6 +34,7 @@ try {
     () => tarballChecks({ tarball, packed }),
     () => coreOnlyChecks(context),
     () => currentOtelChecks(context),
+    () => zeroCodeChecks(context),
     () => fullAppChecks(context),
   ]) {
     const t0 = Date.now();
