@@ -9,6 +9,7 @@
  * - zero-code: `node --import bulwark/otel/register` with the auto-instrumentations;
  * - a full application: every subpath imported and required, Express 4 and 5,
  *   what each subpath loads, the README's snippets;
+ * - types per subpath and module setting, with only that subpath's peers.
  *
  * Prints one line per check and a closing `package checks: N passed, N failed`;
  * with BULWARK_PACKAGE_REPORT set, also writes the counts there as JSON.
@@ -22,6 +23,7 @@ import { currentOtelChecks } from './current-otel.mjs';
 import { fullAppChecks } from './full-app.mjs';
 import { totals } from './harness.mjs';
 import { packTarball, tarballChecks } from './tarball.mjs';
+import { typeShapeChecks } from './type-shapes.mjs';
 import { zeroCodeChecks } from './zero-code.mjs';
 
 const started = Date.now();
@@ -36,6 +38,7 @@ try {
     () => currentOtelChecks(context),
     () => zeroCodeChecks(context),
     () => fullAppChecks(context),
+    () => typeShapeChecks(context),
   ]) {
     const t0 = Date.now();
     await checks();
