@@ -61,7 +61,7 @@ export async function check(name, fn) {
   } catch (error) {
     failed++;
     console.log(
-      `  ✗ ${name}\n${indent(String(error?.stdout ?? ''))}${indent(String(error?.stderr ?? error?.message ?? error))}`,
+      `  ✗ ${name}\n${indent(String(error?.stdout ?? ''))}${indent(String(error?.stderr || error?.message || error))}`,
     );
     return false;
   }

@@ -56,8 +56,8 @@ export async function zeroCodeChecks({ work, tarball }) {
       env,
     );
     const ran = await check(later[0], () => {
-      if (app.code !== 0) throw Object.assign(new Error(`exit ${app.code ?? app.signal}`), app);
-      if (receiver.spans.length === 0) throw Object.assign(new Error('no span arrived'), app);
+      if (app.code !== 0) throw failure(`exit ${app.code ?? app.signal}`, app);
+      if (receiver.spans.length === 0) throw failure('no span arrived', app);
       return `${receiver.spans.length} spans`;
     });
     if (!ran) return skipped(later.slice(1), 'the app did not export');
@@ -81,13 +81,13 @@ export async function zeroCodeChecks({ work, tarball }) {
       env,
     );
     await check(later[3], () => {
-      if (foreign.code !== 0) throw Object.assign(new Error(`exit ${foreign.code}`), foreign);
+      if (foreign.code !== 0) throw failure(`exit ${foreign.code}`, foreign);
       const { status } = JSON.parse(foreign.stdout.trim().split('\n').at(-1));
-      if (status !== 'foreign-sdk') throw Object.assign(new Error(`status ${status}`), foreign);
+      if (status !== 'foreign-sdk') throw failure(`status ${status}`, foreign);
     });
     await check(later[4], () => {
       const warning = foreign.stderr.split('\n').find((line) => line.includes('[BULWARK_OTEL]'));
-      if (warning === undefined) throw Object.assign(new Error('no BULWARK_OTEL warning'), foreign);
+      if (warning === undefined) throw failure('no BULWARK_OTEL warning', foreign);
       for (const wayOut of ['--import bulwark/otel/register', 'TenantSpanProcessor']) {
         if (!warning.includes(wayOut))
           throw new Error(`the warning does not name ${wayOut}: ${warning}`);
@@ -96,6 +96,14 @@ export async function zeroCodeChecks({ work, tarball }) {
   } finally {
     await receiver.close();
   }
+}
+
+/** An error that shows what the child printed, below `message`. */
+function failure(message, child) {
+  return Object.assign(new Error(message), {
+    stdout: child.stdout,
+    stderr: `${message}\n${child.stderr}`,
+  });
 }
 
 function assertTenant(span) {
