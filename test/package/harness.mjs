@@ -94,12 +94,13 @@ export function run(cmd, args, cwd, { env, timeoutMs = RUN_TIMEOUT_MS } = {}) {
 export const runNode = (args, cwd, options) => run(process.execPath, args, cwd, options);
 
 /**
- * Runs `node args` in `cwd` without blocking this process (the receiver must keep
- * answering), killed if it outlives the bound. Resolves with its exit and output.
+ * Runs `cmd args` in `cwd` without blocking this process (a receiver in it must
+ * keep answering; other work can run beside it), killed if it outlives the bound.
+ * Resolves with its exit and output; never rejects for a non-zero exit.
  */
-export function runNodeAsync(args, cwd, env) {
+export function runAsync(cmd, args, cwd, { env = process.env, timeoutMs = RUN_TIMEOUT_MS } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {
@@ -108,7 +109,7 @@ export function runNodeAsync(args, cwd, env) {
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -116,6 +117,9 @@ export function runNodeAsync(args, cwd, env) {
     });
   });
 }
+
+/** `runAsync` of `node` (the one running these checks) with exactly the environment `env`. */
+export const runNodeAsync = (args, cwd, env) => runAsync(process.execPath, args, cwd, { env });
 
 /** A fresh, empty consumer project in `work/name`. */
 export function freshConsumer(work, name, { type = 'module' } = {}) {

@@ -18,7 +18,7 @@ import {
   fixtures,
   freshConsumer,
   npmInstall,
-  run,
+  runAsync,
   runNode,
   sdkPackages,
   skipped,
@@ -73,25 +73,45 @@ const SHAPES = [
 ];
 
 export async function typeShapeChecks({ work, tarball }) {
-  for (const consumer of CONSUMERS) await consumerChecks(work, tarball, consumer);
+  // Install one consumer after another, then type-check the three at once: tsc
+  // is the slow part, and each is one single-threaded process.
+  const prepared = CONSUMERS.map((consumer) => prepare(work, tarball, consumer));
+  const diagnostics = await Promise.all(
+    prepared.map(({ dir, dirs, installError }) =>
+      installError === undefined ? typeCheck(dir, dirs) : undefined,
+    ),
+  );
+  for (const [i, consumer] of CONSUMERS.entries()) {
+    await report(consumer, prepared[i], diagnostics[i]);
+  }
 }
 
-async function consumerChecks(work, tarball, { name, subpaths, files, peers, peersLabel }) {
-  console.log(`types of ${subpaths.join(', ')} (${peersLabel}, @types/node; skipLibCheck false):`);
-  const consumer = freshConsumer(work, name);
+/** A fresh consumer with its peers installed and one project per shape written. */
+function prepare(work, tarball, { name, files, peers }) {
+  const dir = freshConsumer(work, name);
   const specs = [tarball, devSpec('@opentelemetry/api'), devSpec('@types/node'), ...peers];
-  const installed = await check(
-    `npm install <tarball> ${specs.slice(1).join(' ')}`,
-    () => void npmInstall(consumer, specs),
-  );
-  if (!installed)
+  const label = `npm install <tarball> ${specs.slice(1).join(' ')}`;
+  try {
+    npmInstall(dir, specs);
+  } catch (installError) {
+    return { dir, label, installError };
+  }
+  return { dir, label, dirs: SHAPES.map((shape) => writeShape(dir, shape, files)) };
+}
+
+async function report({ subpaths, files, peersLabel }, prepared, diagnostics) {
+  console.log(`types of ${subpaths.join(', ')} (${peersLabel}, @types/node; skipLibCheck false):`);
+  const { dir: consumer, dirs, label, installError } = prepared;
+  if (
+    !(await check(label, () => {
+      if (installError) throw installError;
+    }))
+  ) {
     return skipped(
       SHAPES.map((shape) => shape.name),
       'the install failed',
     );
-
-  const dirs = SHAPES.map((shape) => writeShape(consumer, shape, files));
-  const diagnostics = typeCheck(consumer, dirs);
+  }
   for (const [i, shape] of SHAPES.entries()) {
     const typed = await check(`${shape.name}: type-checks`, () => {
       const errors = diagnostics.get(dirs[i]);
@@ -142,15 +162,12 @@ function writeShape(consumer, shape, files) {
  * "Building project '<dir>/tsconfig.json'", which is how they are told apart:
  * an error in a shipped .d.ts names no shape in its path.
  */
-function typeCheck(consumer, dirs) {
-  let output = '';
-  let failed = false;
-  try {
-    output = run(bin('tsc'), ['--build', '--verbose', ...dirs], consumer, { timeoutMs: 240_000 });
-  } catch (error) {
-    output = `${error.stdout ?? ''}${error.stderr ?? ''}` || String(error.message);
-    failed = true;
-  }
+async function typeCheck(consumer, dirs) {
+  const build = await runAsync(bin('tsc'), ['--build', '--verbose', ...dirs], consumer, {
+    timeoutMs: 240_000,
+  });
+  const output = `${build.stdout}${build.stderr}`;
+  const failed = build.code !== 0;
   const byDir = new Map();
   let current;
   for (const line of output.split('\n')) {
@@ -163,6 +180,8 @@ function typeCheck(consumer, dirs) {
   }
   for (const [dir, text] of byDir) if (!/error TS\d+/.test(text)) byDir.delete(dir);
   // A failed build whose errors belong to no project fails every shape, with its output.
-  if (failed && byDir.size === 0) for (const dir of dirs) byDir.set(dir, output);
+  if (failed && byDir.size === 0) {
+    for (const dir of dirs) byDir.set(dir, output || `tsc exited ${build.code ?? build.signal}`);
+  }
   return byDir;
 }
