@@ -44,7 +44,9 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   }
   const foreign = foreignRegistrations();
   if (foreign.length > 0) {
-    const reason = `another OpenTelemetry SDK registered ${foreign.join(', ')} first; bulwark left it in place, so spans carry no tenant attributes. Either start with \`node --import bulwark/otel/register\` instead of that SDK's register, or add \`new TenantSpanProcessor()\` (bulwark/otel) first among your NodeSDK's spanProcessors`;
+    // Name both ways out: an SDK started before bulwark is usually a `--import` of
+    // someone else's register module, which bulwark's own register replaces.
+    const reason = `another OpenTelemetry SDK registered ${foreign.join(', ')} first; bulwark left it in place, so its spans carry no tenant attributes unless it runs TenantSpanProcessor. Either start telemetry with bulwark instead (node --import bulwark/otel/register app.js, in place of the other SDK's --import), or add new TenantSpanProcessor() from bulwark/otel to the spanProcessors of your own NodeSDK`;
     warnOnce(reason);
     return idleHandle('foreign-sdk', reason);
   }
