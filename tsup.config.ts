@@ -20,7 +20,10 @@ export default defineConfig({
   target: 'node22',
   platform: 'node',
   dts: true,
-  sourcemap: true,
+  // No source maps: dist/ is unminified ESM, readable as it is, and the maps
+  // would be a third of what `npm install bulwark` brings (the core install is
+  // held to 2 MB in the package checks).
+  sourcemap: false,
   clean: true,
   splitting: true,
   treeshake: true,
