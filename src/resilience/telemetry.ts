@@ -88,6 +88,7 @@ export class PipelineTelemetry {
     try {
       const attributes = this.attributes(eventsGuards, event.error);
       attributes[Attr.EventName] = event.name;
+      if (event.origin !== undefined) attributes[Attr.BreakerOrigin] = event.origin;
       instruments().events.add(1, attributes);
       const span = trace.getActiveSpan();
       if (span?.isRecording()) {
@@ -96,6 +97,7 @@ export class PipelineTelemetry {
           [Attr.Attempt]: event.attempt,
           ...(event.error === undefined ? {} : { [Attr.ErrorType]: errorType(event.error) }),
           ...(event.delayMs === undefined ? {} : { [Attr.RetryDelayMs]: event.delayMs }),
+          ...(event.origin === undefined ? {} : { [Attr.BreakerOrigin]: event.origin }),
         });
       }
     } catch {
