@@ -126,10 +126,16 @@ export class BreakerLayer {
     const registry = this.registry;
     this.fleet =
       options.shared &&
-      new FleetLink(events.pipeline, options.shared, maxKeys, {
-        peek: (key) => registry.peek(key),
-        entries: () => registry.entriesView(),
-      });
+      new FleetLink(
+        events.pipeline,
+        options.shared,
+        maxKeys,
+        {
+          peek: (key) => registry.peek(key),
+          entries: () => registry.entriesView(),
+        },
+        events,
+      );
     // Open breakers first: if the snapshot holds more keys than fit, they matter most.
     const nowMs = now();
     for (const entry of (restore ?? []).sort((a, b) => rank(a.state) - rank(b.state))) {

@@ -23,7 +23,7 @@ export interface LinkHost {
   /** True while `breaker` is the one held for `key` (not evicted or replaced). */
   holds(key: string, breaker: CircuitBreaker): boolean;
   /** Notes the latest known state of `key`, for a breaker created for it later. */
-  remember(state: FleetBreakerState, nowMs: number): void;
+  remember(state: FleetBreakerState, nowMs: number): boolean;
 }
 
 /** How long a call is told to wait while the probe lease is being asked for, in ms. */
@@ -112,14 +112,15 @@ export class KeyLink implements BreakerLink {
   }
 
   /**
-   * Takes the fleet's state of this key. `sentAtMs` is when the request that
-   * brought it was sent: a lease is counted from then, so this process never
-   * believes it holds a lease the store has already let go.
+   * Takes the fleet's state of this key: an event when a call would see a
+   * change, except when seeding a new breaker. `sentAtMs` is when the request
+   * that brought it was sent: a lease is counted from then, so this process
+   * never believes it holds a lease the store has already let go.
    */
   apply(
     fleet: FleetBreakerState,
     nowMs: number,
-    source: 'message' | 'sync' | 'reply',
+    source: 'message' | 'sync' | 'reply' | 'seed',
     sentAtMs = nowMs,
   ): void {
     const breaker = this.breaker;
@@ -130,20 +131,21 @@ export class KeyLink implements BreakerLink {
     if (fleet.epoch < this.epoch || (fleet.epoch === this.epoch && rank < this.rank)) return;
     this.epoch = fleet.epoch;
     this.rank = rank;
+    const origin = source === 'seed' ? undefined : 'fleet';
     this.host.remember(fleet, nowMs);
     if (fleet.state === 'closed') {
       this.leaseUntil = 0;
       this.probingUntil = 0;
       this.wanted = false;
       this.disarm();
-      breaker.adopt('closed', 0, nowMs, 'fleet');
+      breaker.adopt('closed', 0, nowMs, origin);
       return;
     }
     if (fleet.state === 'open') {
       this.leaseUntil = 0;
       this.probingUntil = 0;
       if (breaker.stateAt(nowMs) !== 'open') this.wanted = false;
-      breaker.adopt('open', fleet.remainingMs, nowMs, 'fleet');
+      breaker.adopt('open', fleet.remainingMs, nowMs, origin);
       this.armAt(nowMs + fleet.remainingMs);
       return;
     }
@@ -151,12 +153,12 @@ export class KeyLink implements BreakerLink {
       this.leaseUntil = sentAtMs + fleet.remainingMs;
       this.probingUntil = 0;
       // Our own probe may be running: leave it be.
-      if (breaker.stateAt(nowMs) !== 'half_open') breaker.adopt('half_open', 0, nowMs, 'fleet');
+      if (breaker.stateAt(nowMs) !== 'half_open') breaker.adopt('half_open', 0, nowMs, origin);
       return;
     }
     this.leaseUntil = 0;
     this.probingUntil = fleet.remainingMs > 0 ? nowMs + fleet.remainingMs : 0;
-    breaker.adopt('half_open', 0, nowMs, 'fleet');
+    breaker.adopt('half_open', 0, nowMs, origin);
     if (this.probingUntil > 0) this.armAt(this.probingUntil);
   }
 

@@ -12,6 +12,7 @@ import {
   breakerPolicy,
   type ResilienceEvent,
   type ResilientPipeline,
+  type SingleLayerOptions,
 } from '../../src/index.js';
 import { RedisBreakerState, type RedisBreakerStateOptions } from '../../src/redis/index.js';
 import { services } from '../support/services.js';
@@ -108,7 +109,7 @@ export async function startInstance(
   flavour: Flavour,
   keyPrefix: string,
   name: string,
-  breaker: BreakerOptions,
+  breaker: BreakerOptions & SingleLayerOptions,
   state: Partial<RedisBreakerStateOptions> = {},
   port?: number,
 ): Promise<FleetInstance> {
