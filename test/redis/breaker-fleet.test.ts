@@ -57,13 +57,14 @@ class Downstream {
   url = '';
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => {
+    const server = createServer((req, res) => {
       this.log.push({ instance: String(req.headers['x-instance']), atMs: performance.now() });
       res.statusCode = this.failing ? 503 : 200;
       res.end(this.failing ? 'down' : 'ok');
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/pay`;
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/pay`;
   }
 
   /** Requests from `instances` (all if omitted) between two times. */
