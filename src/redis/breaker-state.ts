@@ -6,8 +6,9 @@ import type {
 } from '../resilience/shared-state.js';
 import { checkNumber, definedFields } from '../resilience/validate.js';
 import { type ChannelOwner, PipelineChannel } from './breaker-channel.js';
+import { BreakerSubscription } from './breaker-subscription.js';
 import { type LuaScript, type RedisScriptClient, type RunScript, scriptRunner } from './client.js';
-import { isSubscriber, type RedisSubscriber, subscribe, watchConnection } from './subscriber.js';
+import { isSubscriber, type RedisSubscriber } from './subscriber.js';
 
 /** Options of {@link RedisBreakerState}. */
 export interface RedisBreakerStateOptions {
@@ -70,14 +71,10 @@ export class RedisBreakerState implements SharedBreakerState, ChannelOwner {
   readonly #run: RunScript;
   readonly #timeoutMs: number;
   readonly #pollIntervalMs: number;
-  readonly #subscriber: RedisSubscriber | undefined;
+  readonly #subscription: BreakerSubscription | undefined;
   readonly #onError: ((error: BulwarkError) => void) | undefined;
   readonly #channels = new Set<PipelineChannel>();
   #up = true;
-  /** subscribe() succeeded once; both clients resubscribe by themselves after a reconnection. */
-  #subscribedOnce = false;
-  /** Messages arrive: subscribed, and the connection is ready. */
-  #subscribed = false;
   #started: Promise<void> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
@@ -88,7 +85,10 @@ export class RedisBreakerState implements SharedBreakerState, ChannelOwner {
       throw invalidOption(SCOPE, 'client', options?.client, 'an ioredis or node-redis client');
     }
     const { subscriber, onError } = options;
-    if (subscriber !== undefined && !isSubscriber(subscriber)) {
+    if (
+      subscriber !== undefined &&
+      (!isSubscriber(subscriber) || Object.is(subscriber, options.client))
+    ) {
       throw invalidOption(
         SCOPE,
         'subscriber',
@@ -109,9 +109,15 @@ export class RedisBreakerState implements SharedBreakerState, ChannelOwner {
     this.#timeoutMs = checkNumber(SCOPE, 'timeoutMs', o.timeoutMs, 1, 60_000);
     this.#pollIntervalMs = checkNumber(SCOPE, 'pollIntervalMs', o.pollIntervalMs, 10, 3_600_000);
     this.#run = run;
-    this.#subscriber = subscriber;
     this.#onError = onError;
-    if (subscriber !== undefined) watchConnection(subscriber, this.#onReady, this.#onDown);
+    this.#subscription =
+      subscriber &&
+      new BreakerSubscription(subscriber, this.channel, this.#timeoutMs, {
+        message: this.#onMessage,
+        resumed: this.#onResumed,
+        lost: (error) => this.#failed(error),
+        failed: (error) => this.#report(error),
+      });
   }
 
   /** False while Redis is unreachable: the breakers then decide alone. */
@@ -121,6 +127,7 @@ export class RedisBreakerState implements SharedBreakerState, ChannelOwner {
 
   /** Attaches a pipeline (called by `resilient()`); see `SharedBreakerState`. */
   attach(pipeline: string, listener: SharedBreakerListener): PipelineChannel {
+    for (const old of this.#channels) if (old.receiver === undefined) this.#channels.delete(old);
     const channel = new PipelineChannel(this, pipeline, listener);
     this.#channels.add(channel);
     this.#started ??= this.#start();
@@ -176,28 +183,12 @@ export class RedisBreakerState implements SharedBreakerState, ChannelOwner {
 
   async #start(): Promise<void> {
     this.#schedule();
-    await this.#subscribe();
-  }
-
-  async #subscribe(): Promise<void> {
-    const subscriber = this.#subscriber;
-    if (subscriber === undefined) return;
-    try {
-      await subscribe(subscriber, this.channel, this.#onMessage);
-      this.#subscribedOnce = true;
-      this.#subscribed = true;
-    } catch (error) {
-      this.#report(
-        new BulwarkError(ErrorCode.BreakerStateUnavailable, `${SCOPE}: subscribe failed`, {
-          cause: error,
-        }),
-      );
-    }
+    await this.#subscription?.ensure();
   }
 
   async #load(channel: PipelineChannel): Promise<void> {
     const states = await channel.load();
-    channel.receiver?.update(states, 'sync');
+    deliver(() => channel.receiver?.update(states, 'sync'));
   }
 
   /** Reads every pipeline's state again; a failure has been recorded by run(). */
@@ -218,26 +209,19 @@ export class RedisBreakerState implements SharedBreakerState, ChannelOwner {
   /** The poll: only while the state is not pushed, or Redis is not answering. */
   readonly #tick = async (): Promise<void> => {
     try {
-      if (this.#subscriber !== undefined && !this.#subscribedOnce) await this.#subscribe();
-      if (!this.#subscribed || !this.#up) await this.#syncAll();
+      await this.#subscription?.ensure();
+      if (this.#subscription?.live !== true || !this.#up) await this.#syncAll();
     } finally {
       this.#schedule();
     }
   };
 
-  readonly #onReady = (): void => {
-    if (!this.#subscribedOnce) return;
-    this.#subscribed = true;
-    // ioredis resubscribes right after 'ready': read again now and once more later.
+  /** Messages flow (again): what was published meanwhile is read back. */
+  readonly #onResumed = (): void => {
+    if (this.#closed) return;
+    // ioredis resubscribes just after 'ready': read now, and once more a little later.
     void this.#syncAll();
     setTimeout(() => void this.#syncAll(), this.#pollIntervalMs).unref?.();
-  };
-
-  readonly #onDown = (): void => {
-    this.#subscribed = false;
-    this.#failed(
-      new BulwarkError(ErrorCode.BreakerStateUnavailable, `${SCOPE}: subscriber connection lost`),
-    );
   };
 
   readonly #onMessage = (message: string): void => {
@@ -245,14 +229,14 @@ export class RedisBreakerState implements SharedBreakerState, ChannelOwner {
     if (update === undefined) return;
     for (const channel of this.#channels) {
       if (channel.pipeline !== update.pipeline || channel.token === update.origin) continue;
-      channel.receiver?.update([update.state], 'message');
+      deliver(() => channel.receiver?.update([update.state], 'message'));
     }
   };
 
   #answered(): void {
     if (this.#up) return;
     this.#up = true;
-    for (const channel of this.#channels) channel.receiver?.reconnected();
+    for (const channel of this.#channels) deliver(() => channel.receiver?.reconnected());
     void this.#syncAll();
   }
 
@@ -268,6 +252,15 @@ export class RedisBreakerState implements SharedBreakerState, ChannelOwner {
     } catch {
       // A throwing error handler must not break the state.
     }
+  }
+}
+
+/** Calls into a pipeline from a client's event or a timer: a throw there must not crash the process. */
+function deliver(call: () => void): void {
+  try {
+    call();
+  } catch {
+    // The pipeline's own state is unaffected; the next sync delivers again.
   }
 }
 

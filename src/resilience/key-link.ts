@@ -32,6 +32,9 @@ const ACQUIRING_RETRY_AFTER_MS = 50;
 /** Within one epoch the fleet's states only move forward. */
 const RANK = { open: 0, half_open: 1, closed: 2 } as const;
 
+/** A reply handler that throws must not become an unhandled rejection (which ends the process). */
+function ignore(): void {}
+
 /** See the rules at the top of this file. */
 export class KeyLink implements BreakerLink {
   /** Set once, right after the breaker is built around this link. */
@@ -100,15 +103,17 @@ export class KeyLink implements BreakerLink {
       this.dirty = false;
       return;
     }
-    write.then(
-      (fleet) => {
-        this.dirty = false;
-        this.apply(fleet, now(), 'reply', sentAtMs);
-      },
-      () => {
-        // Stays dirty: pushed again when the store answers again.
-      },
-    );
+    write
+      .then(
+        (fleet) => {
+          this.dirty = false;
+          this.apply(fleet, now(), 'reply', sentAtMs);
+        },
+        () => {
+          // Stays dirty: pushed again when the store answers again.
+        },
+      )
+      .catch(ignore);
   }
 
   /**
@@ -166,16 +171,17 @@ export class KeyLink implements BreakerLink {
     if (this.acquiring) return;
     this.acquiring = true;
     const sentAtMs = now();
-    this.host.channel.acquireProbe(this.key).then(
-      (fleet) => {
-        this.acquiring = false;
-        this.apply(fleet, now(), 'reply', sentAtMs);
-      },
-      () => {
+    this.host.channel
+      .acquireProbe(this.key)
+      .then(
+        (fleet) => this.apply(fleet, now(), 'reply', sentAtMs),
         // The channel is down now: the next call probes on this breaker's own say.
+        ignore,
+      )
+      .catch(ignore)
+      .finally(() => {
         this.acquiring = false;
-      },
-    );
+      });
   }
 
   /** At the end of a break or of another's lease, a process that wants the probe asks for it. */

@@ -1,12 +1,21 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createFetch } from '../../src/fetch/index.js';
 import { breakerPolicy, ErrorCode, isBulwarkError } from '../../src/index.js';
 import { RedisBreakerState } from '../../src/redis/index.js';
 import { resetError, settle } from '../resilience/helpers.js';
 import { requireService, services } from '../support/services.js';
-import { type Flavour, type FleetInstance, startInstance, transitions } from './fleet-helpers.js';
+import {
+  connections,
+  type Flavour,
+  type FleetInstance,
+  startInstance,
+  transitions,
+} from './fleet-helpers.js';
 import { type OwnRedis, startOwnRedis } from './own-redis.js';
 
 /*
@@ -243,6 +252,79 @@ describe.skipIf(!up)('RedisBreakerState: what it keeps in Redis', () => {
     expect(() => new RedisBreakerState({ client, probeLeaseMs: 0 })).toThrow(/"probeLeaseMs"/);
     expect(() => new RedisBreakerState({ client, timeoutMs: -1 })).toThrow(/"timeoutMs"/);
     expect(() => breakerPolicy('x', { shared: {} as never })).toThrow(/"breaker.shared"/);
+    // Subscribe mode would block the scripts: the subscriber must be a second connection.
+    expect(() => new RedisBreakerState({ client, subscriber: client })).toThrow(
+      /option "subscriber"/,
+    );
+  });
+
+  it('reaches createFetch() through its resilience options: breakers per origin, shared', async () => {
+    const server = createServer((_req, res) => {
+      res.statusCode = 503;
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/pay`;
+    const keyPrefix = prefix();
+    const states: RedisBreakerState[] = [];
+    const ends: Array<() => Promise<void>> = [];
+    const fleetFetch = async () => {
+      const c = await connections('ioredis');
+      const shared = new RedisBreakerState({
+        client: c.client,
+        subscriber: c.subscriber,
+        keyPrefix,
+      });
+      states.push(shared);
+      ends.push(c.end);
+      return createFetch({ resilience: { retry: false, breaker: { ...consecutive, shared } } });
+    };
+    let served = 0;
+    server.on('request', () => served++);
+    try {
+      const a = await fleetFetch();
+      const b = await fleetFetch();
+      await Promise.all(states.map((s) => s.ready()));
+      for (let i = 0; i < 2; i++) expect((await a(url)).status).toBe(503);
+      expect(served).toBe(2);
+      // b's breaker for this origin is open without b calling it once.
+      await sleep(300);
+      const error = await b(url).catch((e: unknown) => e);
+      expect(isBulwarkError(error, ErrorCode.CircuitOpen)).toBe(true);
+      expect(served).toBe(2);
+    } finally {
+      for (const s of states) s.close();
+      await Promise.all(ends.map((end) => end()));
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('ready() settles within its bound when Redis is down, even on connections that queue commands', async () => {
+    // Default ioredis settings: an offline queue, retried for ever; nothing listens on port 1.
+    const client = new Redis({ host: '127.0.0.1', port: 1, retryStrategy: () => 100 });
+    const subscriber = new Redis({ host: '127.0.0.1', port: 1, retryStrategy: () => 100 });
+    for (const c of [client, subscriber]) c.on('error', () => undefined);
+    const shared = new RedisBreakerState({
+      client,
+      subscriber,
+      keyPrefix: prefix(),
+      timeoutMs: 200,
+    });
+    try {
+      const pipeline = breakerPolicy('bank', { ...consecutive, shared });
+      const start = performance.now();
+      await shared.ready();
+      expect(performance.now() - start).toBeLessThan(1_000);
+      expect(shared.up).toBe(false);
+      // The breaker works alone meanwhile.
+      await expect(pipeline.execute(ok)).resolves.toBe('ok');
+      await trip({ pipeline } as FleetInstance);
+    } finally {
+      shared.close();
+      client.disconnect();
+      subscriber.disconnect();
+    }
   });
 });
 
