@@ -210,6 +210,64 @@ for (const flavour of ['ioredis', 'node-redis'] as const) {
   });
 }
 
+describe.skipIf(!up)(
+  'RedisBreakerState: without a subscriber, and when the probe holder dies',
+  () => {
+    it('without a subscriber the fleet state arrives by the poll, within 1 s', async () => {
+      const keyPrefix = prefix();
+      const [a] = await fleet('ioredis', 1, keyPrefix);
+      const polled = await startInstance('node-redis', keyPrefix, 'bank', consecutive, {
+        subscriber: undefined,
+        pollIntervalMs: 300,
+      });
+      running.push(polled);
+      await trip(a!);
+      const tookMs = await within(1_000, () => polled.pipeline.circuitState() === 'open');
+      expect(tookMs).toBeLessThan(1_000);
+      expect(transitions(polled.events)).toEqual(['circuit_opened/fleet']);
+    });
+
+    it('a probe holder that dies keeps the fleet failing fast until its lease lapses, then another probes', async () => {
+      const keyPrefix = prefix();
+      const lease = { probeLeaseMs: 700 };
+      const [a, b] = await fleet('ioredis', 2, keyPrefix, lease);
+      await trip(a!);
+      await within(1_000, () => b!.pipeline.circuitState() === 'open');
+      await sleep(BREAK_MS + 50);
+      // a takes the lease and starts its probe, then dies (its probe never ends).
+      let probes = 0;
+      const hang = () => {
+        probes++;
+        return new Promise<string>(() => {});
+      };
+      await within(1_000, () => {
+        void settle(a!.pipeline.execute(hang));
+        return probes === 1;
+      });
+      await a!.close();
+      const diedAt = performance.now();
+      // b fails fast while the lease runs, then takes it and probes.
+      let bProbes = 0;
+      const refusedWhileLeased: number[] = [];
+      await within(3_000, () => {
+        void settle(
+          b!.pipeline.execute(() => {
+            bProbes++;
+            return 'ok';
+          }),
+        ).then(({ error }) => {
+          if (error !== undefined) refusedWhileLeased.push(performance.now() - diedAt);
+        });
+        return bProbes > 0;
+      });
+      expect(performance.now() - diedAt).toBeGreaterThan(400);
+      expect(bProbes).toBe(1);
+      expect(refusedWhileLeased.length).toBeGreaterThan(5);
+      await within(1_000, () => b!.pipeline.circuitState() === 'closed');
+    });
+  },
+);
+
 describe.skipIf(!up)('RedisBreakerState: what it keeps in Redis', () => {
   it('every key it writes expires', async () => {
     const keyPrefix = prefix();
