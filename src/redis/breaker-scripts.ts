@@ -14,17 +14,21 @@ import { luaScript } from './client.js';
  * transitions whatever their path. Each transition is published on the
  * channel as JSON {p, k, s, e, ms, o}.
  *
+ * A key Redis no longer holds (expired, or lost in a restart) is answered
+ * with an epoch from the clock: newer than anything a process may remember,
+ * so its reply is not taken for a stale one.
+ *
  * KEYS: s, o, p, i. ARGV: key, encoded key, pipeline, token, channel,
  * stateTtlMs, then the script's own argument. Replies: {state, epoch, ms}.
  */
 const COMMON = `
-local function epoch_of(v)
-  if not v then return 0 end
-  return tonumber(string.sub(v, 3)) or 0
-end
 local function clock()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function epoch_of(v)
+  if not v then return clock() end
+  return tonumber(string.sub(v, 3)) or 0
 end
 local function publish(state, epoch, ms)
   redis.call('PUBLISH', ARGV[5], cjson.encode({

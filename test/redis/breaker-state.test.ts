@@ -395,6 +395,35 @@ describe.skipIf(!up)('RedisBreakerState when Redis stops (a private redis-server
     await own?.stop();
   });
 
+  it('after Redis lost its data, the instance that tripped still gets the probe, and it closes', async () => {
+    await own.start().catch(() => undefined);
+    const keyPrefix = prefix();
+    const make = () => startInstance('ioredis', keyPrefix, 'bank', consecutive, {}, own.port);
+    const a = await make();
+    const b = await make();
+    running.push(a, b);
+    await trip(a); // a now knows the break's epoch
+    await within(1_000, () => b.pipeline.circuitState() === 'open');
+    const admin = new Redis({ host: '127.0.0.1', port: own.port });
+    await admin.flushall();
+    admin.disconnect();
+    await sleep(BREAK_MS + 50);
+    let probes = 0;
+    await within(2_000, () => {
+      void settle(
+        a.pipeline.execute(() => {
+          probes++;
+          return 'ok';
+        }),
+      );
+      return probes > 0;
+    });
+    expect(probes).toBe(1);
+    await within(1_000, () => a.pipeline.circuitState() === 'closed');
+    await expect(b.pipeline.execute(ok)).resolves.toBe('ok');
+    expect(b.pipeline.circuitState()).toBe('closed');
+  });
+
   for (const flavour of ['ioredis', 'node-redis'] as const) {
     it(`${flavour}: each breaker goes on alone at once, no call waits, and the fleet converges after`, async () => {
       await own.start().catch(() => undefined);
