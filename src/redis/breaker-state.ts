@@ -1,57 +1,9 @@
-import { BulwarkError, ErrorCode, invalidOption } from '../errors.js';
-import type {
-  FleetBreakerState,
-  SharedBreakerListener,
-  SharedBreakerState,
-} from '../resilience/shared-state.js';
-import { checkNumber, definedFields } from '../resilience/validate.js';
+import { BulwarkError, ErrorCode } from '../errors.js';
+import type { SharedBreakerListener, SharedBreakerState } from '../resilience/shared-state.js';
 import { type ChannelOwner, PipelineChannel } from './breaker-channel.js';
-import { BreakerSubscription } from './breaker-subscription.js';
-import { type LuaScript, type RedisScriptClient, type RunScript, scriptRunner } from './client.js';
-import { isSubscriber, type RedisSubscriber } from './subscriber.js';
-
-/** Options of {@link RedisBreakerState}. */
-export interface RedisBreakerStateOptions {
-  /**
-   * The application's connected client for commands (Lua scripts): ioredis 5/6
-   * or node-redis 5/6, plain or cluster. Required. Make it fail fast while
-   * Redis is down (ioredis `enableOfflineQueue: false`; node-redis
-   * `disableOfflineQueue: true`): a write queued offline would run late.
-   */
-  readonly client: RedisScriptClient;
-  /**
-   * A second connection, given to this state alone, on which it subscribes to
-   * the fleet's transitions: ioredis `client.duplicate()`, node-redis
-   * `client.duplicate()` then `await subscriber.connect()`. Default none: the
-   * state is polled every `pollIntervalMs` instead.
-   */
-  readonly subscriber?: RedisSubscriber;
-  /** Prefix of every key and of the channel. Default `'bulwark:breaker:'`. */
-  readonly keyPrefix?: string;
-  /**
-   * How long the fleet's single half-open probe is reserved for the process
-   * that took it, in ms: at least the attempt timeout, so the probe can finish.
-   * If that process dies, another probes after it. Default 10_000.
-   */
-  readonly probeLeaseMs?: number;
-  /** How long a tripped or closed record lives after its last write, in ms. Default 3_600_000. */
-  readonly stateTtlMs?: number;
-  /** The most a read or write may take before the breakers decide alone, in ms. Default 500. */
-  readonly timeoutMs?: number;
-  /** How often the state is read while it is not pushed (no subscriber, or it dropped), in ms. Default 500. */
-  readonly pollIntervalMs?: number;
-  /** Told when Redis stops answering (once per outage) or answers nonsense. Default none. */
-  readonly onError?: (error: BulwarkError) => void;
-}
-
-/** Defaults of {@link RedisBreakerStateOptions}. */
-export const REDIS_BREAKER_STATE_DEFAULTS = {
-  keyPrefix: 'bulwark:breaker:',
-  probeLeaseMs: 10_000,
-  stateTtlMs: 3_600_000,
-  timeoutMs: 500,
-  pollIntervalMs: 500,
-} as const;
+import { type RedisBreakerStateOptions, resolveOptions } from './breaker-state-options.js';
+import { BreakerSubscription, type PublishedTransition } from './breaker-subscription.js';
+import type { LuaScript, RunScript } from './client.js';
 
 const SCOPE = 'RedisBreakerState';
 
@@ -80,34 +32,14 @@ export class RedisBreakerState implements SharedBreakerState, ChannelOwner {
   #closed = false;
 
   constructor(options: RedisBreakerStateOptions) {
-    const run = options?.client ? scriptRunner(options.client) : undefined;
-    if (run === undefined) {
-      throw invalidOption(SCOPE, 'client', options?.client, 'an ioredis or node-redis client');
-    }
-    const { subscriber, onError } = options;
-    if (
-      subscriber !== undefined &&
-      (!isSubscriber(subscriber) || Object.is(subscriber, options.client))
-    ) {
-      throw invalidOption(
-        SCOPE,
-        'subscriber',
-        subscriber,
-        'a dedicated ioredis or node-redis connection',
-      );
-    }
-    if (onError !== undefined && typeof onError !== 'function') {
-      throw invalidOption(SCOPE, 'onError', onError, 'a function');
-    }
-    const o = { ...REDIS_BREAKER_STATE_DEFAULTS, ...definedFields(options) };
-    if (typeof o.keyPrefix !== 'string')
-      throw invalidOption(SCOPE, 'keyPrefix', o.keyPrefix, 'a string');
+    const o = resolveOptions(options);
     this.keyPrefix = o.keyPrefix;
     this.channel = `${o.keyPrefix}events`;
-    this.probeLeaseMs = checkNumber(SCOPE, 'probeLeaseMs', o.probeLeaseMs, 1, 86_400_000, true);
-    this.stateTtlMs = checkNumber(SCOPE, 'stateTtlMs', o.stateTtlMs, 1_000, 2_592_000_000, true);
-    this.#timeoutMs = checkNumber(SCOPE, 'timeoutMs', o.timeoutMs, 1, 60_000);
-    this.#pollIntervalMs = checkNumber(SCOPE, 'pollIntervalMs', o.pollIntervalMs, 10, 3_600_000);
+    this.probeLeaseMs = o.probeLeaseMs;
+    this.stateTtlMs = o.stateTtlMs;
+    this.#timeoutMs = o.timeoutMs;
+    this.#pollIntervalMs = o.pollIntervalMs;
+    const { run, subscriber, onError } = o;
     this.#run = run;
     this.#onError = onError;
     this.#subscription =
@@ -224,9 +156,7 @@ export class RedisBreakerState implements SharedBreakerState, ChannelOwner {
     setTimeout(() => void this.#syncAll(), this.#pollIntervalMs).unref?.();
   };
 
-  readonly #onMessage = (message: string): void => {
-    const update = parseMessage(message);
-    if (update === undefined) return;
+  readonly #onMessage = (update: PublishedTransition): void => {
     for (const channel of this.#channels) {
       if (channel.pipeline !== update.pipeline || channel.token === update.origin) continue;
       deliver(() => channel.receiver?.update([update.state], 'message'));
@@ -262,20 +192,4 @@ function deliver(call: () => void): void {
   } catch {
     // The pipeline's own state is unaffected; the next sync delivers again.
   }
-}
-
-/** A published transition, or undefined when the message is not one. */
-function parseMessage(message: string) {
-  let m: Record<string, unknown>;
-  try {
-    m = JSON.parse(message) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-  const { p, k, s, e, ms, o } = m;
-  if (typeof p !== 'string' || typeof k !== 'string' || typeof o !== 'string') return undefined;
-  if (s !== 'open' && s !== 'half_open' && s !== 'closed') return undefined;
-  if (typeof e !== 'number' || typeof ms !== 'number') return undefined;
-  const state: FleetBreakerState = { key: k, state: s, epoch: e, remainingMs: Math.max(0, ms) };
-  return { pipeline: p, origin: o, state };
 }

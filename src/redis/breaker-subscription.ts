@@ -1,10 +1,19 @@
 import { BulwarkError, ErrorCode } from '../errors.js';
+import type { FleetBreakerState } from '../resilience/shared-state.js';
 import { type RedisSubscriber, subscribe, watchConnection } from './subscriber.js';
+
+/** A transition as published by the scripts (breaker-scripts.ts). */
+export interface PublishedTransition {
+  readonly pipeline: string;
+  /** The token of the pipeline channel that published it. */
+  readonly origin: string;
+  readonly state: FleetBreakerState;
+}
 
 /** What a subscription tells its `RedisBreakerState`. */
 export interface SubscriptionEvents {
-  /** A message arrived on the channel. */
-  message(message: string): void;
+  /** A transition arrived on the channel (anything else published there is ignored). */
+  message(transition: PublishedTransition): void;
   /** Messages flow again after a gap (or for the first time): read the state again. */
   resumed(): void;
   /** The connection dropped: messages may be missed until `resumed`. */
@@ -48,7 +57,10 @@ export class BreakerSubscription {
 
   private async subscribe(): Promise<void> {
     try {
-      await subscribe(this.subscriber, this.channel, (message) => this.events.message(message));
+      await subscribe(this.subscriber, this.channel, (message) => {
+        const transition = parseMessage(message);
+        if (transition !== undefined) this.events.message(transition);
+      });
       this.subscribedOnce = true;
       this.live = true;
       this.reported = false;
@@ -94,4 +106,20 @@ function bounded(promise: Promise<void>, ms: number): Promise<void> {
     timer.unref?.();
   });
   return Promise.race([promise, elapsed]).finally(() => clearTimeout(timer));
+}
+
+/** A published transition, or undefined when the message is not one. */
+function parseMessage(message: string): PublishedTransition | undefined {
+  let m: Record<string, unknown>;
+  try {
+    m = JSON.parse(message) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const { p, k, s, e, ms, o } = m;
+  if (typeof p !== 'string' || typeof k !== 'string' || typeof o !== 'string') return undefined;
+  if (s !== 'open' && s !== 'half_open' && s !== 'closed') return undefined;
+  if (typeof e !== 'number' || typeof ms !== 'number') return undefined;
+  const state: FleetBreakerState = { key: k, state: s, epoch: e, remainingMs: Math.max(0, ms) };
+  return { pipeline: p, origin: o, state };
 }

@@ -4,8 +4,9 @@
  * node-redis client your application already has.
  */
 
-export type { RedisBreakerStateOptions } from './breaker-state.js';
-export { REDIS_BREAKER_STATE_DEFAULTS, RedisBreakerState } from './breaker-state.js';
+export { RedisBreakerState } from './breaker-state.js';
+export type { RedisBreakerStateOptions } from './breaker-state-options.js';
+export { REDIS_BREAKER_STATE_DEFAULTS } from './breaker-state-options.js';
 export type {
   IoRedisScriptClient,
   NodeRedisEvalOptions,
