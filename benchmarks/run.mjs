@@ -20,6 +20,7 @@ import { evaluateTargets } from './targets.mjs';
 export const SCENARIOS = [
   'policy',
   'policy-otel',
+  'policy-shared',
   'tenant-context',
   'tenant-spans',
   'tenant-guard',

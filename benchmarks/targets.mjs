@@ -40,6 +40,14 @@ export const TARGETS = [
     limit: 0.75,
   },
   {
+    text: 'resilient() success path with RedisBreakerState attached (Redis up): at most 1.1x the same pipeline without it',
+    group: 'policy-shared-success',
+    a: 'resilient-shared',
+    b: 'resilient',
+    op: '<=',
+    limit: 1.1,
+  },
+  {
     text: 'createFetch() on loopback: at most 10% slower per request than raw fetch',
     group: 'http-client',
     a: 'create-fetch',

@@ -45,6 +45,12 @@ export const ErrorCode = {
   IdempotencyLeaseLost: 'BULWARK_IDEMPOTENCY_LEASE_LOST',
   /** The request body is larger than the configured cap. */
   PayloadTooLarge: 'BULWARK_PAYLOAD_TOO_LARGE',
+  /**
+   * A shared breaker state (`RedisBreakerState`) could not be read or written
+   * in time. Reported to its `onError`, never to a call: the breakers decide
+   * alone meanwhile.
+   */
+  BreakerStateUnavailable: 'BULWARK_BREAKER_STATE_UNAVAILABLE',
   /** `bulwark/otel` was imported without the OpenTelemetry SDK packages it needs. */
   OtelSdkMissing: 'BULWARK_OTEL_SDK_MISSING',
 } as const;

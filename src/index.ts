@@ -37,11 +37,16 @@ export type {
 export type { Jitter } from './resilience/backoff.js';
 export type { BreakerOptions } from './resilience/breaker.js';
 export { BREAKER_DEFAULTS, countsAgainstDownstream } from './resilience/breaker.js';
+export type { BreakerSnapshot, BreakerSnapshotEntry } from './resilience/breaker-snapshot.js';
 export type { BulkheadOptions } from './resilience/bulkhead.js';
 export { BULKHEAD_DEFAULTS } from './resilience/bulkhead.js';
 export type { CircuitState } from './resilience/circuit-breaker.js';
 export type { AttemptContext, ExecuteOptions } from './resilience/context.js';
-export type { ResilienceEvent, ResilienceEventNameValue } from './resilience/events.js';
+export type {
+  BreakerOrigin,
+  ResilienceEvent,
+  ResilienceEventNameValue,
+} from './resilience/events.js';
 export { ResilienceEventName } from './resilience/events.js';
 export { keyByTenant } from './resilience/keys.js';
 export type { ResilientPipeline } from './resilience/pipeline.js';
@@ -63,6 +68,12 @@ export type { RetryBudgetOptions } from './resilience/retry-budget.js';
 export { RETRY_BUDGET_DEFAULTS } from './resilience/retry-budget.js';
 export type { RetryOptions } from './resilience/retry-options.js';
 export { MAX_RETRIES, RETRY_DEFAULTS } from './resilience/retry-options.js';
+export type {
+  FleetBreakerState,
+  SharedBreakerChannel,
+  SharedBreakerListener,
+  SharedBreakerState,
+} from './resilience/shared-state.js';
 export { isTransientError } from './resilience/transient.js';
 export { Attr, Metric } from './telemetry/attributes.js';
 export { getTenant, withTenant } from './tenant/context.js';

@@ -39,8 +39,12 @@ export interface LuaScript {
   readonly sha1: string;
 }
 
-/** Runs a Lua script on one key. */
-export type RunScript = (script: LuaScript, key: string, args: string[]) => Promise<unknown>;
+/** Runs a Lua script on its keys (one hash slot: Redis Cluster refuses scripts across slots). */
+export type RunScript = (
+  script: LuaScript,
+  keys: readonly string[],
+  args: readonly string[],
+) => Promise<unknown>;
 
 /** Builds a {@link LuaScript}. */
 export function luaScript(source: string): LuaScript {
@@ -56,8 +60,8 @@ export function luaScript(source: string): LuaScript {
  */
 export function scriptRunner(client: RedisScriptClient): RunScript | undefined {
   if (isNodeRedis(client)) {
-    return async function runNodeRedisScript(script, key, args) {
-      const options = { keys: [key], arguments: args };
+    return async function runNodeRedisScript(script, keys, args) {
+      const options = { keys: [...keys], arguments: [...args] };
       try {
         return await client.evalSha(script.sha1, options);
       } catch (error) {
@@ -67,12 +71,12 @@ export function scriptRunner(client: RedisScriptClient): RunScript | undefined {
     };
   }
   if (isIoRedis(client)) {
-    return async function runIoRedisScript(script, key, args) {
+    return async function runIoRedisScript(script, keys, args) {
       try {
-        return await client.evalsha(script.sha1, 1, key, ...args);
+        return await client.evalsha(script.sha1, keys.length, ...keys, ...args);
       } catch (error) {
         if (!isNoScript(error)) throw error;
-        return await client.eval(script.source, 1, key, ...args);
+        return await client.eval(script.source, keys.length, ...keys, ...args);
       }
     };
   }

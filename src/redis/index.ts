@@ -1,8 +1,12 @@
 /**
- * `bulwark/redis`: the Redis idempotency store. It loads no Redis client at run
- * time; pass the ioredis 5 or node-redis 5 client your application already has.
+ * `bulwark/redis`: the Redis idempotency store and the fleet's shared circuit
+ * breaker state. It loads no Redis client at run time; pass the ioredis or
+ * node-redis client your application already has.
  */
 
+export { RedisBreakerState } from './breaker-state.js';
+export type { RedisBreakerStateOptions } from './breaker-state-options.js';
+export { REDIS_BREAKER_STATE_DEFAULTS } from './breaker-state-options.js';
 export type {
   IoRedisScriptClient,
   NodeRedisEvalOptions,
@@ -11,3 +15,9 @@ export type {
 } from './client.js';
 export type { RedisStoreOptions } from './redis-store.js';
 export { RedisStore } from './redis-store.js';
+export type {
+  ConnectionEvents,
+  IoRedisSubscriber,
+  NodeRedisSubscriber,
+  RedisSubscriber,
+} from './subscriber.js';

@@ -108,7 +108,7 @@ export class RedisStore implements IdempotencyStore {
 
   async #call(op: string, script: LuaScript, key: string, args: string[]): Promise<unknown> {
     try {
-      return await this.#run(script, this.#keyPrefix + key, args);
+      return await this.#run(script, [this.#keyPrefix + key], args);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new BulwarkError(

@@ -1,10 +1,19 @@
 import { ErrorCode, invalidOption, isBulwarkError } from '../errors.js';
-import { type BreakerSettings, CircuitBreaker, type CircuitState } from './circuit-breaker.js';
+import { type BreakerSnapshot, entriesToRestore, takeSnapshot } from './breaker-snapshot.js';
+import {
+  type BreakerLink,
+  type BreakerSettings,
+  CircuitBreaker,
+  type CircuitState,
+} from './circuit-breaker.js';
+import { now } from './clock.js';
 import type { ExecuteOptions } from './context.js';
 import type { ResilienceEvents } from './events.js';
 import { ResilienceEventName } from './events.js';
 import { circuitKeysFull } from './failures.js';
+import { FleetLink } from './fleet-link.js';
 import { KeyedRegistry } from './keyed.js';
+import type { SharedBreakerState } from './shared-state.js';
 import { isTransientError } from './transient.js';
 import { checkFunction, checkKnownFields, checkNumber, definedFields } from './validate.js';
 
@@ -44,6 +53,22 @@ export interface BreakerOptions {
    * fail at once. Default 1_000.
    */
   maxKeys?: number;
+  /**
+   * Share every key's breaker with the other processes running this pipeline
+   * (same name), e.g. `new RedisBreakerState({ client, subscriber })` from
+   * `bulwark/redis`: a break opened anywhere holds everywhere, one probe runs
+   * for the whole fleet, and a new process starts from the fleet's state.
+   * Calls on a closed or open breaker never wait on it; while it is
+   * unreachable each process's breaker decides alone. Default none.
+   */
+  shared?: SharedBreakerState;
+  /**
+   * Start from a snapshot taken by `pipeline.breakerSnapshot()` (say, by the
+   * process this one replaces): each key's state, its break shortened by the
+   * time since the snapshot. With `shared`, the fleet's state wins where it
+   * has one. Default none: every breaker starts closed.
+   */
+  initialState?: BreakerSnapshot;
 }
 
 /** Defaults of {@link BreakerOptions}. */
@@ -58,7 +83,7 @@ export const BREAKER_DEFAULTS = {
   maxKeys: 1_000,
 } as const;
 
-const FIELDS = [...Object.keys(BREAKER_DEFAULTS), 'isFailure', 'keyBy'];
+const FIELDS = [...Object.keys(BREAKER_DEFAULTS), 'isFailure', 'keyBy', 'shared', 'initialState'];
 
 /** The default {@link BreakerOptions.isFailure}: transient errors and deadlines. */
 export function countsAgainstDownstream(error: unknown): boolean {
@@ -72,6 +97,7 @@ export class BreakerLayer {
   private readonly keyBy: (options: ExecuteOptions) => string | undefined;
   private readonly events: ResilienceEvents;
   private readonly breakDurationMs: number;
+  private readonly fleet: FleetLink | undefined;
 
   constructor(scope: string, options: BreakerOptions, events: ResilienceEvents) {
     checkKnownFields(scope, 'breaker.', options, FIELDS);
@@ -90,9 +116,31 @@ export class BreakerLayer {
     this.keyBy = options.keyBy ?? ((call) => call.key);
     this.events = events;
     this.breakDurationMs = settings.breakDurationMs;
-    this.registry = new KeyedRegistry(maxKeys, (key) => {
-      return new CircuitBreaker(settings, events, key === '' ? undefined : key);
-    });
+    checkShared(scope, options.shared);
+    const restore = options.initialState && entriesToRestore(scope, options.initialState);
+    const make = (key: string, link?: BreakerLink) =>
+      new CircuitBreaker(settings, events, key === '' ? undefined : key, link);
+    this.registry = new KeyedRegistry(maxKeys, (key) =>
+      this.fleet === undefined ? make(key) : this.fleet.create(key, (link) => make(key, link)),
+    );
+    const registry = this.registry;
+    this.fleet =
+      options.shared &&
+      new FleetLink(
+        events.pipeline,
+        options.shared,
+        maxKeys,
+        {
+          peek: (key) => registry.peek(key),
+          entries: () => registry.entriesView(),
+        },
+        events,
+      );
+    // Open breakers first: if the snapshot holds more keys than fit, they matter most.
+    const nowMs = now();
+    for (const entry of (restore ?? []).sort((a, b) => rank(a.state) - rank(b.state))) {
+      this.registry.get(entry.key)?.adopt(entry.state, entry.remainingMs, nowMs);
+    }
   }
 
   /** The key a call's breaker is found under ('' = the pipeline's unkeyed breaker). */
@@ -118,9 +166,21 @@ export class BreakerLayer {
     throw error;
   }
 
-  /** The state of the breaker for `key`, or undefined when it has no live breaker. */
+  /**
+   * The state of the breaker for `key`; for a key with no breaker here, the
+   * fleet's state when shared; undefined when neither knows it.
+   */
   stateOf(key: string, nowMs: number): CircuitState | undefined {
-    return this.registry.peek(key)?.stateAt(nowMs);
+    return this.registry.peek(key)?.stateAt(nowMs) ?? this.fleet?.stateOf(key, nowMs);
+  }
+
+  /** Every breaker's state and break left, as a serialisable snapshot. */
+  snapshot(nowMs: number): BreakerSnapshot {
+    const entries = this.registry.entriesView();
+    return takeSnapshot(
+      this.events.pipeline,
+      mapEntries(entries, (b) => b.snapshotAt(nowMs)),
+    );
   }
 
   /** Every live breaker's key and state, for the state gauge. */
@@ -129,9 +189,24 @@ export class BreakerLayer {
   }
 }
 
+function checkShared(scope: string, shared: unknown): void {
+  if (shared === undefined) return;
+  if (typeof (shared as Partial<SharedBreakerState> | null)?.attach !== 'function') {
+    throw invalidOption(scope, 'breaker.shared', shared, 'a shared breaker state (attach())');
+  }
+}
+
+function rank(state: CircuitState): number {
+  return state === 'closed' ? 1 : 0;
+}
+
+function* mapEntries<T, U>(entries: Iterable<[string, T]>, map: (value: T) => U) {
+  for (const [key, value] of entries) yield [key, map(value)] as [string, U];
+}
+
 function resolveSettings(
   scope: string,
-  o: Required<Omit<BreakerOptions, 'isFailure' | 'keyBy'>>,
+  o: Required<Omit<BreakerOptions, 'isFailure' | 'keyBy' | 'shared' | 'initialState'>>,
 ): BreakerSettings {
   if (o.mode !== 'ratio' && o.mode !== 'consecutive') {
     throw invalidOption(scope, 'breaker.mode', o.mode, '"ratio" or "consecutive"');

@@ -12,8 +12,12 @@
  * caller fails fast (never queued behind a probe, unlike cockatiel). Every
  * operation is O(1): counts live in a {@link RollingWindow} whose size is
  * fixed, whatever the traffic or the window length.
+ *
+ * A breaker shared with a fleet has a {@link BreakerLink}: it reports its own
+ * transitions to it, asks it before probing, and takes the fleet's
+ * transitions through `adopt`. The fleet logic itself lives in fleet-link.ts.
  */
-import { ResilienceEventName, type ResilienceEvents } from './events.js';
+import { type BreakerOrigin, ResilienceEventName, type ResilienceEvents } from './events.js';
 import { circuitOpen } from './failures.js';
 import type { KeyedEntry } from './keyed.js';
 import { RollingWindow } from './rolling-window.js';
@@ -33,6 +37,26 @@ export interface BreakerSettings {
 }
 
 const EPSILON = 1e-9;
+
+/** What a shared breaker's fleet side hears from and is asked by the state machine. */
+export interface BreakerLink {
+  /** The breaker changed state on this process's own evidence; `breakMs` is a fresh break's length. */
+  changed(to: CircuitState, breakMs: number): void;
+  /**
+   * Asked when a call comes after the break: 0 lets this process probe now,
+   * more is how long to go on failing fast, in ms (the probe is elsewhere).
+   */
+  probeWait(nowMs: number): number;
+  /** A call was refused during the break: the downstream is wanted here. */
+  refused(): void;
+}
+
+/** A breaker's state and the time left of its break, for snapshots. */
+export interface BreakerStateAt {
+  readonly state: CircuitState;
+  /** Break left when open, in ms; 0 otherwise. */
+  readonly remainingMs: number;
+}
 
 /** A permit for a normal call in the closed state; probes get their generation number (> 0). */
 export const NOT_A_PROBE = 0;
@@ -54,6 +78,7 @@ export class CircuitBreaker implements KeyedEntry {
     private readonly settings: BreakerSettings,
     private readonly events: ResilienceEvents,
     private readonly key: string | undefined,
+    private readonly link?: BreakerLink,
   ) {
     this.window = new RollingWindow(settings.windowMs);
   }
@@ -68,10 +93,14 @@ export class CircuitBreaker implements KeyedEntry {
       this.inFlight++;
       return NOT_A_PROBE;
     }
-    if (this.state === 'open') {
-      if (nowMs < this.openUntil) throw this.reject(Math.ceil(this.openUntil - nowMs), attempt);
-      this.transition('half_open', attempt, undefined);
+    if (this.state === 'open' && nowMs < this.openUntil) {
+      this.link?.refused();
+      throw this.reject(Math.ceil(this.openUntil - nowMs), attempt);
     }
+    // Shared: one probe for the whole fleet, so only the lease holder goes on.
+    const waitMs = this.link?.probeWait(nowMs) ?? 0;
+    if (waitMs > 0) throw this.reject(waitMs, attempt);
+    if (this.state === 'open') this.transition('half_open', attempt, undefined);
     if (this.probesInFlight >= this.settings.halfOpenProbes) {
       throw this.reject(this.settings.breakDurationMs, attempt);
     }
@@ -136,6 +165,29 @@ export class CircuitBreaker implements KeyedEntry {
     return this.state === 'open' && nowMs >= this.openUntil ? 'half_open' : this.state;
   }
 
+  /** The state and break left at `nowMs`, for a snapshot. */
+  snapshotAt(nowMs: number): BreakerStateAt {
+    const remainingMs = this.state === 'open' ? Math.max(0, this.openUntil - nowMs) : 0;
+    return { state: this.stateAt(nowMs), remainingMs };
+  }
+
+  /**
+   * Takes a state decided elsewhere: by the fleet (`origin` `fleet`: an event
+   * when what callers see changes) or a snapshot (no origin: no event). A
+   * half-open taken this way is an open breaker whose break is over, so the
+   * next call asks the link whether it may probe. Never reported to the link.
+   */
+  adopt(to: CircuitState, remainingMs: number, nowMs: number, origin?: BreakerOrigin): void {
+    const seen = this.stateAt(nowMs);
+    if (to === 'closed') {
+      if (this.state !== 'closed') this.transition('closed', 0, undefined, origin);
+      return;
+    }
+    if (this.state !== 'open') this.enter('open');
+    this.openUntil = to === 'open' ? nowMs + remainingMs : Math.min(this.openUntil, nowMs);
+    if (origin !== undefined && seen !== to) this.emitChange(to, 0, undefined, origin);
+  }
+
   private endProbe(permit: number): boolean {
     if (permit !== this.generation || this.state !== 'half_open') return false;
     this.probesInFlight--;
@@ -147,20 +199,35 @@ export class CircuitBreaker implements KeyedEntry {
     this.transition('open', attempt, error);
   }
 
-  private transition(to: CircuitState, attempt: number, error: unknown): void {
+  /** Enters `to`; `origin` undefined enters silently (a snapshot restored). */
+  private transition(
+    to: CircuitState,
+    attempt: number,
+    error: unknown,
+    origin: BreakerOrigin | undefined = 'local',
+  ): void {
+    this.enter(to);
+    if (origin !== undefined) this.emitChange(to, attempt, error, origin);
+    if (origin === 'local') this.link?.changed(to, this.settings.breakDurationMs);
+  }
+
+  private enter(to: CircuitState): void {
     this.state = to;
     this.consecutive = 0;
     this.window.reset();
     this.probesInFlight = 0;
     this.probeSuccesses = 0;
     if (to === 'half_open') this.generation++;
+  }
+
+  private emitChange(to: CircuitState, attempt: number, error: unknown, origin: BreakerOrigin) {
     const name =
       to === 'open'
         ? ResilienceEventName.CircuitOpened
         : to === 'closed'
           ? ResilienceEventName.CircuitClosed
           : ResilienceEventName.CircuitHalfOpened;
-    this.events.emit(name, this.key, attempt, error);
+    this.events.emit(name, this.key, attempt, error, undefined, origin);
   }
 
   private reject(retryAfterMs: number, attempt: number): Error {

@@ -24,7 +24,18 @@ export const ResilienceEventName = {
 export type ResilienceEventNameValue =
   (typeof ResilienceEventName)[keyof typeof ResilienceEventName];
 
-/** One resilience event, emitted synchronously inside the call it concerns. */
+/**
+ * Where a breaker transition was decided: `local` by this process's own
+ * calls, `fleet` by another instance sharing the breaker (see
+ * `BreakerOptions.shared`), received through the shared state.
+ */
+export type BreakerOrigin = 'local' | 'fleet';
+
+/**
+ * One resilience event. Emitted synchronously inside the call it concerns,
+ * except a breaker transition received from the fleet, which arrives outside
+ * any call (no tenant, no active span).
+ */
 export interface ResilienceEvent {
   /** What happened. */
   readonly name: ResilienceEventNameValue;
@@ -38,6 +49,8 @@ export interface ResilienceEvent {
   readonly error?: unknown;
   /** For `retry`: the delay before the next attempt, in milliseconds. */
   readonly delayMs?: number;
+  /** For breaker transitions (`circuit_opened`, `circuit_half_opened`, `circuit_closed`): who decided it. */
+  readonly origin?: BreakerOrigin;
 }
 
 /** Emits resilience events to listeners; see {@link ResilienceEvent}. */
@@ -59,9 +72,10 @@ export class ResilienceEvents {
     attempt: number,
     error?: unknown,
     delayMs?: number,
+    origin?: BreakerOrigin,
   ): void {
     if (this.emitter.size === 0) return;
-    this.emitter.emit({ name, pipeline: this.pipeline, key, attempt, error, delayMs });
+    this.emitter.emit({ name, pipeline: this.pipeline, key, attempt, error, delayMs, origin });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Event, IFailureEvent, IPolicy, ISuccessEvent } from 'cockatiel';
 import { EventEmitter } from 'cockatiel';
+import { type BreakerSnapshot, takeSnapshot } from './breaker-snapshot.js';
 import { Call, type CallSettings } from './call.js';
 import type { CircuitState } from './circuit-breaker.js';
 import { now } from './clock.js';
@@ -31,8 +32,17 @@ export interface ResilientPipeline extends IPolicy<AttemptContext>, GaugeSource 
   execute<T>(fn: Task<T>, options?: ExecuteOptions | AbortSignal): Promise<T>;
   /** Every resilience event of this pipeline; see {@link ResilienceEvent}. */
   readonly onEvent: Event<ResilienceEvent>;
-  /** The breaker state for `key` ('' or omitted: the unkeyed breaker), or undefined if none is live. */
+  /**
+   * The breaker state for `key` ('' or omitted: the unkeyed breaker), or
+   * undefined if none is live. With a shared breaker, the fleet's state.
+   */
   circuitState(key?: string): CircuitState | undefined;
+  /**
+   * Every breaker key's state and break left, as plain JSON: give it to
+   * `resilient(name, { breaker: { initialState } })` in the next process so it
+   * starts where this one stopped.
+   */
+  breakerSnapshot(): BreakerSnapshot;
 }
 
 /** See {@link ResilientPipeline}. */
@@ -92,6 +102,10 @@ export class Pipeline implements ResilientPipeline {
 
   circuitState(key = ''): CircuitState | undefined {
     return this.layers.breaker?.stateOf(key, now());
+  }
+
+  breakerSnapshot(): BreakerSnapshot {
+    return this.layers.breaker?.snapshot(now()) ?? takeSnapshot(this.settings.name, []);
   }
 
   circuitStates(nowMs: number): Iterable<[string, CircuitState]> {

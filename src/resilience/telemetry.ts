@@ -1,5 +1,5 @@
 import { type Attributes, createNoopMeter, trace } from '@opentelemetry/api';
-import { Attr, Metric } from '../telemetry/attributes.js';
+import { Attr, INSTRUMENTATION_SCOPE, Metric } from '../telemetry/attributes.js';
 import { lazyInstruments } from '../telemetry/instruments.js';
 import { createJurisdictionGuard } from '../telemetry/jurisdiction-guard.js';
 import type { LabelGuard } from '../telemetry/label-guard.js';
@@ -88,15 +88,27 @@ export class PipelineTelemetry {
     try {
       const attributes = this.attributes(eventsGuards, event.error);
       attributes[Attr.EventName] = event.name;
+      if (event.origin !== undefined) attributes[Attr.BreakerOrigin] = event.origin;
       instruments().events.add(1, attributes);
+      const spanEvent = {
+        [Attr.PipelineName]: this.pipeline,
+        [Attr.Attempt]: event.attempt,
+        ...(event.error === undefined ? {} : { [Attr.ErrorType]: errorType(event.error) }),
+        ...(event.delayMs === undefined ? {} : { [Attr.RetryDelayMs]: event.delayMs }),
+        ...(event.origin === undefined ? {} : { [Attr.BreakerOrigin]: event.origin }),
+      };
       const span = trace.getActiveSpan();
-      if (span?.isRecording()) {
-        span.addEvent(`bulwark.resilience.${event.name}`, {
-          [Attr.PipelineName]: this.pipeline,
-          [Attr.Attempt]: event.attempt,
-          ...(event.error === undefined ? {} : { [Attr.ErrorType]: errorType(event.error) }),
-          ...(event.delayMs === undefined ? {} : { [Attr.RetryDelayMs]: event.delayMs }),
+      if (span?.isRecording()) span.addEvent(`bulwark.resilience.${event.name}`, spanEvent);
+      else if (event.origin === 'fleet') {
+        // Received from the fleet, outside any call: a span of its own carries it.
+        const own = trace.getTracer(INSTRUMENTATION_SCOPE).startSpan('bulwark.breaker.fleet', {
+          attributes: {
+            [Attr.PipelineName]: this.pipeline,
+            ...(event.key === undefined ? {} : { [Attr.ResilienceKey]: event.key }),
+          },
         });
+        own.addEvent(`bulwark.resilience.${event.name}`, spanEvent);
+        own.end();
       }
     } catch {
       // Telemetry never throws into the call.

@@ -16,6 +16,8 @@ export const Attr = {
   CircuitState: 'bulwark.circuit.state',
   /** The breaker / bulkhead key (e.g. a URL origin); bounded by the pipeline's maxKeys. */
   ResilienceKey: 'bulwark.resilience.key',
+  /** Who decided a breaker transition: `local` (this process) or `fleet` (a shared breaker's peer). */
+  BreakerOrigin: 'bulwark.breaker.origin',
   /** Delay before the next retry, in milliseconds (span events only). */
   RetryDelayMs: 'bulwark.retry.delay_ms',
   IdempotencyOutcome: 'bulwark.idempotency.outcome',
