@@ -33,7 +33,8 @@ export const BULKHEAD_DEFAULTS = {
 
 const FIELDS = [...Object.keys(BULKHEAD_DEFAULTS), 'keyBy'];
 
-interface BulkheadSettings {
+/** The validated settings every bulkhead of a layer runs with. */
+export interface BulkheadSettings {
   readonly maxConcurrent: number;
   readonly maxQueued: number;
   readonly queueTimeoutMs: number;
@@ -72,6 +73,11 @@ export class Bulkhead {
     return this.active + this.queue.length;
   }
 
+  /** Calls waiting for a slot. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   private enqueue(call: Call<unknown>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = this.queue.push(() => {
@@ -102,8 +108,11 @@ export class Bulkhead {
 
 /** The bulkhead layer of one pipeline: one bulkhead per key, LRU-bounded. */
 export class BulkheadLayer {
+  /** The validated settings every bulkhead of this layer runs with. */
+  readonly settings: BulkheadSettings;
   private readonly registry: KeyedRegistry<Bulkhead>;
-  private readonly keyBy: ((options: ExecuteOptions) => string | undefined) | undefined;
+  /** Which bulkhead a call uses; read by the status page to tell tenant keys. */
+  readonly keyBy: ((options: ExecuteOptions) => string | undefined) | undefined;
 
   constructor(scope: string, options: BulkheadOptions, events: ResilienceEvents) {
     checkKnownFields(scope, 'bulkhead.', options, FIELDS);
@@ -115,6 +124,7 @@ export class BulkheadLayer {
     };
     const maxKeys = checkNumber(scope, 'bulkhead.maxKeys', o.maxKeys, 1, 1e6, true);
     checkFunction(scope, 'bulkhead.keyBy', o.keyBy);
+    this.settings = settings;
     this.keyBy = o.keyBy;
     this.registry = new KeyedRegistry(maxKeys, (key) => {
       return new Bulkhead(settings, events, key === '' ? undefined : key);
@@ -124,6 +134,16 @@ export class BulkheadLayer {
   /** The bulkhead a call uses. */
   bulkheadFor(options: ExecuteOptions): Bulkhead {
     return this.registry.get(this.keyBy?.(options) ?? '');
+  }
+
+  /** Every live bulkhead by key, least recently used first, for the status page. */
+  entries(): IterableIterator<[string, Bulkhead]> {
+    return this.registry.entriesView();
+  }
+
+  /** How many keys have a live bulkhead. */
+  get size(): number {
+    return this.registry.size;
   }
 
   /** Calls running or queued over every live bulkhead, for the occupancy gauge. */

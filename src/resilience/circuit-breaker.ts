@@ -33,6 +33,19 @@ export interface BreakerSettings {
 
 const EPSILON = 1e-9;
 
+/** One breaker's state and counts at one instant (see `CircuitBreaker.reading`). */
+export interface BreakerReading {
+  readonly state: CircuitState;
+  /** Time left before an open breaker lets a probe through, in ms; 0 unless open. */
+  readonly halfOpenInMs: number;
+  /** Ratio mode: calls counted in the window since the last transition. */
+  readonly windowCalls: number;
+  /** Ratio mode: failures among them. */
+  readonly windowFailures: number;
+  /** Consecutive mode: failures in a row so far. */
+  readonly consecutiveFailures: number;
+}
+
 /** A permit for a normal call in the closed state; probes get their generation number (> 0). */
 export const NOT_A_PROBE = 0;
 
@@ -116,6 +129,19 @@ export class CircuitBreaker {
   /** The state as a caller would see it now: an open breaker past its break reads as half-open. */
   stateAt(nowMs: number): CircuitState {
     return this.state === 'open' && nowMs >= this.openUntil ? 'half_open' : this.state;
+  }
+
+  /** What the breaker knows now, for the status page; changes nothing the breaker decides on. */
+  reading(nowMs: number): BreakerReading {
+    const state = this.stateAt(nowMs);
+    this.window.advance(nowMs); // expiry only, as every add does first
+    return {
+      state,
+      halfOpenInMs: state === 'open' ? Math.ceil(this.openUntil - nowMs) : 0,
+      windowCalls: this.window.total,
+      windowFailures: this.window.marked,
+      consecutiveFailures: this.consecutive,
+    };
   }
 
   private endProbe(permit: number): boolean {

@@ -36,6 +36,14 @@ export class RetryBudget {
     window.add(nowMs, 0, 1);
     return true;
   }
+
+  /** Retries left in the window now, and the window's allowance, for the status page. */
+  reading(nowMs: number): { remaining: number; allowed: number } {
+    const window = this.window;
+    window.advance(nowMs); // expiry only, as every add does first
+    const allowed = this.floor + this.ratio * window.total;
+    return { remaining: Math.max(0, allowed - window.marked), allowed };
+  }
 }
 
 /** Options of the retry budget (`retry: { budget }`). */
