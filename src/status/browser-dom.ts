@@ -18,7 +18,8 @@ export function installDom(ui: StatusUi): void {
   ui.s = (tag, attrs, ...children) => build(document.createElementNS(SVG, tag), attrs, children);
   const integer = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
   ui.num = (value) => integer.format(value);
-  ui.pct = (value) => (value === null ? '–' : `${(value * 100).toFixed(value < 0.1 ? 2 : 1)}%`);
+  ui.pct = (value) =>
+    value === null ? '–' : `${(value * 100).toFixed(Math.abs(value) < 0.1 ? 2 : 1)}%`;
   ui.duration = (ms) => {
     if (ms < 1_000) return `${Math.ceil(ms)} ms`;
     if (ms < 120_000) return `${(ms / 1_000).toFixed(1)} s`;

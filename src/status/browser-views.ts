@@ -162,7 +162,7 @@ export function installViews(ui: StatusUi): void {
         h(
           'td',
           { class: s.budgetExhausted ? 'bad' : '' },
-          ui.pct(Math.max(-9.99, s.budgetRemaining)),
+          s.budgetRemaining < -9.99 ? '< -999%' : ui.pct(s.budgetRemaining),
         ),
         ...windows.map((w) => h('td', {}, s.burnRates[w].toFixed(2))),
         h('td', {}, easing),

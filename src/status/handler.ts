@@ -10,7 +10,14 @@ import { assetBase, routeOf } from './route.js';
 import { startSampler } from './sampler.js';
 
 /** A plain `(req, res)` handler: node:http, Express and Fastify (`reply.raw`) alike. */
-export type StatusHandler = (req: IncomingMessage, res: ServerResponse) => void;
+export interface StatusHandler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /**
+   * Ends every live update stream now, so a graceful shutdown does not wait
+   * on pages left open (a stream never ends on its own). New ones may open.
+   */
+  closeStreams(): void;
+}
 
 /** The policy of the page: its own files only, no inline code, never framed. */
 const PAGE_CSP =
@@ -39,7 +46,7 @@ export function statusHandler(options: StatusOptions = {}): StatusHandler {
   const streams = new LiveStreams(settings.maxStreams, settings.updateIntervalMs, () =>
     JSON.stringify(buildReport(settings)),
   );
-  return function bulwarkStatus(req, res) {
+  function bulwarkStatus(req: IncomingMessage, res: ServerResponse): void {
     try {
       serve(settings, streams, req, res);
     } catch (error) {
@@ -53,7 +60,8 @@ export function statusHandler(options: StatusOptions = {}): StatusHandler {
         });
       } else res.destroy();
     }
-  };
+  }
+  return Object.assign(bulwarkStatus, { closeStreams: () => streams.closeAll() });
 }
 
 function serve(

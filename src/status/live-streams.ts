@@ -70,6 +70,11 @@ export class LiveStreams {
     return this.clients.size;
   }
 
+  /** Ends every stream (their pages say the stream is lost, and reconnect). */
+  closeAll(): void {
+    for (const client of [...this.clients]) client.res.end();
+  }
+
   private update(): void {
     const bytes = message(this.render());
     for (const client of this.clients) this.write(client, bytes);
