@@ -79,10 +79,16 @@ try {
       '--no-fund',
       '--ignore-scripts',
       tarball,
-      `@opentelemetry/api@${devVersions['@opentelemetry/api']}`,
+      // The SDK packages are optional peers: a consumer of bulwark/otel installs them itself.
+      ...Object.keys(pkg.peerDependencies)
+        .filter((name) => name.startsWith('@opentelemetry/'))
+        .map((name) => `${name}@${devVersions[name]}`),
       `@types/node@${devVersions['@types/node']}`,
       `@types/express@${devVersions['@types/express']}`,
       `@types/pg@${devVersions['@types/pg']}`,
+      // The README's logging snippets (a pino mixin, a winston format) type-check against them.
+      `pino@${devVersions.pino}`,
+      `winston@${devVersions.winston}`,
     ],
     consumer,
   );
@@ -125,6 +131,7 @@ try {
     'bulwark/redis',
     'bulwark/postgres',
     'bulwark/slo',
+    'bulwark/status',
   ]) {
     check(`importing ${spec} loads no SDK, express, pg or Redis client`, () => {
       const bad = loadedBy(spec);
