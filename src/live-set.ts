@@ -29,19 +29,25 @@ export class LiveSet<T extends object> {
   /**
    * Attaches `tap` to every live member and to each one added later; `tap`
    * returns what detaches it from that member, if anything. Returns the
-   * function that detaches it from all of them.
+   * function that detaches it from all of them. A member collected meanwhile
+   * drops its detacher, so members created and dropped by the thousand leave
+   * nothing behind.
    */
   tap(tap: (member: T) => (() => void) | undefined): () => void {
-    const detachers: (() => void)[] = [];
+    const detachers = new Set<() => void>();
+    const collected = new FinalizationRegistry<() => void>((detach) => detachers.delete(detach));
     const attach = (member: T): void => {
       const detach = tap(member);
-      if (detach !== undefined) detachers.push(detach);
+      if (detach === undefined) return;
+      detachers.add(detach);
+      collected.register(member, detach);
     };
     for (const member of this.live()) attach(member);
     this.taps.add(attach);
     return () => {
       this.taps.delete(attach);
-      for (const detach of detachers.splice(0)) detach();
+      for (const detach of detachers) detach();
+      detachers.clear();
     };
   }
 }

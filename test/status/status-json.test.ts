@@ -81,6 +81,13 @@ describe('the JSON report', () => {
     expect(validate(schema, report)).toEqual([]);
   });
 
+  it('the example in docs/status-schema.md validates too', () => {
+    const doc = readFileSync(new URL('../../docs/status-schema.md', import.meta.url), 'utf8');
+    const example = /```json\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeDefined();
+    expect(validate(schema, JSON.parse(example ?? ''))).toEqual([]);
+  });
+
   it('the schema check can fail: a report with a wrong field is refused', async () => {
     const { report } = await getJson(service.url);
     const broken = structuredClone(report) as unknown as Record<string, unknown>;
