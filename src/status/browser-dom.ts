@@ -20,6 +20,13 @@ export function installDom(ui: StatusUi): void {
   ui.num = (value) => integer.format(value);
   ui.pct = (value) =>
     value === null ? '–' : `${(value * 100).toFixed(Math.abs(value) < 0.1 ? 2 : 1)}%`;
+  ui.table = (head, rows) =>
+    ui.h(
+      'table',
+      {},
+      ui.h('thead', {}, ui.h('tr', {}, ...head.map((text) => ui.h('th', {}, text)))),
+      ui.h('tbody', {}, ...rows),
+    );
   ui.duration = (ms) => {
     if (ms < 1_000) return `${Math.ceil(ms)} ms`;
     if (ms < 120_000) return `${(ms / 1_000).toFixed(1)} s`;

@@ -1,4 +1,4 @@
-import type { StatusReport } from './report-types.js';
+import type { PipelineReport as Pipeline, StatusReport } from './report-types.js';
 
 /**
  * What the page's script parts share in the browser. Each part is one
@@ -12,6 +12,8 @@ export interface StatusUi {
   h(tag: string, attrs?: Record<string, string>, ...children: (Node | string)[]): HTMLElement;
   /** Creates an SVG element. */
   s(tag: string, attrs?: Record<string, string>, ...children: (Node | string)[]): SVGElement;
+  /** A table with a header row. */
+  table(head: readonly string[], rows: readonly HTMLElement[]): HTMLElement;
   /** A number with thousands separators. */
   num(value: number): string;
   /** A share as a percentage, `null` as a dash. */
@@ -24,6 +26,12 @@ export interface StatusUi {
   minuteBars(perMinute: StatusReport['idempotency']['perMinute']): SVGElement;
   /** The colour class of each idempotency outcome, in report order. */
   outcomes: readonly (readonly [string, string])[];
+  /** The table of a pipeline's breakers. */
+  breakerView(breaker: NonNullable<Pipeline['breaker']>): HTMLElement;
+  /** The table of a pipeline's bulkheads. */
+  bulkheadView(bulkhead: NonNullable<Pipeline['bulkhead']>): HTMLElement;
+  /** The table of a pipeline's retry budgets. */
+  budgetView(budget: NonNullable<Pipeline['retryBudget']>): HTMLElement;
   /** The whole report as page content. */
   view(report: StatusReport): HTMLElement;
 }

@@ -1,5 +1,6 @@
 import { installCharts } from './browser-charts.js';
 import { installDom } from './browser-dom.js';
+import { installLayerViews } from './browser-layer-views.js';
 import { startLive } from './browser-live.js';
 import { installViews } from './browser-views.js';
 
@@ -14,6 +15,7 @@ export const PAGE_SCRIPT = `'use strict';
   const ui = {};
   (${installDom.toString()})(ui);
   (${installCharts.toString()})(ui);
+  (${installLayerViews.toString()})(ui);
   (${installViews.toString()})(ui);
   (${startLive.toString()})(ui);
 })();

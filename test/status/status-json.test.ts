@@ -106,6 +106,9 @@ describe('the JSON report', () => {
     const bank = report.pipelines.find((p) => p.name === 'json-bank')!;
     expect(bank.calls).toBe(6);
     expect(bank.failures).toBe(4);
+    // Created after the handler: all its calls are in the interval in progress.
+    expect(bank.history).toEqual({ intervalMs: 10_000, calls: [6], failures: [4] });
+    expect(bank.trend).toBe('worse');
     expect(bank.breaker?.states).toEqual({ closed: 2, open: 1, half_open: 0 });
     expect(bank.breaker?.listed[0]).toMatchObject({ key: 'https://down.test', state: 'open' });
     expect(bank.breaker?.listed[0]?.halfOpenInMs).toBeGreaterThan(50_000);
