@@ -45,6 +45,8 @@ export class LiveStreams {
       sendProblem(res, problem, { retryAfterMs: RECONNECT_MS * 5 });
       return;
     }
+    // Built before the headers: a report that cannot be built is a 500, not a broken stream.
+    const first = message(this.render());
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -60,7 +62,9 @@ export class LiveStreams {
     this.clients.add(client);
     this.connections.add(connection);
     res.once('close', () => this.drop(client));
-    this.write(client, `retry: ${RECONNECT_MS}\n${message(this.render())}`);
+    // A write racing the end of the stream must never surface as an unhandled 'error'.
+    res.on('error', () => this.drop(client));
+    this.write(client, `retry: ${RECONNECT_MS}\n${first}`);
     this.timer ??= setInterval(() => this.update(), this.intervalMs);
     this.timer.unref();
   }
@@ -76,11 +80,17 @@ export class LiveStreams {
   }
 
   private update(): void {
-    const bytes = message(this.render());
+    let bytes: string;
+    try {
+      bytes = message(this.render());
+    } catch {
+      return; // skipped: the pages say the stream went stale; a timer must never throw
+    }
     for (const client of this.clients) this.write(client, bytes);
   }
 
   private write(client: Client, bytes: string): void {
+    if (client.res.writableEnded || client.res.destroyed) return;
     if (client.res.writableNeedDrain) {
       if (++client.blockedUpdates > MAX_BLOCKED_UPDATES) client.res.destroy();
       return;

@@ -165,6 +165,36 @@ describe('live updates', () => {
     }
   });
 
+  it('never crashes the process when a report cannot be built: 500 problem+json, and a stream skips the update', async () => {
+    const real = resilient('mounts-flaky') as unknown as { inspect(): unknown };
+    let reads = 0;
+    const flaky = {
+      inspect() {
+        reads++;
+        if (reads === 1 || reads > 3) throw new Error('boom');
+        return real.inspect();
+      },
+    };
+    const service = await serveStatus(
+      statusHandler({ pipelines: [flaky as never], updateIntervalMs: 250 }),
+    );
+    try {
+      const broken = await fetch(`${service.url}?format=json`);
+      expect(broken.status).toBe(500);
+      expect(await broken.json()).toMatchObject({ type: 'urn:bulwark:problem:status-unavailable' });
+      // Reads 2 and 3 build the first update (report, then history); later updates throw and are skipped.
+      const controller = new AbortController();
+      const stream = await fetch(`${service.url}/events`, { signal: controller.signal });
+      expect(stream.status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      expect(reads).toBeGreaterThan(3);
+      controller.abort();
+      expect((await fetch(`${service.url}/app.css`)).status).toBe(200); // still serving
+    } finally {
+      await service.close();
+    }
+  });
+
   it('refuses streams beyond maxStreams with 503 + Retry-After, and frees a slot when a client leaves', async () => {
     const service = await serveStatus(statusHandler({ maxStreams: 2 }));
     const open = async () => {
