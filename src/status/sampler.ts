@@ -38,8 +38,12 @@ export function startSampler(): void {
 }
 
 function sample(): void {
-  for (const pipeline of livePipelines.live()) ringOf(pipeline).sample(countsOf(pipeline));
-  outcomeRing?.sample(outcomeCounts());
+  try {
+    for (const pipeline of livePipelines.live()) ringOf(pipeline).sample(countsOf(pipeline));
+    outcomeRing?.sample(outcomeCounts());
+  } catch {
+    // A timer must never throw into the process; the next sample catches up.
+  }
 }
 
 /** A pipeline first seen after the sampler started was created since: its counts all belong to it. */
