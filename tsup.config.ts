@@ -15,6 +15,7 @@ export default defineConfig({
     'otel/index': 'src/otel/index.ts',
     'otel/register': 'src/otel/register.ts',
     'slo/index': 'src/slo/index.ts',
+    'status/index': 'src/status/index.ts',
   },
   format: ['esm'],
   target: 'node22',

@@ -28,6 +28,7 @@ export const SCENARIOS = [
   'http-server',
   'http-client',
   'memory',
+  'status',
 ];
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));

@@ -27,6 +27,7 @@ export type { MemoryStoreOptions, MemoryStoreUsage } from './idempotency/memory-
 export { MemoryStore } from './idempotency/memory-store.js';
 export type { Operation } from './idempotency/operation.js';
 export { getOperation } from './idempotency/operation.js';
+export type { IdempotencyOutcomeKind } from './idempotency/outcomes.js';
 export type {
   ClaimRequest,
   ClaimResult,
@@ -34,6 +35,11 @@ export type {
   IdempotencyStore,
   StoredResponse,
 } from './idempotency/store.js';
+export type { LogFields } from './logging/fields.js';
+export { logFields } from './logging/fields.js';
+export { logEvents } from './logging/log-events.js';
+export type { BulwarkLogger, LogEventsOptions, LogLevel } from './logging/logger.js';
+export { LOG_EVENTS_DEFAULTS } from './logging/logger.js';
 export type { Jitter } from './resilience/backoff.js';
 export type { BreakerOptions } from './resilience/breaker.js';
 export { BREAKER_DEFAULTS, countsAgainstDownstream } from './resilience/breaker.js';

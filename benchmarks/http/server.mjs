@@ -1,12 +1,14 @@
 /**
  * One Express server variant per process, so an SDK registered for one
  * variant never slows another. argv[2] names the variant: `bare`, `otel-span`
- * or `bulwark-<store>` (`memory`, `redis`, `postgres`);
+ * or `bulwark-<store>` (`memory`, `redis`, `postgres`), optionally with
+ * `+status` (the bulwark/status handler mounted at /status, idle);
  * prints one JSON line: `{ "port": n }` when listening, or `{ "skip": reason }`.
  * Every variant parses the JSON body and answers 201 with a small JSON body.
  */
 import { SpanKind, trace } from '@opentelemetry/api';
 import express from 'express';
+import { requireExports } from '../load.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
 import { openStore } from '../stores.mjs';
 import { bulwarkStack } from './stack.mjs';
@@ -30,7 +32,16 @@ function spanMiddleware() {
 }
 
 /** Builds the app for `variant`, or returns `{ skip }`. */
-async function build(variant) {
+async function build(name) {
+  const variant = name.replace(/\+status$/, '');
+  if (variant === name) return buildVariant(variant);
+  const status = await requireExports('status', ['statusHandler']);
+  if (!status.ok) return { skip: status.reason };
+  const built = await buildVariant(variant);
+  return built.skip ? built : { ...built, app: built.assemble(status.exports.statusHandler()) };
+}
+
+async function buildVariant(variant) {
   if (variant === 'bare') return { app: assemble({}) };
   if (variant === 'otel-span') {
     registerSdk({ batch: true });
@@ -41,12 +52,17 @@ async function build(variant) {
   const stack = await bulwarkStack(opened.store);
   if (stack.skip) return stack;
   registerSdk({ spanProcessors: stack.spanProcessors, batch: true });
-  return { app: assemble({ span: true, ...stack }), close: opened.close };
+  return {
+    app: assemble({ span: true, ...stack }),
+    assemble: (status) => assemble({ span: true, ...stack, status }),
+    close: opened.close,
+  };
 }
 
 /** The same app for every variant; only the middleware around the handler differs. */
-function assemble({ span = false, beforeBody = [], afterBody = [], afterRoutes = [] }) {
+function assemble({ span = false, beforeBody = [], afterBody = [], afterRoutes = [], status }) {
   const app = express();
+  if (status) app.use('/status', status);
   if (span) app.use(spanMiddleware());
   for (const middleware of beforeBody) app.use(middleware);
   app.use(express.json());

@@ -6,6 +6,10 @@
  * checks that no money moved twice. Exits 0 only if every invariant held.
  *
  * With OTEL_EXPORTER_OTLP_ENDPOINT set, the service's traces go there too.
+ *
+ *   npm run demo              the story, then the report; exits when done
+ *   npm run demo -- --hold    the same, then keeps the bank and the service up
+ *                             (status page and all) until Ctrl-C, then reports
  */
 import { startBank } from '../bank-simulator/bank.mjs';
 import { createClient } from './client.mjs';
@@ -16,6 +20,7 @@ import { readBudget, readResilienceEvents, watchBreaker } from './service-info.m
 import { startService } from './service-process.mjs';
 import { runWorkload } from './workload.mjs';
 
+const HOLD = process.argv.slice(2).includes('--hold');
 const startedAt = performance.now();
 const elapsedMs = () => performance.now() - startedAt;
 
@@ -31,6 +36,11 @@ async function main() {
   const bank = await startBank();
   const service = await startService({ ...DEMO_ENV, BANK_URL: bank.url });
   console.log(`bank on ${bank.url}, payments service on ${service.url} (memory store)`);
+  console.log(
+    `status page: ${service.url}/status (live; open it in a browser to watch the outage)`,
+  );
+  if (!HOLD)
+    console.log('(run `npm run demo -- --hold` to keep the service up for a look afterwards)');
 
   const breaker = watchBreaker(service.url, elapsedMs);
 
@@ -51,6 +61,9 @@ async function main() {
     readBudget(service.url),
     readResilienceEvents(service.url),
   ]);
+  // The story's own duration: time spent holding for a person is not part of it.
+  const storyMs = elapsedMs();
+  if (HOLD) await hold(service.url);
   const exitCode = await service.stop();
   const bankStats = bank.stats();
   await bank.close();
@@ -62,7 +75,7 @@ async function main() {
     breaker: breaker.transitions,
     exitCode,
   };
-  const invariants = checkInvariants({ ...evidence, elapsedMs: elapsedMs() });
+  const invariants = checkInvariants({ ...evidence, elapsedMs: storyMs });
   console.log(
     formatReport({
       ...evidence,
@@ -70,12 +83,27 @@ async function main() {
       serviceRetries: events.get('retry') ?? 0,
       budget,
       invariants,
-      elapsedMs: elapsedMs(),
+      elapsedMs: storyMs,
     }),
   );
   const failed = invariants.filter((i) => !i.ok).length;
   console.log(failed === 0 ? 'All invariants held.' : `${failed} invariant(s) FAILED.`);
   return failed === 0 ? 0 : 1;
+}
+
+/**
+ * Keeps everything up until Ctrl-C (SIGINT) or SIGTERM, for a person to look
+ * at the status page. Opt-in only: CI runs the demo without it.
+ * @param {string} serviceUrl
+ */
+async function hold(serviceUrl) {
+  console.log(`\nThe workload is done. Holding: the status page stays up at ${serviceUrl}/status`);
+  console.log(`Try: curl -s -H 'accept: application/json' ${serviceUrl}/status`);
+  console.log('Press Ctrl-C to stop and print the report.');
+  await new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
 }
 
 main().then(

@@ -36,6 +36,9 @@ export function startService(env, { startTimeoutMs = 20_000 } = {}) {
   const child = spawn(process.execPath, [SERVER], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a Ctrl-C in the terminal reaches this process only,
+    // which then stops the service with one SIGTERM (see stop()), as in production.
+    detached: true,
   });
   /** @type {string[]} */
   const lines = [];

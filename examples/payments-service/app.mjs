@@ -7,7 +7,9 @@
  *   GET  /healthz    -> 200
  *   GET  /metrics    -> Prometheus text
  *   GET  /slo        -> the SLOs' error budgets, JSON
+ *   GET  /status     -> the live status page (JSON on Accept: application/json)
  */
+import { context, propagation, trace } from '@opentelemetry/api';
 import { getTenant } from 'bulwark';
 import { errorHandler, idempotency, requestMetrics, tenant } from 'bulwark/express';
 import express from 'express';
@@ -23,6 +25,8 @@ import { sloReport } from './telemetry.mjs';
  * @property {import('express').RequestHandler} metrics answers `GET /metrics`
  * @property {ReturnType<typeof import('./telemetry.mjs').defineServiceSlos>} [slos] fed by every request; default none
  * @property {number} [leaseMs] how long a claimed key stays locked if this process dies; default bulwark's
+ * @property {import('bulwark/status').StatusHandler} [status] answers `/status`; default none
+ * @property {Pick<import('pino').Logger, 'info' | 'warn'>} [logger] request logs; default none
  */
 
 /**
@@ -31,9 +35,12 @@ import { sloReport } from './telemetry.mjs';
  * sent to the bank), then the key is claimed, then the handler runs.
  * @param {AppDeps} deps
  */
-export function createApp({ store, bank, metrics, slos = [], leaseMs }) {
+export function createApp({ store, bank, metrics, slos = [], leaseMs, status, logger = SILENT }) {
   const app = express();
   app.disable('x-powered-by');
+  // Before requestMetrics: a status page's long-lived stream is not a request the SLOs count.
+  // In production, put the service's own authentication in front of it: it shows internals.
+  if (status !== undefined) app.use('/status', status);
   app.use(requestMetrics({ slos }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -47,7 +54,7 @@ export function createApp({ store, bank, metrics, slos = [], leaseMs }) {
     parseJson(),
     validTransfer(),
     idempotency(leaseMs === undefined ? { store } : { store, leaseMs }),
-    createTransfer(bank),
+    createTransfer(bank, logger),
   );
   app.use(notFound());
   app.use(serviceErrors);
@@ -55,29 +62,50 @@ export function createApp({ store, bank, metrics, slos = [], leaseMs }) {
   return app;
 }
 
+/** @type {Pick<import('pino').Logger, 'info' | 'warn'>} */
+const SILENT = { info() {}, warn() {} };
+
+const tracer = trace.getTracer('payments-service');
+
 /**
- * The handler: one bank call under the derived key. The call is not tied to
- * the client's connection on purpose: once money may move, finishing and
+ * The handler: one bank call under the derived key, in a span that continues
+ * the caller's `traceparent`, so the log lines (which carry `trace_id` and the
+ * tenant through `logFields()`) join the caller's trace. The call is not tied
+ * to the client's connection on purpose: once money may move, finishing and
  * recording the outcome matters more than a client that hung up.
  * @param {AppDeps['bank']} bank
+ * @param {NonNullable<AppDeps['logger']>} logger
  */
-function createTransfer(bank) {
+function createTransfer(bank, logger) {
   return async function createTransferHandler(
     /** @type {import('express').Request} */ req,
     /** @type {import('express').Response} */ res,
   ) {
     const { tenantId } = /** @type {import('bulwark').Tenant} */ (getTenant());
     const clientKey = normaliseClientKey(/** @type {string} */ (req.get('idempotency-key')));
-    const receipt = await bank.pay(
-      { transferId: uuidv7(), ...res.locals.transfer },
-      { idempotencyKey: deriveBankKey(tenantId, clientKey) },
-    );
-    // The bank keeps the transfer id of the first request under this key, so
-    // a retry after a crash answers the id the money actually moved under.
-    res.status(201).json({
-      id: receipt.transferId,
-      status: 'completed',
-      bankReference: receipt.bankReference,
+    const caller = propagation.extract(context.active(), req.headers);
+    const { amount, currency } = res.locals.transfer;
+    await tracer.startActiveSpan('transfer', {}, caller, async (span) => {
+      try {
+        const receipt = await bank.pay(
+          { transferId: uuidv7(), ...res.locals.transfer },
+          { idempotencyKey: deriveBankKey(tenantId, clientKey) },
+        );
+        logger.info({ transferId: receipt.transferId, amount, currency }, 'transfer completed');
+        // The bank keeps the transfer id of the first request under this key, so
+        // a retry after a crash answers the id the money actually moved under.
+        res.status(201).json({
+          id: receipt.transferId,
+          status: 'completed',
+          bankReference: receipt.bankReference,
+        });
+      } catch (error) {
+        const reason = error instanceof Error ? error.name : 'unknown';
+        logger.warn({ amount, currency, reason }, 'transfer not completed');
+        throw error;
+      } finally {
+        span.end();
+      }
     });
   };
 }

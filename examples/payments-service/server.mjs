@@ -7,9 +7,11 @@
  * Logs `listening on <port>` once ready.
  */
 import { createServer } from 'node:http';
+import { statusHandler } from 'bulwark/status';
 import { createApp } from './app.mjs';
 import { createBankClient, createBankFetch } from './bank-client.mjs';
 import { ConfigError, readConfig } from './config.mjs';
+import { createLogger } from './logger.mjs';
 import { stopGracefullyOn } from './shutdown.mjs';
 import { openStore } from './stores.mjs';
 import { defineServiceSlos, startServiceTelemetry } from './telemetry.mjs';
@@ -23,6 +25,8 @@ async function main() {
   const config = readConfig(process.env);
   const telemetry = await startServiceTelemetry(config.serviceName, process.env);
   if (telemetry.status !== 'started') log(`telemetry ${telemetry.status}: ${telemetry.reason}`);
+  const { logger } = createLogger(config.serviceName);
+  const status = statusHandler({ title: `${config.serviceName} status` });
   const { store, close: closeStore } = await openStore(config);
   const bankFetch = createBankFetch({ name: 'bank', ...config.bankCalls });
   const bank = createBankClient({ bankUrl: config.bankUrl, fetch: bankFetch });
@@ -32,6 +36,8 @@ async function main() {
     metrics: telemetry.metricsHandler,
     slos: defineServiceSlos(),
     leaseMs: config.idempotencyLeaseMs,
+    status,
+    logger,
   });
   const server = createServer(app);
   await new Promise((resolve, reject) => {
@@ -43,6 +49,8 @@ async function main() {
   stopGracefullyOn(server, {
     timeoutMs: config.shutdownTimeoutMs,
     log,
+    // Open status pages hold a stream each; end them so draining does not wait on them.
+    beforeDrain: () => status.closeStreams(),
     cleanup: async () => {
       await closeStore();
       await telemetry.shutdown();

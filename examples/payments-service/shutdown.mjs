@@ -7,9 +7,9 @@
 
 /**
  * @param {import('node:http').Server} server
- * @param {{ timeoutMs: number, cleanup: () => Promise<void>, log: (message: string) => void }} options
+ * @param {{ timeoutMs: number, cleanup: () => Promise<void>, log: (message: string) => void, beforeDrain?: () => void }} options
  */
-export function stopGracefullyOn(server, { timeoutMs, cleanup, log }) {
+export function stopGracefullyOn(server, { timeoutMs, cleanup, log, beforeDrain }) {
   let stopping = false;
   /** @param {NodeJS.Signals} signal */
   async function stop(signal) {
@@ -19,6 +19,7 @@ export function stopGracefullyOn(server, { timeoutMs, cleanup, log }) {
     }
     stopping = true;
     log(`${signal}: draining in-flight requests (at most ${timeoutMs} ms)`);
+    beforeDrain?.();
     await drain(server, timeoutMs);
     try {
       await cleanup();

@@ -9,6 +9,7 @@ import {
 } from './engine-options.js';
 import { startLeaseRenewal } from './lease.js';
 import { operationFor, runInOperation } from './operation.js';
+import { tallyError, tallyOutcome } from './outcomes.js';
 import type { ClaimResult, StoredResponse } from './store.js';
 
 /** One idempotent request as the engine sees it (see `idempotencyStorageKey`, `requestFingerprint`). */
@@ -134,16 +135,18 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
       // A claim that timed out may still land in the store and lock the key for a
       // whole lease; nothing ran under this token, so hand it back (fenced, best effort).
       void call('release', () => store.release(key, ownerToken)).catch(() => false);
-      throw error;
+      throw tallyError(error);
     }
     if (claim.outcome === 'in_progress') {
       const retryAfterMs = Math.min(Math.max(claim.leaseRemainingMs, 1), CONFLICT_RETRY_AFTER_MS);
-      return { outcome: 'conflict', retryAfterMs };
+      return tallyOutcome({ outcome: 'conflict', retryAfterMs });
     }
     if (claim.outcome === 'completed') {
-      return claim.fingerprint === fingerprint
-        ? { outcome: 'replayed', response: claim.response }
-        : { outcome: 'mismatch' };
+      return tallyOutcome(
+        claim.fingerprint === fingerprint
+          ? { outcome: 'replayed', response: claim.response }
+          : { outcome: 'mismatch' },
+      );
     }
 
     // Named fields, not `...resolved`: spreading the options object cost more than the rest of execute.
@@ -159,16 +162,16 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     } catch (error) {
       lease.stop();
       await call('release', () => store.release(key, ownerToken)).catch(() => false);
-      throw error;
+      throw tallyError(error);
     }
     lease.stop();
 
     if (result.completedInTransaction === true) {
-      return { outcome: 'executed', response: result.response, stored: true };
+      return tallyOutcome({ outcome: 'executed', response: result.response, stored: true });
     }
     if (!result.store) {
       await call('release', () => store.release(key, ownerToken)).catch(() => false);
-      return { outcome: 'executed', response: result.response, stored: false };
+      return tallyOutcome({ outcome: 'executed', response: result.response, stored: false });
     }
     const complete = () =>
       store.complete({ key, ownerToken, response: result.response, retentionMs });
@@ -177,20 +180,24 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
       completed = await call('complete', complete);
     } catch (error) {
       retryCompletionInBackground(complete, resolved);
-      throw new BulwarkError(
-        ErrorCode.IdempotencyOutcomeUnknown,
-        'the operation ran but its outcome could not be recorded; retry with the same key',
-        { cause: error, retryAfterMs: leaseMs },
+      throw tallyError(
+        new BulwarkError(
+          ErrorCode.IdempotencyOutcomeUnknown,
+          'the operation ran but its outcome could not be recorded; retry with the same key',
+          { cause: error, retryAfterMs: leaseMs },
+        ),
       );
     }
     if (!completed) {
-      throw new BulwarkError(
-        ErrorCode.IdempotencyLeaseLost,
-        'the operation ran but another owner took the key over before its outcome was recorded',
-        { retryAfterMs: CONFLICT_RETRY_AFTER_MS },
+      throw tallyError(
+        new BulwarkError(
+          ErrorCode.IdempotencyLeaseLost,
+          'the operation ran but another owner took the key over before its outcome was recorded',
+          { retryAfterMs: CONFLICT_RETRY_AFTER_MS },
+        ),
       );
     }
-    return { outcome: 'executed', response: result.response, stored: true };
+    return tallyOutcome({ outcome: 'executed', response: result.response, stored: true });
   }
 
   return { execute, options: resolved };

@@ -2,6 +2,7 @@ import { ErrorCode, invalidOption, isBulwarkError } from '../errors.js';
 import { type BreakerSnapshot, entriesToRestore, takeSnapshot } from './breaker-snapshot.js';
 import {
   type BreakerLink,
+  type BreakerReading,
   type BreakerSettings,
   CircuitBreaker,
   type CircuitState,
@@ -93,8 +94,11 @@ export function countsAgainstDownstream(error: unknown): boolean {
 /** The breaker layer of one pipeline: one breaker per key, at most `maxKeys` of them. */
 export class BreakerLayer {
   readonly isFailure: (error: unknown) => boolean;
+  /** The validated settings every breaker of this layer runs with. */
+  readonly settings: BreakerSettings;
   private readonly registry: KeyedRegistry<CircuitBreaker>;
-  private readonly keyBy: (options: ExecuteOptions) => string | undefined;
+  /** Which breaker a call uses; read by the status page to tell tenant keys. */
+  readonly keyBy: (options: ExecuteOptions) => string | undefined;
   private readonly events: ResilienceEvents;
   private readonly breakDurationMs: number;
   private readonly fleet: FleetLink | undefined;
@@ -102,6 +106,7 @@ export class BreakerLayer {
   constructor(scope: string, options: BreakerOptions, events: ResilienceEvents) {
     checkKnownFields(scope, 'breaker.', options, FIELDS);
     const settings = resolveSettings(scope, { ...BREAKER_DEFAULTS, ...definedFields(options) });
+    this.settings = settings;
     const maxKeys = checkNumber(
       scope,
       'breaker.maxKeys',
@@ -186,6 +191,16 @@ export class BreakerLayer {
   /** Every live breaker's key and state, for the state gauge. */
   *states(nowMs: number): Iterable<[string, CircuitState]> {
     for (const [key, breaker] of this.registry.entriesView()) yield [key, breaker.stateAt(nowMs)];
+  }
+
+  /** Every live breaker's key and reading, least recently used first, for the status page. */
+  *readings(nowMs: number): Iterable<[string, BreakerReading]> {
+    for (const [key, breaker] of this.registry.entriesView()) yield [key, breaker.reading(nowMs)];
+  }
+
+  /** How many keys have a live breaker. */
+  get size(): number {
+    return this.registry.size;
   }
 }
 

@@ -38,7 +38,8 @@ export const BULKHEAD_DEFAULTS = {
 
 const FIELDS = [...Object.keys(BULKHEAD_DEFAULTS), 'keyBy'];
 
-interface BulkheadSettings {
+/** The validated settings every bulkhead of a layer runs with. */
+export interface BulkheadSettings {
   readonly maxConcurrent: number;
   readonly maxQueued: number;
   readonly queueTimeoutMs: number;
@@ -82,6 +83,11 @@ export class Bulkhead implements KeyedEntry {
     return this.active > 0 || this.queue.length > 0;
   }
 
+  /** Calls waiting for a slot. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   private enqueue(call: Call<unknown>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = this.queue.push(() => {
@@ -112,8 +118,11 @@ export class Bulkhead implements KeyedEntry {
 
 /** The bulkhead layer of one pipeline: one bulkhead per key, at most `maxKeys` of them. */
 export class BulkheadLayer {
+  /** The validated settings every bulkhead of this layer runs with. */
+  readonly settings: BulkheadSettings;
   private readonly registry: KeyedRegistry<Bulkhead>;
-  private readonly keyBy: ((options: ExecuteOptions) => string | undefined) | undefined;
+  /** Which bulkhead a call uses; read by the status page to tell tenant keys. */
+  readonly keyBy: ((options: ExecuteOptions) => string | undefined) | undefined;
   private readonly events: ResilienceEvents;
 
   constructor(scope: string, options: BulkheadOptions, events: ResilienceEvents) {
@@ -126,6 +135,7 @@ export class BulkheadLayer {
     };
     const maxKeys = checkNumber(scope, 'bulkhead.maxKeys', o.maxKeys, 1, 1e6, true);
     checkFunction(scope, 'bulkhead.keyBy', o.keyBy);
+    this.settings = settings;
     this.keyBy = o.keyBy;
     this.events = events;
     this.registry = new KeyedRegistry(maxKeys, (key) => {
@@ -141,6 +151,16 @@ export class BulkheadLayer {
     const error = bulkheadFull(this.events.pipeline, `all ${this.registry.maxKeys} keys busy`);
     this.events.emit(ResilienceEventName.BulkheadRejected, key === '' ? undefined : key, 0, error);
     throw error;
+  }
+
+  /** Every live bulkhead by key, least recently used first, for the status page. */
+  entries(): IterableIterator<[string, Bulkhead]> {
+    return this.registry.entriesView();
+  }
+
+  /** How many keys have a live bulkhead. */
+  get size(): number {
+    return this.registry.size;
   }
 
   /** Calls running or queued over every live bulkhead, for the occupancy gauge. */

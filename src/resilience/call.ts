@@ -1,4 +1,5 @@
 import type { IPolicy } from 'cockatiel';
+import type { CallCounts } from './call-counts.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { now } from './clock.js';
 import { Attempt, type ExecuteOptions } from './context.js';
@@ -17,6 +18,8 @@ export interface CallSettings {
   readonly attemptTimeoutMs: number | undefined;
   /** A cockatiel policy run around each attempt, if any. */
   readonly inner: IPolicy | undefined;
+  /** The pipeline's call and failure counters. */
+  readonly counts: CallCounts;
 }
 
 /**

@@ -58,6 +58,19 @@ export interface BreakerStateAt {
   readonly remainingMs: number;
 }
 
+/** One breaker's state and counts at one instant (see `CircuitBreaker.reading`). */
+export interface BreakerReading {
+  readonly state: CircuitState;
+  /** Time left before an open breaker lets a probe through, in ms; 0 unless open. */
+  readonly halfOpenInMs: number;
+  /** Ratio mode: calls counted in the window since the last transition. */
+  readonly windowCalls: number;
+  /** Ratio mode: failures among them. */
+  readonly windowFailures: number;
+  /** Consecutive mode: failures in a row so far. */
+  readonly consecutiveFailures: number;
+}
+
 /** A permit for a normal call in the closed state; probes get their generation number (> 0). */
 export const NOT_A_PROBE = 0;
 
@@ -186,6 +199,19 @@ export class CircuitBreaker implements KeyedEntry {
     if (this.state !== 'open') this.enter('open');
     this.openUntil = to === 'open' ? nowMs + remainingMs : Math.min(this.openUntil, nowMs);
     if (origin !== undefined && seen !== to) this.emitChange(to, 0, undefined, origin);
+  }
+
+  /** What the breaker knows now, for the status page; changes nothing the breaker decides on. */
+  reading(nowMs: number): BreakerReading {
+    const state = this.stateAt(nowMs);
+    this.window.advance(nowMs); // expiry only, as every add does first
+    return {
+      state,
+      halfOpenInMs: state === 'open' ? Math.ceil(this.openUntil - nowMs) : 0,
+      windowCalls: this.window.total,
+      windowFailures: this.window.marked,
+      consecutiveFailures: this.consecutive,
+    };
   }
 
   private endProbe(permit: number): boolean {

@@ -29,13 +29,17 @@ export function runLayers<T>(call: Call<T>, layers: Layers): Promise<T> {
   //    backoffs, so retries can never multiply concurrency, and a rejected
   //    call costs the downstream nothing. Queue time has its own bound
   //    (queueTimeoutMs) and does not eat into the deadline.
+  call.settings.counts.calls++;
   let bulkhead: Bulkhead | undefined;
   try {
     bulkhead = layers.bulkhead?.bulkheadFor(call.options);
     const queued = bulkhead?.acquire(call);
     // A waiter that is not granted a slot (timeout, abort) has none to release.
-    if (queued !== undefined) return queued.then(() => startCall(call, layers, bulkhead));
+    if (queued !== undefined) {
+      return queued.then(() => startCall(call, layers, bulkhead), countFailure(call));
+    }
   } catch (error) {
+    call.settings.counts.failures++;
     return Promise.reject(error);
   }
   return startCall(call, layers, bulkhead);
@@ -67,6 +71,7 @@ function startCall<T>(call: Call<T>, layers: Layers, bulkhead: Bulkhead | undefi
     openAttempt(call, layers, startMs);
     first = call.runAttempt(startMs);
   } catch (error) {
+    call.settings.counts.failures++;
     endCall(call, bulkhead);
     return Promise.reject(error);
   }
@@ -86,6 +91,7 @@ function startCall<T>(call: Call<T>, layers: Layers, bulkhead: Bulkhead | undefi
       } catch (final) {
         // Thrown from the handler, not returned as a rejected async result:
         // a promise rejected before anyone handles it costs ~1 µs in Node.
+        call.settings.counts.failures++;
         endCall(call, bulkhead);
         throw final;
       }
@@ -117,6 +123,9 @@ async function retryLoop<T>(
         delayMs = afterFailure(call, layers, error, delayMs);
       }
     }
+  } catch (error) {
+    call.settings.counts.failures++;
+    throw error;
   } finally {
     endCall(call, bulkhead);
   }
@@ -132,6 +141,14 @@ function afterFailure(call: Call<unknown>, layers: Layers, error: unknown, previ
   const delayMs = layers.retry.nextDelay(call, error, previousMs);
   call.lastError = error;
   return delayMs;
+}
+
+/** Counts a call that failed before it started (a queued call refused a slot), and rethrows. */
+function countFailure(call: Call<unknown>): (error: unknown) => never {
+  return (error) => {
+    call.settings.counts.failures++;
+    throw error;
+  };
 }
 
 /** The call settled: its timer goes, and its bulkhead slot passes on. */

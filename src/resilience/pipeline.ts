@@ -9,7 +9,9 @@ import { type ResilienceEvent, type ResilienceEvents, safeEvent } from './events
 import { aborted } from './failures.js';
 import { type GaugeSource, watchPipeline } from './gauges.js';
 import type { Task } from './inner-policy.js';
+import { inspectLayers, type PipelineView } from './inspect.js';
 import { type Layers, runLayers } from './order.js';
+import { livePipelines } from './registry.js';
 
 /**
  * A resilience pipeline, as returned by `resilient(name, options)`.
@@ -66,6 +68,7 @@ export class Pipeline implements ResilientPipeline {
       events.on(telemetry.observe);
       watchPipeline(this);
     }
+    livePipelines.add(this);
   }
 
   get name(): string {
@@ -114,6 +117,11 @@ export class Pipeline implements ResilientPipeline {
 
   bulkheadOccupancy(): number | undefined {
     return this.layers.bulkhead?.occupancy();
+  }
+
+  /** A read-only view of the layers and counters, for the status page. */
+  inspect(): PipelineView {
+    return inspectLayers(this.settings.name, this.settings.counts, this.layers);
   }
 
   private report(startMs: number, error: unknown): void {

@@ -2,6 +2,7 @@ import type { IPolicy } from 'cockatiel';
 import { invalidOption } from '../errors.js';
 import { BreakerLayer, type BreakerOptions } from './breaker.js';
 import { BulkheadLayer, type BulkheadOptions } from './bulkhead.js';
+import { CallCounts } from './call-counts.js';
 import { ResilienceEvents } from './events.js';
 import { Pipeline, type ResilientPipeline } from './pipeline.js';
 import { RetryLayer } from './retry.js';
@@ -97,7 +98,8 @@ export function resilient(name: string, options: ResilientOptions = {}): Resilie
         ? undefined
         : new BreakerLayer(scope, options.breaker ?? {}, events),
   };
-  const settings = { name, events, totalTimeoutMs, attemptTimeoutMs, inner: options.inner };
+  const counts = new CallCounts();
+  const settings = { name, events, totalTimeoutMs, attemptTimeoutMs, inner: options.inner, counts };
   return new Pipeline(settings, layers, events);
 }
 

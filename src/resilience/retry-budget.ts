@@ -44,6 +44,14 @@ export class RetryBudget implements KeyedEntry {
     this.window.advance(now());
     return this.window.marked > 0;
   }
+
+  /** Retries left in the window now, and the window's allowance, for the status page. */
+  reading(nowMs: number): { remaining: number; allowed: number } {
+    const window = this.window;
+    window.advance(nowMs); // expiry only, as every add does first
+    const allowed = this.floor + this.ratio * window.total;
+    return { remaining: Math.max(0, allowed - window.marked), allowed };
+  }
 }
 
 /** Options of the retry budget (`retry: { budget }`). */

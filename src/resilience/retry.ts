@@ -18,7 +18,7 @@ const NEVER_RETRIED: ReadonlySet<string> = new Set([
 
 /** The retry layer of one pipeline. */
 export class RetryLayer {
-  constructor(private readonly settings: RetrySettings) {}
+  constructor(readonly settings: RetrySettings) {}
 
   /** Records a new call in its key's budget (each call deposits a fraction of a retry). */
   recordCall(call: Call<unknown>, nowMs: number): void {

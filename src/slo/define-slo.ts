@@ -3,6 +3,7 @@ import { BucketRing } from './bucket-ring.js';
 import { BURN_RATE_WINDOWS_MS, type BurnRateWindow, errorBudget } from './burn-rate.js';
 import { type SloDefinition, toDefinition } from './definition.js';
 import { type ResolvedSloOptions, resolveSloOptions, type SloOptions } from './options.js';
+import { liveSlos } from './registry.js';
 import { isGoodEvent, type SliEvent, selectorMatches } from './sli-event.js';
 import { sloMetrics } from './slo-metrics.js';
 import { buildSnapshot, type SloSnapshot } from './snapshot.js';
@@ -69,6 +70,7 @@ class TrackedSlo implements Slo {
     this.#coarse = new BucketRing(COARSE_BUCKET_MS, ringBuckets, windowBuckets);
     this.#metrics = sloMetrics(options.name, () => this.snapshot());
     this.#metrics(); // an SDK already registered reports the SLO before its first request
+    liveSlos.add(this);
   }
 
   get memoryBytes(): number {

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { Script } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bank, startBank } from '../../examples/bank-simulator/bank.mjs';
 import { type ServiceProcess, startService } from '../../examples/demo/service-process.mjs';
@@ -180,6 +182,43 @@ describe('operations endpoints', () => {
     for (const slo of slos) expect(slo.summary).toContain('error budget left');
   });
 
+  it('GET /status serves the live status page, and its JSON shows the bank pipeline', async () => {
+    const page = await fetch(`${url}/status`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain('src="./status/app.js"');
+    const script = await fetch(`${url}/status/app.js`);
+    new Script(await script.text()); // the built script parses
+    const json = await fetch(`${url}/status`, { headers: { accept: 'application/json' } });
+    const report = (await json.json()) as { schemaVersion: number; pipelines: { name: string }[] };
+    expect(report.schemaVersion).toBe(1);
+    expect(report.pipelines.map((p) => p.name)).toContain('bank');
+    expect(JSON.stringify(report)).not.toContain('"acme"'); // tenant ids stay hidden
+  });
+
+  it("logs pino lines with the caller's trace and the tenant (logFields)", async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const key = uniqueId('k-');
+    const answer = await postTransfer(url, {
+      tenant: 'acme',
+      jurisdiction: 'DE',
+      key,
+      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+    });
+    expect(answer.status).toBe(201);
+    const id = (answer.json as { id: string }).id;
+    await waitFor(() => service.lines.some((line) => line.includes(id)));
+    const line = JSON.parse(service.lines.find((l) => l.includes(id)) ?? '{}');
+    expect(line).toMatchObject({
+      msg: 'transfer completed',
+      transferId: id,
+      trace_id: traceId,
+      span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+      'tenant.id': 'acme',
+      'tenant.jurisdiction': 'DE',
+    });
+  });
+
   it('answers 404 problem+json for an unknown route', async () => {
     const response = await fetch(`${url}/nope`);
     expect(response.status).toBe(404);
@@ -200,6 +239,22 @@ describe('process lifecycle', () => {
       expect(await exitCode).toBe(0);
     } finally {
       await own.stop();
+      await ownBank.close();
+    }
+  }, 30_000);
+
+  it('on SIGTERM ends open status page streams instead of waiting on them, then exits 0', async () => {
+    const ownBank = await startBank();
+    // A drain timeout far beyond stop()'s own SIGKILL bound: only ending the stream lets it exit 0.
+    const own = await startService({ BANK_URL: ownBank.url, SHUTDOWN_TIMEOUT_MS: '120000' });
+    const controller = new AbortController();
+    try {
+      const stream = await fetch(`${own.url}/status/events`, { signal: controller.signal });
+      expect(stream.status).toBe(200);
+      expect(await own.stop(10_000)).toBe(0);
+    } finally {
+      controller.abort();
+      await own.kill();
       await ownBank.close();
     }
   }, 30_000);

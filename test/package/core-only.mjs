@@ -57,7 +57,14 @@ export async function coreOnlyChecks({ work, tarball }) {
     }
   });
   await check(later[3], () => {
-    const specs = ['bulwark', 'bulwark/fetch', 'bulwark/redis', 'bulwark/postgres', 'bulwark/slo'];
+    const specs = [
+      'bulwark',
+      'bulwark/fetch',
+      'bulwark/redis',
+      'bulwark/postgres',
+      'bulwark/slo',
+      'bulwark/status',
+    ];
     const code = specs.map((spec) => `await import('${spec}');`).join(' ');
     runNode(['--input-type=module', '-e', code], consumer);
   });

@@ -39,6 +39,9 @@ export async function fullAppChecks({ work, tarball }) {
     devSpec('@types/node'),
     devSpec('@types/express'),
     devSpec('@types/pg'),
+    // The README's logging snippets (a pino mixin, a winston format) type-check against them.
+    devSpec('pino'),
+    devSpec('winston'),
   ];
   if (
     !(await check(
@@ -154,6 +157,7 @@ async function loaderChecks(consumer) {
     'bulwark/redis',
     'bulwark/postgres',
     'bulwark/slo',
+    'bulwark/status',
   ]) {
     await check(`importing ${spec} loads no SDK, express, pg or Redis client`, () => {
       const bad = loadedBy(spec);

@@ -27,7 +27,14 @@ import {
 const CONSUMERS = [
   {
     name: 'types-core',
-    subpaths: ['bulwark', 'bulwark/fetch', 'bulwark/redis', 'bulwark/postgres', 'bulwark/slo'],
+    subpaths: [
+      'bulwark',
+      'bulwark/fetch',
+      'bulwark/redis',
+      'bulwark/postgres',
+      'bulwark/slo',
+      'bulwark/status',
+    ],
     files: ['root', 'fetch', 'redis', 'postgres', 'slo'],
     peers: [],
     peersLabel: '@opentelemetry/api only',
