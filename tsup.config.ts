@@ -8,6 +8,8 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    'idempotency/index': 'src/idempotency/index.ts',
+    'resilience/index': 'src/resilience/index.ts',
     'express/index': 'src/express/index.ts',
     'fetch/index': 'src/fetch/index.ts',
     'redis/index': 'src/redis/index.ts',

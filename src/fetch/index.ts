@@ -7,5 +7,4 @@ export { createFetch } from './create-fetch.js';
 export type { FetchMeta } from './meta.js';
 export { fetchMeta } from './meta.js';
 export type { FetchOptions } from './options.js';
-export { FETCH_DEFAULTS } from './options.js';
 export { parseRetryAfter } from './retry-after.js';

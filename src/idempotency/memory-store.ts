@@ -1,4 +1,5 @@
 import { BulwarkError, ErrorCode, invalidOption } from '../errors.js';
+import { WarningCode, warn } from '../warnings.js';
 import { assertDurationMs, assertNonEmpty } from './durations.js';
 import { MemoryLedger } from './memory-ledger.js';
 import {
@@ -247,9 +248,9 @@ function copyResponse(response: StoredResponse): StoredResponse {
 function warnOnceInProduction(): void {
   if (warnedInProduction || process.env.NODE_ENV !== 'production') return;
   warnedInProduction = true;
-  process.emitWarning(
+  warn(
+    WarningCode.MemoryStoreNotDurable,
     'MemoryStore keeps idempotency records in this process only: they are lost on restart ' +
       'and not shared between processes. Use RedisStore or PostgresStore in production.',
-    { type: 'BulwarkWarning', code: 'BULWARK_MEMORY_STORE_NOT_DURABLE' },
   );
 }

@@ -5,7 +5,7 @@
  */
 
 export type { TenantGuard, TenantGuardOptions } from '../telemetry/tenant-guard.js';
-export { createTenantGuard, TENANT_GUARD_DEFAULTS } from '../telemetry/tenant-guard.js';
+export { createTenantGuard } from '../telemetry/tenant-guard.js';
 export type { TelemetryHandle, TelemetryStatus } from './handle.js';
 export type {
   OtlpOptions,
@@ -13,7 +13,6 @@ export type {
   PrometheusOptions,
   TelemetryOptions,
 } from './options.js';
-export { TELEMETRY_DEFAULTS } from './options.js';
 export type { MetricsHandler } from './prometheus.js';
 export type {
   LogExporterName,
@@ -23,4 +22,3 @@ export type {
 } from './signals.js';
 export { startTelemetry } from './start.js';
 export { TenantSpanProcessor } from './tenant-span-processor.js';
-export { WARNING_CODE } from './warn.js';

@@ -1,5 +1,6 @@
-import { type Context, diag, TraceFlags } from '@opentelemetry/api';
+import { type Context, TraceFlags } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { WarningCode, warn } from '../warnings.js';
 import { sdk } from './sdk.js';
 import { warnOnce } from './warn.js';
 
@@ -49,7 +50,10 @@ export function createCountingSpanProcessor(exporter: SpanExporter): CountingSpa
           return;
         }
         if (droppedInBurst > 0) {
-          diag.warn(`bulwark/otel: dropped ${droppedInBurst} spans: export queue full`);
+          warn(
+            WarningCode.Otel,
+            `bulwark/otel: dropped ${droppedInBurst} spans: export queue full`,
+          );
           droppedInBurst = 0;
         }
         queued++;

@@ -6,7 +6,6 @@
 
 export { RedisBreakerState } from './breaker-state.js';
 export type { RedisBreakerStateOptions } from './breaker-state-options.js';
-export { REDIS_BREAKER_STATE_DEFAULTS } from './breaker-state-options.js';
 export type {
   IoRedisScriptClient,
   NodeRedisEvalOptions,

@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { WarningCode, warn } from '../warnings.js';
 import { BucketRing } from './bucket-ring.js';
 import { BURN_RATE_WINDOWS_MS, type BurnRateWindow, errorBudget } from './burn-rate.js';
 import { type SloDefinition, toDefinition } from './definition.js';
@@ -97,7 +97,10 @@ class TrackedSlo implements Slo {
       this.#coarse.add(atMs, good);
       this.#checkBudget(atMs);
     } catch (error) {
-      diag.error(`bulwark/slo: ${this.#options.name}: recording failed`, error);
+      warn(
+        WarningCode.Slo,
+        `bulwark/slo: ${this.#options.name}: recording failed: ${String((error as Error)?.message ?? error)}`,
+      );
     }
   }
 
@@ -147,7 +150,10 @@ class TrackedSlo implements Slo {
       try {
         listener(snapshot);
       } catch (error) {
-        diag.error(`bulwark/slo: ${this.#options.name}: onBudgetExhausted listener threw`, error);
+        warn(
+          WarningCode.Slo,
+          `bulwark/slo: ${this.#options.name}: onBudgetExhausted listener threw: ${String((error as Error)?.message ?? error)}`,
+        );
       }
     }
   }

@@ -13,7 +13,7 @@ export type { SloDefinition } from './definition.js';
 export { formatBudget } from './format-budget.js';
 export { HTTP_DURATION_BUCKETS_SECONDS } from './http-buckets.js';
 export type { OpenSloOptions } from './openslo.js';
-export { OPENSLO_DEFAULTS, openSloYaml } from './openslo.js';
+export { openSloYaml } from './openslo.js';
 export type {
   AvailabilitySli,
   LatencySli,
@@ -21,13 +21,10 @@ export type {
   SloOptions,
   SloSelector,
 } from './options.js';
-export { SLO_DEFAULTS } from './options.js';
 export type { PrometheusRulesOptions } from './prometheus-rules.js';
 export {
   BURN_RATE_ALERT_NAME,
-  PROMETHEUS_RULES_DEFAULTS,
   prometheusRules,
 } from './prometheus-rules.js';
-export { HTTP_DURATION_SERIES } from './promql.js';
 export type { SliEvent } from './sli-event.js';
 export type { BurnRateAlertReading, SloSnapshot } from './snapshot.js';

@@ -1,6 +1,6 @@
-import { diag } from '@opentelemetry/api';
 import { Attr, Metric } from '../telemetry/attributes.js';
 import { lazyInstruments } from '../telemetry/instruments.js';
+import { WarningCode, warn } from '../warnings.js';
 import type { BurnRateWindow } from './burn-rate.js';
 import type { SloSnapshot } from './snapshot.js';
 
@@ -47,7 +47,10 @@ export function sloMetrics(name: string, read: () => SloSnapshot): () => unknown
             [Attr.SloSeverity]: 'ticket',
           });
         } catch (error) {
-          diag.error(`bulwark/slo: ${name}: observing metrics failed`, error);
+          warn(
+            WarningCode.Slo,
+            `bulwark/slo: ${name}: observing metrics failed: ${String((error as Error)?.message ?? error)}`,
+          );
         }
       },
       [budget, burnRate, events, alert],

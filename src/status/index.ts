@@ -8,7 +8,6 @@
 export type { StatusHandler } from './handler.js';
 export { statusHandler } from './handler.js';
 export type { StatusOptions } from './options.js';
-export { STATUS_DEFAULTS } from './options.js';
 export type {
   BreakerKeyReport,
   BreakerReport,

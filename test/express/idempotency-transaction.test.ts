@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { errorHandler, idempotency, idempotencyClaim } from '../../src/express/index.js';
-import { idempotencyStorageKey, type StoredResponse } from '../../src/index.js';
+import { idempotencyStorageKey, type StoredResponse } from '../../src/idempotency/index.js';
 import { PostgresStore, withIdempotentTransaction } from '../../src/postgres/index.js';
 import { requireService, services } from '../support/services.js';
 import { closeAll, listen, postJson } from './idempotency-helpers.js';

@@ -2,12 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createIdempotencyEngine,
-  ErrorCode,
   type IdempotencyEngineOptions,
-  isBulwarkError,
-  MemoryStore,
   type OperationResult,
-} from '../../src/index.js';
+} from '../../src/idempotency/index.js';
+import { ErrorCode, isBulwarkError, MemoryStore } from '../../src/index.js';
 import { FaultyStore } from './faulty-store.js';
 
 const response = (text: string, status = 201) => ({

@@ -1,9 +1,5 @@
-import type {
-  ClaimRequest,
-  ClaimResult,
-  CompleteRequest,
-  IdempotencyStore,
-} from '../../src/index.js';
+import type { ClaimRequest, ClaimResult, CompleteRequest } from '../../src/idempotency/index.js';
+import type { IdempotencyStore } from '../../src/index.js';
 
 /**
  * How one store method misbehaves: throw, never answer, answer `false` (fenced

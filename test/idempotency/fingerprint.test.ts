@@ -1,12 +1,9 @@
 import express from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
 import { idempotency } from '../../src/express/index.js';
-import {
-  canonicalJson,
-  type FingerprintInput,
-  MemoryStore,
-  requestFingerprint,
-} from '../../src/index.js';
+import { canonicalJson } from '../../src/idempotency/fingerprint.js';
+import { type FingerprintInput, requestFingerprint } from '../../src/idempotency/index.js';
+import { MemoryStore } from '../../src/index.js';
 import { type Served, serve } from '../express/serve.js';
 
 const json = (value: unknown): FingerprintInput => ({

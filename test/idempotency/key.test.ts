@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { idempotencyStorageKey, MAX_CLIENT_KEY_LENGTH, parseClientKey } from '../../src/index.js';
+import {
+  idempotencyStorageKey,
+  MAX_CLIENT_KEY_LENGTH,
+  parseClientKey,
+} from '../../src/idempotency/index.js';
 
 const base = { tenantId: 'acme', method: 'POST', route: '/transfers', clientKey: 'k-1' };
 

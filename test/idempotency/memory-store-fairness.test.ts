@@ -14,10 +14,8 @@ import {
   createIdempotencyEngine,
   type IdempotencyEngine,
   idempotencyStorageKey,
-  isBulwarkError,
-  MemoryStore,
-  withTenant,
-} from '../../src/index.js';
+} from '../../src/idempotency/index.js';
+import { isBulwarkError, MemoryStore, withTenant } from '../../src/index.js';
 import { type Served, serve } from '../express/serve.js';
 
 v8.setFlagsFromString('--expose-gc');

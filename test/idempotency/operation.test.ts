@@ -6,10 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIdempotencyEngine, idempotencyStorageKey } from '../../src/idempotency/index.js';
 import {
-  createIdempotencyEngine,
   getOperation,
-  idempotencyStorageKey,
   isBulwarkError,
   MemoryStore,
   type Operation,
@@ -43,7 +42,7 @@ async function operationOf(tenantId: string, principal: string, clientKey: strin
 
 let build: PrivateBuild;
 beforeAll(async () => {
-  build = await privateBuild({ index: 'index.ts' });
+  build = await privateBuild({ index: 'index.ts', 'idempotency/index': 'idempotency/index.ts' });
 }, 60_000);
 afterAll(() => build?.remove());
 

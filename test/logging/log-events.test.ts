@@ -1,8 +1,8 @@
 import { trace } from '@opentelemetry/api';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createIdempotencyEngine } from '../../src/idempotency/index.js';
 import {
-  createIdempotencyEngine,
   isBulwarkError,
   logEvents,
   logFields,

@@ -22,6 +22,7 @@ import { coreOnlyChecks } from './core-only.mjs';
 import { currentOtelChecks } from './current-otel.mjs';
 import { fullAppChecks } from './full-app.mjs';
 import { totals } from './harness.mjs';
+import { publicSurfaceChecks } from './public-surface.mjs';
 import { packTarball, tarballChecks } from './tarball.mjs';
 import { typeShapeChecks } from './type-shapes.mjs';
 import { zeroCodeChecks } from './zero-code.mjs';
@@ -34,6 +35,7 @@ try {
   const context = { work, tarball };
   for (const checks of [
     () => tarballChecks({ tarball, packed }),
+    () => publicSurfaceChecks(),
     () => coreOnlyChecks(context),
     () => currentOtelChecks(context),
     () => zeroCodeChecks(context),

@@ -64,6 +64,8 @@ export async function coreOnlyChecks({ work, tarball }) {
       'bulwark/postgres',
       'bulwark/slo',
       'bulwark/status',
+      'bulwark/idempotency',
+      'bulwark/resilience',
     ];
     const code = specs.map((spec) => `await import('${spec}');`).join(' ');
     runNode(['--input-type=module', '-e', code], consumer);

@@ -158,6 +158,8 @@ async function loaderChecks(consumer) {
     'bulwark/postgres',
     'bulwark/slo',
     'bulwark/status',
+    'bulwark/idempotency',
+    'bulwark/resilience',
   ]) {
     await check(`importing ${spec} loads no SDK, express, pg or Redis client`, () => {
       const bad = loadedBy(spec);

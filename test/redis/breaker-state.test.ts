@@ -5,8 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFetch } from '../../src/fetch/index.js';
-import { breakerPolicy, ErrorCode, isBulwarkError } from '../../src/index.js';
+import { ErrorCode, isBulwarkError } from '../../src/index.js';
 import { RedisBreakerState } from '../../src/redis/index.js';
+import { breakerPolicy } from '../../src/resilience/index.js';
 import { resetError, settle } from '../resilience/helpers.js';
 import { requireService, services } from '../support/services.js';
 import {

@@ -7,14 +7,9 @@
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import {
-  type BreakerOptions,
-  breakerPolicy,
-  type ResilienceEvent,
-  type ResilientPipeline,
-  type SingleLayerOptions,
-} from '../../src/index.js';
+import type { BreakerOptions, ResilienceEvent, ResilientPipeline } from '../../src/index.js';
 import { RedisBreakerState, type RedisBreakerStateOptions } from '../../src/redis/index.js';
+import { breakerPolicy, type SingleLayerOptions } from '../../src/resilience/index.js';
 import { services } from '../support/services.js';
 
 export type Flavour = 'ioredis' | 'node-redis';

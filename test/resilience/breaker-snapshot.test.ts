@@ -1,12 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  type BreakerSnapshot,
-  breakerPolicy,
-  ErrorCode,
-  isBulwarkError,
-  resilient,
-} from '../../src/index.js';
+import { type BreakerSnapshot, ErrorCode, isBulwarkError, resilient } from '../../src/index.js';
+import { breakerPolicy } from '../../src/resilience/index.js';
 import { recordEvents, resetError, settle } from './helpers.js';
 
 afterEach(() => {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { breakerPolicy, ErrorCode, isBulwarkError, resilient } from '../../src/index.js';
+import { ErrorCode, isBulwarkError, resilient } from '../../src/index.js';
+import { breakerPolicy } from '../../src/resilience/index.js';
 import { names, never, recordEvents, resetError, settle } from './helpers.js';
 
 beforeEach(() => {

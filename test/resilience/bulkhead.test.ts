@@ -1,11 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  bulkheadPolicy,
-  ErrorCode,
-  isBulwarkError,
-  keyByTenant,
-  withTenant,
-} from '../../src/index.js';
+import { ErrorCode, isBulwarkError, keyByTenant, withTenant } from '../../src/index.js';
+import { bulkheadPolicy } from '../../src/resilience/index.js';
 import { names, recordEvents, settle } from './helpers.js';
 
 beforeEach(() => {

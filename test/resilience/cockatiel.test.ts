@@ -7,7 +7,8 @@ import {
   wrap,
 } from 'cockatiel';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resilient, retryPolicy } from '../../src/index.js';
+import { resilient } from '../../src/index.js';
+import { retryPolicy } from '../../src/resilience/index.js';
 import { resetError, settle } from './helpers.js';
 
 beforeEach(() => {

@@ -1,13 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ErrorCode, isBulwarkError, resilient } from '../../src/index.js';
 import {
   attemptTimeoutPolicy,
   bulkheadPolicy,
   deadlinePolicy,
-  ErrorCode,
-  isBulwarkError,
-  resilient,
   retryPolicy,
-} from '../../src/index.js';
+} from '../../src/resilience/index.js';
 import { httpError, never, recordEvents, resetError, settle } from './helpers.js';
 
 beforeEach(() => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HTTP_DURATION_SERIES } from '../../src/slo/index.js';
+import { HTTP_DURATION_SERIES } from '../../src/slo/promql.js';
 import { expose } from './exposition.js';
 
 // The generated rules hard-code the series and label names below. This test

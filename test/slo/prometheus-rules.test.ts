@@ -3,12 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBulwarkError } from '../../src/index.js';
-import {
-  BURN_RATE_ALERT_NAME,
-  defineSlo,
-  HTTP_DURATION_SERIES,
-  prometheusRules,
-} from '../../src/slo/index.js';
+import { BURN_RATE_ALERT_NAME, defineSlo, prometheusRules } from '../../src/slo/index.js';
+import { HTTP_DURATION_SERIES } from '../../src/slo/promql.js';
 import { type ExposedSeries, expose, seriesSelector } from './exposition.js';
 import { promtool, requirePromtool } from './promtool.js';
 

@@ -8,12 +8,8 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { requestMetrics, tenant } from '../../src/express/index.js';
-import {
-  BURN_RATE_ALERT_NAME,
-  defineSlo,
-  HTTP_DURATION_SERIES,
-  prometheusRules,
-} from '../../src/slo/index.js';
+import { BURN_RATE_ALERT_NAME, defineSlo, prometheusRules } from '../../src/slo/index.js';
+import { HTTP_DURATION_SERIES } from '../../src/slo/promql.js';
 import { parseExposition, seriesSelector } from './exposition.js';
 import { promtool, requirePromtool } from './promtool.js';
 

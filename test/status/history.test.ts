@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { createIdempotencyEngine, MemoryStore, resilient } from '../../src/index.js';
+import { createIdempotencyEngine } from '../../src/idempotency/index.js';
+import { MemoryStore, resilient } from '../../src/index.js';
 import { type StatusReport, statusHandler } from '../../src/status/index.js';
 import { resetError } from '../resilience/helpers.js';
 import { serveStatus } from './serve.js';

@@ -1,12 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createIdempotencyEngine,
-  keyByTenant,
-  MemoryStore,
-  resilient,
-  withTenant,
-} from '../../src/index.js';
+import { createIdempotencyEngine } from '../../src/idempotency/index.js';
+import { keyByTenant, MemoryStore, resilient, withTenant } from '../../src/index.js';
 import { defineSlo } from '../../src/slo/index.js';
 import { STATUS_SCHEMA_VERSION, type StatusReport, statusHandler } from '../../src/status/index.js';
 import { resetError } from '../resilience/helpers.js';

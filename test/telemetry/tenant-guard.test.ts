@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isBulwarkError } from '../../src/index.js';
-import { createTenantGuard, TENANT_GUARD_DEFAULTS } from '../../src/otel/index.js';
+import { createTenantGuard } from '../../src/otel/index.js';
+import { TENANT_GUARD_DEFAULTS } from '../../src/telemetry/tenant-guard.js';
 
 describe('createTenantGuard', () => {
   it('keeps the first maxTenants distinct tenants and folds every later one into "other"', () => {
