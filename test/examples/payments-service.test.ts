@@ -88,6 +88,21 @@ describe('POST /transfers', () => {
     expect(bank.stats().executions).toBe(executions);
   });
 
+  it('treats the quoted form of a key ("abc") as the same key: the same transfer, replayed', async () => {
+    const key = uniqueId('k-');
+    const before = bank.stats().executions;
+    const bare = await postTransfer(url, { tenant: 'acme', key, body: validTransfer(14) });
+    const quoted = await postTransfer(url, {
+      tenant: 'acme',
+      key: `"${key}"`,
+      body: validTransfer(14),
+    });
+    expect(quoted.status).toBe(201);
+    expect(quoted.headers.get('idempotent-replayed')).toBe('true');
+    expect(quoted.text).toBe(bare.text);
+    expect(bank.stats().executions).toBe(before + 1);
+  });
+
   it('treats the same JSON with other key order and whitespace as the same request', async () => {
     const key = uniqueId('k-');
     const first = await postTransfer(url, { tenant: 'acme', key, body: validTransfer(3) });
