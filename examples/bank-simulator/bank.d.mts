@@ -2,7 +2,12 @@
 
 /** How the bank misbehaves; see faults.mjs. */
 export interface FaultSettings {
-  mode: 'healthy' | 'burst503' | 'reset' | 'slow' | 'outage';
+  /**
+   * `reset` drops the connection before processing; `drop` processes the payment
+   * (executes or replays it), then drops the connection without answering; `slow`
+   * processes it, then waits `delayMs` before answering.
+   */
+  mode: 'healthy' | 'burst503' | 'reset' | 'drop' | 'slow' | 'outage';
   /** How many of the next requests are affected. */
   count?: number;
   /** How long the mode lasts, in milliseconds. */
@@ -11,8 +16,6 @@ export interface FaultSettings {
   retryAfterS?: number;
   /** slow: how long before the answer, in milliseconds (default 2000). */
   delayMs?: number;
-  /** reset: execute the payment, then drop the connection (default false). */
-  afterExecute?: boolean;
 }
 
 /** What `GET /stats` answers. */
@@ -21,13 +24,22 @@ export interface BankStats {
   hits: number;
   /** Distinct keys executed: money moved this many times. */
   executions: number;
+  /** The identical payment again under a key that already executed (answered from the record, or dropped). */
   replays: number;
-  mismatches: number;
+  /** Re-sends refused with 422: a known key with a payment that differs in any field. */
+  refused: number;
+  /** Requests refused with 400: no valid key or payment. */
   rejected: number;
-  /** Per Idempotency-Key: requests seen, whether it executed, and what it executed as. */
+  /** Per Idempotency-Key: requests seen, whether it executed, re-sends refused, what it executed as. */
   keys: Record<
     string,
-    { hits: number; executions: number; bankReference?: string; transferId?: string }
+    {
+      hits: number;
+      executions: number;
+      refused: number;
+      bankReference?: string;
+      transferId?: string;
+    }
   >;
   faults: { mode: FaultSettings['mode']; injected: Record<string, number> };
 }
@@ -45,6 +57,7 @@ export interface Bank {
   url: string;
   port: number;
   stats(): BankStats;
+  /** Switches the fault mode; throws a TypeError for settings `POST /control` would refuse. */
   control(settings: FaultSettings): void;
   close(): Promise<void>;
 }

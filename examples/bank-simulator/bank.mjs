@@ -5,9 +5,11 @@
  * prove that retries never moved money twice.
  *
  *   POST /payments  { transferId, amount, currency, from, to } + Idempotency-Key
- *                   201 executed | 200 + Idempotent-Replayed: true | 400 | 422 key reused
- *                   for another payment | 503 (fault) | connection reset (fault)
- *   GET  /stats     { hits, executions, replays, mismatches, rejected, faults, keys }
+ *                   201 executed | 200 + Idempotent-Replayed: true (the same key with the
+ *                   identical payment) | 400 | 422 the key was used for a payment that
+ *                   differs in any field, transferId included | 503 (fault) | connection
+ *                   dropped before or after processing (fault)
+ *   GET  /stats     { hits, executions, replays, refused, rejected, faults, keys }
  *   POST /control   FaultSettings (see faults.mjs) -> 200 { mode }
  *   GET  /healthz   200
  */
@@ -29,7 +31,8 @@ import { payments } from './payments.mjs';
  * @property {string} url base URL, such as `http://127.0.0.1:41234`
  * @property {number} port the port it listens on
  * @property {() => ReturnType<typeof snapshot>} stats the same numbers as `GET /stats`
- * @property {(settings: import('./faults.mjs').FaultSettings) => void} control switch the fault mode
+ * @property {(settings: import('./faults.mjs').FaultSettings) => void} control switch the fault
+ *   mode; throws a TypeError for settings `POST /control` would refuse with 400
  * @property {() => Promise<void>} close stop listening and drop every connection
  */
 
@@ -47,7 +50,7 @@ export async function startBank(options = {}) {
   const ledger = createLedger();
   const faults = createFaults();
   /** @type {Counters} */
-  const counters = { hits: 0, replays: 0, mismatches: 0, rejected: 0 };
+  const counters = { hits: 0, replays: 0, refused: 0, rejected: 0 };
   /** @type {BankState} */
   const state = { ledger, faults, counters, maxBodyBytes };
 
@@ -66,7 +69,12 @@ export async function startBank(options = {}) {
     url: `http://${host}:${address.port}`,
     port: address.port,
     stats: () => snapshot(state),
-    control: (settings) => faults.set(settings),
+    control(settings) {
+      // The same check as `POST /control`: a typo must not run another fault than the one meant.
+      const parsed = parseFaultSettings(settings);
+      if (!parsed.ok) throw new TypeError(`bank.control: ${parsed.error}`);
+      faults.set(parsed.settings);
+    },
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

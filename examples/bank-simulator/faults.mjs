@@ -4,7 +4,18 @@
  * `forMs` milliseconds, or (with neither) until the next change.
  */
 
-/** @typedef {'healthy' | 'burst503' | 'reset' | 'slow' | 'outage'} FaultMode */
+/**
+ * The modes:
+ * - `burst503`: 503 with `Retry-After`, nothing executed;
+ * - `outage`: 503 without `Retry-After`, nothing executed;
+ * - `reset`: the connection is dropped before the payment is looked at;
+ * - `drop`: the payment is processed (executed, or replayed when its key
+ *   already executed), then the connection is dropped without an answer: the
+ *   money moved and the caller cannot know;
+ * - `slow`: the payment is processed, then the answer waits `delayMs` (a
+ *   caller that dies meanwhile left money moved and no outcome recorded).
+ * @typedef {'healthy' | 'burst503' | 'reset' | 'drop' | 'slow' | 'outage'} FaultMode
+ */
 
 /**
  * @typedef {object} FaultSettings
@@ -13,19 +24,19 @@
  * @property {number} [forMs] how long the mode lasts, in milliseconds
  * @property {number} [retryAfterS] burst503: the `Retry-After` sent, in seconds (default 1)
  * @property {number} [delayMs] slow: how long before the answer, in milliseconds (default 2000)
- * @property {boolean} [afterExecute] reset: execute the payment, then drop the connection
- *   (the caller cannot know it went through), instead of dropping it first (default false)
  */
 
 /**
  * What to do with one request.
  * @typedef {{ kind: 'none' }
  *   | { kind: 'unavailable', retryAfterS: number | undefined }
- *   | { kind: 'reset', afterExecute: boolean }
+ *   | { kind: 'reset' }
+ *   | { kind: 'drop' }
  *   | { kind: 'slow', delayMs: number }} FaultDecision
  */
 
-const MODES = ['healthy', 'burst503', 'reset', 'slow', 'outage'];
+const MODES = ['healthy', 'burst503', 'reset', 'drop', 'slow', 'outage'];
+const FIELDS = ['mode', 'count', 'forMs', 'retryAfterS', 'delayMs'];
 const NONE = /** @type {const} */ ({ kind: 'none' });
 
 /**
@@ -46,8 +57,14 @@ export function parseFaultSettings(value) {
       return { ok: false, error: `${field} must be a non-negative integer` };
     }
   }
-  if (v.afterExecute !== undefined && typeof v.afterExecute !== 'boolean') {
-    return { ok: false, error: 'afterExecute must be a boolean' };
+  // An unknown field is a typo (or a setting this bank no longer has): refusing it beats
+  // running a fault other than the one the caller meant.
+  const unknown = Object.keys(v).find((field) => !FIELDS.includes(field));
+  if (unknown !== undefined) {
+    return {
+      ok: false,
+      error: `unknown field ${JSON.stringify(unknown)}; expected ${FIELDS.join(', ')}`,
+    };
   }
   return { ok: true, settings: /** @type {FaultSettings} */ (v) };
 }
@@ -62,7 +79,7 @@ export function createFaults(now = Date.now) {
   let remaining = Number.POSITIVE_INFINITY;
   let until = Number.POSITIVE_INFINITY;
   /** @type {Record<string, number>} */
-  const injected = { burst503: 0, reset: 0, slow: 0, outage: 0 };
+  const injected = { burst503: 0, reset: 0, drop: 0, slow: 0, outage: 0 };
 
   function expired() {
     return remaining <= 0 || now() >= until;
@@ -111,7 +128,9 @@ function decide(s) {
       // A load balancer in front of a dead bank: 503 and no hint when to come back.
       return { kind: 'unavailable', retryAfterS: undefined };
     case 'reset':
-      return { kind: 'reset', afterExecute: s.afterExecute ?? false };
+      return { kind: 'reset' };
+    case 'drop':
+      return { kind: 'drop' };
     case 'slow':
       return { kind: 'slow', delayMs: s.delayMs ?? 2000 };
     default:

@@ -1,8 +1,10 @@
 /**
  * The bank's book of executed payments, keyed by the caller's Idempotency-Key.
  * A key executes once: the same key with the same payment returns the first
- * result again; the same key with a different payment is refused, as a real
- * bank's API would refuse it.
+ * result again; the same key with a payment that differs in any field, the
+ * caller's `transferId` included, is refused, as Stripe refuses a key reused
+ * with other parameters. A caller that re-sends a payment must send it
+ * identically, or learn that it did not.
  */
 
 /**
@@ -23,15 +25,31 @@
  */
 
 /**
- * @typedef {{ outcome: 'executed' | 'replayed', execution: Execution } | { outcome: 'mismatch' }} LedgerResult
+ * @typedef {{ outcome: 'executed' | 'replayed', execution: Execution } | { outcome: 'refused' }} LedgerResult
  */
 
-/** @param {Payment} payment */
+/**
+ * The whole payment, in a fixed field order. The transfer id is part of it: a
+ * caller that re-sends under the same key with a new transfer id is asking for
+ * another payment, and a bank that answered it with the first one's result
+ * would hide that the caller lost track of what it sent.
+ * @param {Payment} payment
+ */
 function fingerprintOf(payment) {
-  // transferId is deliberately not part of it: a caller that crashed and
-  // retried with a fresh transfer id but the same key is the same payment.
-  return JSON.stringify([payment.amount, payment.currency, payment.from, payment.to]);
+  return JSON.stringify([
+    payment.transferId,
+    payment.amount,
+    payment.currency,
+    payment.from,
+    payment.to,
+  ]);
 }
+
+/**
+ * What the bank knows of one key: requests seen, whether it executed (0 or 1),
+ * re-sends refused, and what it executed as.
+ * @typedef {{ hits: number, executions: number, refused: number, bankReference?: string, transferId?: string }} KeyRecord
+ */
 
 /** Creates an empty ledger. */
 export function createLedger() {
@@ -39,11 +57,14 @@ export function createLedger() {
   const byKey = new Map();
   /** @type {Map<string, number>} requests seen per key, executed or not */
   const hitsByKey = new Map();
+  /** @type {Map<string, number>} re-sends refused per key: same key, other payment */
+  const refusedByKey = new Map();
   let sequence = 0;
 
   return {
     /**
-     * Executes `payment` under `key` unless that key already executed.
+     * Executes `payment` under `key` unless that key already executed; then
+     * replays it if the payment is identical, and refuses it otherwise.
      * @param {string} key
      * @param {Payment} payment
      * @returns {LedgerResult}
@@ -52,7 +73,10 @@ export function createLedger() {
       const fingerprint = fingerprintOf(payment);
       const existing = byKey.get(key);
       if (existing !== undefined) {
-        if (existing.fingerprint !== fingerprint) return { outcome: 'mismatch' };
+        if (existing.fingerprint !== fingerprint) {
+          refusedByKey.set(key, (refusedByKey.get(key) ?? 0) + 1);
+          return { outcome: 'refused' };
+        }
         return { outcome: 'replayed', execution: existing };
       }
       sequence += 1;
@@ -81,18 +105,20 @@ export function createLedger() {
      * that executed.
      */
     snapshot() {
-      /** @type {Record<string, { hits: number, executions: number, bankReference?: string, transferId?: string }>} */
+      /** @type {Record<string, KeyRecord>} */
       const keys = {};
       for (const [key, hits] of hitsByKey) {
         const execution = byKey.get(key);
+        const refused = refusedByKey.get(key) ?? 0;
         keys[key] = execution
           ? {
               hits,
               executions: 1,
+              refused,
               bankReference: execution.bankReference,
               transferId: execution.transferId,
             }
-          : { hits, executions: 0 };
+          : { hits, executions: 0, refused };
       }
       return { executions: byKey.size, keys };
     },

@@ -2,7 +2,9 @@
  * `POST /payments`: validate, let the fault switch decide the request's fate,
  * execute through the ledger (once per key), answer. Faults that drop the
  * connection after executing are the ones that make idempotency keys matter:
- * the money moved, and the caller cannot know.
+ * the money moved, and the caller cannot know. A re-sent key whose payment
+ * differs in any field is refused with 422 and counted in `refused`: a caller
+ * that reaches it re-sent something other than what it first sent.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readJson, send } from './http-json.mjs';
@@ -10,7 +12,14 @@ import { readJson, send } from './http-json.mjs';
 const KEY = /^[\x21-\x7e]{1,255}$/;
 const CURRENCY = /^[A-Z]{3}$/;
 
-/** @typedef {{ hits: number, replays: number, mismatches: number, rejected: number }} Counters */
+/**
+ * @typedef {object} Counters
+ * @property {number} hits every `POST /payments` that reached the bank
+ * @property {number} replays the identical payment again under a key that already executed
+ *   (answered from the bank's record, or dropped by a fault)
+ * @property {number} refused a key re-sent with another payment: 422, nothing executed
+ * @property {number} rejected invalid key or body: 400
+ */
 
 /**
  * What the request handlers share.
@@ -41,20 +50,22 @@ export async function payments(state, req, res) {
     if (fault.retryAfterS !== undefined) res.setHeader('Retry-After', String(fault.retryAfterS));
     return send(res, 503, { error: 'bank unavailable' });
   }
-  if (fault.kind === 'reset' && !fault.afterExecute) return void req.socket.destroy();
+  if (fault.kind === 'reset') return void req.socket.destroy();
 
   const result = ledger.execute(key, payment);
-  if (result.outcome === 'mismatch') {
-    counters.mismatches += 1;
-    return send(res, 422, { error: 'Idempotency-Key reused for a different payment' });
+  if (result.outcome === 'refused') {
+    counters.refused += 1;
+    return send(res, 422, {
+      error: 'idempotency_key_reused',
+      message: 'this Idempotency-Key was used with a different payment',
+    });
   }
-  if (fault.kind === 'reset') return void req.socket.destroy();
+  if (result.outcome === 'replayed') counters.replays += 1;
+  // Processed (executed or replayed), and the answer never leaves.
+  if (fault.kind === 'drop') return void req.socket.destroy();
   if (fault.kind === 'slow') await sleep(fault.delayMs);
   const { bankReference, transferId, status } = result.execution;
-  if (result.outcome === 'replayed') {
-    counters.replays += 1;
-    res.setHeader('Idempotent-Replayed', 'true');
-  }
+  if (result.outcome === 'replayed') res.setHeader('Idempotent-Replayed', 'true');
   send(res, result.outcome === 'executed' ? 201 : 200, { bankReference, transferId, status });
 }
 

@@ -3,6 +3,8 @@
  * the clients received, what the bank executed, and what the service said
  * about itself. The demo exits 0 only if every one holds.
  */
+import { phaseInvariants } from './phase-checks.mjs';
+import { byTransfer } from './phase-money.mjs';
 
 /**
  * @typedef {object} Evidence
@@ -15,22 +17,6 @@
  */
 
 /** @typedef {{ name: string, ok: boolean, detail: string }} Invariant */
-
-/**
- * Groups the exchanges by logical transfer (`tenantId key`).
- * @param {import('./client.mjs').Exchange[]} exchanges
- */
-export function byTransfer(exchanges) {
-  /** @type {Map<string, import('./client.mjs').Exchange[]>} */
-  const groups = new Map();
-  for (const e of exchanges) {
-    const id = `${e.tenantId} ${e.key}`;
-    const list = groups.get(id) ?? [];
-    list.push(e);
-    groups.set(id, list);
-  }
-  return groups;
-}
 
 /**
  * @param {Evidence} evidence
@@ -48,7 +34,8 @@ export function checkInvariants({ exchanges, expect, bank, breaker, exitCode, el
   const unexpected = exchanges.filter(
     (e) => e.status >= 500 && !((e.status === 503 || e.status === 504) && e.retryAfterS),
   );
-  const opened = breaker.find((t) => t.name === 'open');
+  // The outage's own opening: the drops phase opened the breaker earlier.
+  const opened = breaker.find((t) => t.name === 'open' && t.atMs >= expect.outage.startedAtMs);
   const closedAfter = opened && breaker.find((t) => t.name === 'closed' && t.atMs > opened.atMs);
   const badOk = expect.badInput.statuses.every((s) => s >= 400 && s < 500);
   const bankUntouched = expect.badInput.hitsAfter === expect.badInput.hitsBefore;
@@ -71,9 +58,10 @@ export function checkInvariants({ exchanges, expect, bank, breaker, exitCode, el
     ),
     check(
       'a key reused with another body got 422; the bank never saw a changed payment',
-      mismatchStatuses.every((s) => s === 422) && bank.mismatches === 0,
-      `statuses ${mismatchStatuses.join(', ')}; bank mismatches ${bank.mismatches}`,
+      mismatchStatuses.every((s) => s === 422) && bank.refused === 0,
+      `statuses ${mismatchStatuses.join(', ')}; re-sends the bank refused ${bank.refused}`,
     ),
+    ...phaseInvariants({ exchanges, expect, bank, breaker }),
     check(
       'bad input got 4xx and never reached the bank',
       badOk && bankUntouched,

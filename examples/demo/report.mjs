@@ -3,7 +3,9 @@
  * executed, what the breaker did, latency per tenant, the error budget left,
  * and each invariant with ✓ or ✗.
  */
+import { fmtSeconds } from './format.mjs';
 import { latencyLines } from './latency.mjs';
+import { phaseLines } from './phase-checks.mjs';
 
 /**
  * @typedef {object} ReportInput
@@ -29,6 +31,8 @@ export function formatReport(input) {
     `bulwark demo — ${(input.elapsedMs / 1000).toFixed(1)} s`,
     '',
     ...moneyLines(input),
+    '',
+    ...phaseLines(input),
     '',
     'Circuit breaker (service → bank)',
     ...(input.breaker.length === 0
@@ -68,7 +72,8 @@ function moneyLines({ exchanges, expect, bank, clientRetries, serviceRetries }) 
     'Requests and money',
     `  HTTP requests sent            ${exchanges.length}   (${statuses})`,
     `  logical transfers             ${expect.logical.size} distinct (tenant, key) pairs`,
-    `  bank executions               ${bank.executions}   (of ${bank.hits} calls; ${bank.replays} answered from the bank's idempotency record: money moved, answer lost)`,
+    `  bank executions               ${bank.executions}   (of ${bank.hits} calls; ${bank.replays} identical re-sends replayed from the bank's record: money moved, answer lost)`,
+    `  refused re-sends at the bank  ${bank.refused}   (a key re-sent with another payment, transfer id included: 422)`,
     `  replays (Idempotent-Replayed) ${count((e) => e.replayed)}   (${expect.duplicateSubmissions} deliberate re-submissions + concurrent copies)`,
     `  conflicts                     409 in flight ×${count((e) => e.status === 409)}   422 key reused ×${count((e) => e.status === 422)}`,
     `  retries                       client ${clientRetries} (same key, after 409/503)   service→bank ${serviceRetries ?? 'n/a'}   repeated calls per key at the bank ${bankRepeats}`,
@@ -84,9 +89,4 @@ function countBy(values) {
   const counts = new Map();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
   return counts;
-}
-
-/** @param {number} ms */
-export function fmtSeconds(ms) {
-  return `+${(ms / 1000).toFixed(2)}s`;
 }

@@ -1,9 +1,11 @@
 /**
  * `npm run demo`: the whole story on this machine, with no setup. Starts a
- * simulated bank that fails the way real banks do, starts the payments service
- * (a child process, memory store), drives several tenants through 503 bursts,
- * lost answers, slow answers and an outage, then prints what happened and
- * checks that no money moved twice. Exits 0 only if every invariant held.
+ * simulated bank that fails the way real banks do (and refuses a key re-sent
+ * with another payment), starts the payments service (a child process, memory
+ * store), kills it mid-payment and starts it again, drives several tenants
+ * through 503 bursts, lost answers, slow answers, answers dropped until the
+ * breaker opens and an outage, then prints what happened and checks that no
+ * money moved twice. Exits 0 only if every invariant held.
  *
  * With OTEL_EXPORTER_OTLP_ENDPOINT set, the service's traces go there too.
  *
@@ -34,7 +36,17 @@ const DEMO_ENV = {
 async function main() {
   console.log('bulwark demo: a flaky bank, the payments service, five tenants.');
   const bank = await startBank();
-  const service = await startService({ ...DEMO_ENV, BANK_URL: bank.url });
+  let service = await startService({ ...DEMO_ENV, BANK_URL: bank.url });
+  // A restart listens on the same port, so the clients and the status page keep their URL.
+  const port = new URL(service.url).port;
+  let retriesBeforeCrash = 0;
+  async function restartService() {
+    // The dying process's own retries, for the report; its metrics die with it.
+    const events = await readResilienceEvents(service.url).catch(() => new Map());
+    retriesBeforeCrash += events.get('retry') ?? 0;
+    await service.kill();
+    service = await startService({ ...DEMO_ENV, BANK_URL: bank.url, PORT: port });
+  }
   console.log(`bank on ${bank.url}, payments service on ${service.url} (memory store)`);
   console.log(
     `status page: ${service.url}/status (live; open it in a browser to watch the outage)`,
@@ -52,7 +64,13 @@ async function main() {
   });
   let expect;
   try {
-    expect = await runWorkload({ client, bank, setPhase: progress.setPhase, elapsedMs });
+    expect = await runWorkload({
+      client,
+      bank,
+      setPhase: progress.setPhase,
+      elapsedMs,
+      restartService,
+    });
   } finally {
     progress.stop();
     await breaker.stop();
@@ -80,7 +98,7 @@ async function main() {
     formatReport({
       ...evidence,
       clientRetries: client.counters.retries,
-      serviceRetries: events.get('retry') ?? 0,
+      serviceRetries: retriesBeforeCrash + (events.get('retry') ?? 0),
       budget,
       invariants,
       elapsedMs: storyMs,

@@ -28,7 +28,8 @@ export async function readResilienceEvents(baseUrl) {
 
 /**
  * Polls the service's metrics and notes each breaker transition with the time
- * it was first seen (to within `everyMs`).
+ * it was first seen (to within `everyMs`). A service restarted on the same URL
+ * is followed: its counters start again from zero.
  * @param {string} baseUrl
  * @param {() => number} elapsedMs
  * @param {number} [everyMs]
@@ -45,6 +46,8 @@ export function watchBreaker(baseUrl, elapsedMs, everyMs = 100) {
 
   async function poll() {
     const totals = await readResilienceEvents(baseUrl).catch(() => seen);
+    // A total that went down: the service restarted, and its counters with it.
+    if ([...seen].some(([event, n]) => (totals.get(event) ?? 0) < n)) seen = new Map();
     const atMs = elapsedMs();
     /** @type {{ name: string, atMs: number }[]} */
     const fresh = [];

@@ -1,22 +1,16 @@
 /**
  * The scripted workload: several tenants in several jurisdictions send
- * transfers while the bank misbehaves in turn (503 bursts, connections reset
- * after the money moved, slow answers, a full outage). Each phase adds what
- * the report must check to `expect`.
+ * transfers while the service crashes mid-payment and the bank misbehaves in
+ * turn (503 bursts, connections dropped after the money moved, slow answers,
+ * answers dropped until the breaker opens, a full outage). Each phase adds
+ * what the report must check to `expect`.
  */
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { badInput } from './bad-input.mjs';
+import { dropsWhileTheBreakerOpens } from './drops.mjs';
 import { inPool } from './pool.mjs';
-
-/** Who sends money in the demo. */
-export const TENANTS = Object.freeze([
-  { tenantId: 'acme-bank', jurisdiction: 'DE', currency: 'EUR' },
-  { tenantId: 'globex', jurisdiction: 'US-NY', currency: 'USD' },
-  { tenantId: 'initech', jurisdiction: 'GB', currency: 'GBP' },
-  { tenantId: 'umbrella', jurisdiction: 'FR', currency: 'EUR' },
-  { tenantId: 'stark-sg', jurisdiction: 'SG', currency: 'SGD' },
-]);
+import { serviceCrash } from './service-crash.mjs';
+import { newTransfer, RUN, TENANTS } from './transfers.mjs';
 
 /**
  * @typedef {object} Expectations
@@ -26,6 +20,9 @@ export const TENANTS = Object.freeze([
  * @property {number} duplicateSubmissions sequential re-sends of a finished transfer
  * @property {{ hitsBefore: number, hitsAfter: number, statuses: number[] }} badInput
  * @property {{ startedAtMs: number, endedAtMs: number }} outage when the bank was down
+ * @property {import('./service-crash.mjs').CrashRecord} crash what the service crash left behind
+ * @property {{ startedAtMs: number, endedAtMs: number, bankKeys: string[] }} drops when the bank
+ *   dropped every answer, and the bank keys first seen meanwhile
  */
 
 /**
@@ -34,10 +31,9 @@ export const TENANTS = Object.freeze([
  * @property {import('../bank-simulator/bank.mjs').Bank} bank
  * @property {(phase: string) => void} setPhase
  * @property {() => number} elapsedMs since the demo started
+ * @property {() => Promise<void>} restartService SIGKILLs the service (a crash: nothing drained,
+ *   nothing recorded) and starts it again on the same port
  */
-
-const RUN = randomUUID().slice(0, 8);
-let sequence = 0;
 
 /**
  * Runs every phase in order.
@@ -52,39 +48,28 @@ export async function runWorkload(deps) {
     duplicateSubmissions: 0,
     badInput: { hitsBefore: 0, hitsAfter: 0, statuses: [] },
     outage: { startedAtMs: 0, endedAtMs: 0 },
+    crash: {
+      transfers: 0,
+      executedBeforeKill: [],
+      answeredBeforeKill: 0,
+      killedAtMs: 0,
+      restartedAtMs: 0,
+      bankKeys: [],
+    },
+    drops: { startedAtMs: 0, endedAtMs: 0, bankKeys: [] },
   };
+  // First, so the restarted process's metrics and SLOs cover the rest of the story.
+  await serviceCrash(deps, expect);
   await turbulence(deps, expect);
   await concurrentRetries(deps, expect);
   await reusedKeys(deps, expect);
   await badInput(deps, expect, `demo-${RUN}-bad`);
+  await dropsWhileTheBreakerOpens(deps, expect);
   await outage(deps, expect);
   deps.setPhase('healed');
   deps.bank.control({ mode: 'healthy' });
   await steady(deps, expect, 'healed', 2);
   return expect;
-}
-
-/** A new logical transfer for `tenant`, remembered in `expect.logical`. */
-function newTransfer(
-  /** @type {Expectations} */ expect,
-  /** @type {(typeof TENANTS)[number]} */ tenant,
-  /** @type {string} */ phase,
-) {
-  sequence += 1;
-  const key = `demo-${RUN}-${String(sequence).padStart(4, '0')}`;
-  expect.logical.set(`${tenant.tenantId} ${key}`, { tenantId: tenant.tenantId, key });
-  return {
-    phase,
-    tenantId: tenant.tenantId,
-    jurisdiction: tenant.jurisdiction,
-    key,
-    transfer: {
-      amount: 100 + ((sequence * 7919) % 90_000),
-      currency: tenant.currency,
-      from: `${tenant.tenantId}-ops-${sequence % 3}`,
-      to: `supplier-${sequence}`,
-    },
-  };
 }
 
 /**
@@ -114,9 +99,9 @@ async function turbulence(deps, expect) {
   deps.setPhase('503 bursts');
   deps.bank.control({ mode: 'burst503', count: 4, retryAfterS: 1 });
   await steady(deps, expect, '503 bursts', 3);
-  deps.setPhase('resets after execution');
-  deps.bank.control({ mode: 'reset', count: 4, afterExecute: true });
-  await steady(deps, expect, 'resets after execution', 3);
+  deps.setPhase('drops after execution');
+  deps.bank.control({ mode: 'drop', count: 4 });
+  await steady(deps, expect, 'drops after execution', 3);
   deps.setPhase('slow bank');
   deps.bank.control({ mode: 'slow', count: 6, delayMs: 700 });
   await steady(deps, expect, 'slow bank', 3);

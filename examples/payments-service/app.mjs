@@ -10,13 +10,12 @@
  *   GET  /status     -> the live status page (JSON on Accept: application/json)
  */
 import { context, propagation, trace } from '@opentelemetry/api';
-import { getTenant } from 'bulwark';
+import { getOperation } from 'bulwark';
 import { errorHandler, idempotency, requestMetrics, tenant } from 'bulwark/express';
 import express from 'express';
-import { deriveBankKey, normaliseClientKey } from './bank-client.mjs';
+import { BankRefusedResendError } from './bank-client.mjs';
 import { notFound, parseJson, requireJson, serviceErrors, validTransfer } from './http.mjs';
-import { uuidv7 } from './ids.mjs';
-import { sloReport } from './telemetry.mjs';
+import { countRefusedResends, sloReport } from './telemetry.mjs';
 
 /**
  * @typedef {object} AppDeps
@@ -26,8 +25,10 @@ import { sloReport } from './telemetry.mjs';
  * @property {ReturnType<typeof import('./telemetry.mjs').defineServiceSlos>} [slos] fed by every request; default none
  * @property {number} [leaseMs] how long a claimed key stays locked if this process dies; default bulwark's
  * @property {import('bulwark/status').StatusHandler} [status] answers `/status`; default none
- * @property {Pick<import('pino').Logger, 'info' | 'warn'>} [logger] request logs; default none
+ * @property {Logger} [logger] request logs; default none
  */
+
+/** @typedef {Pick<import('pino').Logger, 'info' | 'warn' | 'error'>} Logger */
 
 /**
  * Builds the app. Order matters: the tenant first (keys are scoped by it),
@@ -54,7 +55,7 @@ export function createApp({ store, bank, metrics, slos = [], leaseMs, status, lo
     parseJson(),
     validTransfer(),
     idempotency(leaseMs === undefined ? { store } : { store, leaseMs }),
-    createTransfer(bank, logger),
+    createTransfer(bank, logger, countRefusedResends()),
   );
   app.use(notFound());
   app.use(serviceErrors);
@@ -62,46 +63,62 @@ export function createApp({ store, bank, metrics, slos = [], leaseMs, status, lo
   return app;
 }
 
-/** @type {Pick<import('pino').Logger, 'info' | 'warn'>} */
-const SILENT = { info() {}, warn() {} };
+/** @type {Logger} */
+const SILENT = { info() {}, warn() {}, error() {} };
 
 const tracer = trace.getTracer('payments-service');
 
 /**
- * The handler: one bank call under the derived key, in a span that continues
- * the caller's `traceparent`, so the log lines (which carry `trace_id` and the
- * tenant through `logFields()`) join the caller's trace. The call is not tied
- * to the client's connection on purpose: once money may move, finishing and
- * recording the outcome matters more than a client that hung up.
+ * The handler: one bank call, in a span that continues the caller's
+ * `traceparent`, so the log lines (which carry `trace_id` and the tenant
+ * through `logFields()`) join the caller's trace.
+ *
+ * The transfer id is the operation id and the bank's Idempotency-Key is
+ * derived from the operation: both are the same in every execution of the
+ * client's key (a re-run after a 5xx released it, a takeover after this or
+ * another process died mid-payment), so every execution sends the bank the
+ * identical payment under the same key, and the bank, which refuses a key
+ * re-sent with other parameters, replays the first result instead.
+ *
+ * The call is not tied to the client's connection on purpose: once money may
+ * move, finishing and recording the outcome matters more than a client that
+ * hung up.
  * @param {AppDeps['bank']} bank
- * @param {NonNullable<AppDeps['logger']>} logger
+ * @param {Logger} logger
+ * @param {() => void} countRefusedResend
  */
-function createTransfer(bank, logger) {
+function createTransfer(bank, logger, countRefusedResend) {
   return async function createTransferHandler(
     /** @type {import('express').Request} */ req,
     /** @type {import('express').Response} */ res,
   ) {
-    const { tenantId } = /** @type {import('bulwark').Tenant} */ (getTenant());
-    const clientKey = normaliseClientKey(/** @type {string} */ (req.get('idempotency-key')));
+    const operation = getOperation();
+    // idempotency() runs this handler inside the operation; without one, the ids below would not
+    // be stable, and a re-run would send the bank another payment under another key.
+    if (operation === undefined) throw new Error('createTransfer must run behind idempotency()');
+    const transferId = operation.id;
     const caller = propagation.extract(context.active(), req.headers);
     const { amount, currency } = res.locals.transfer;
     await tracer.startActiveSpan('transfer', {}, caller, async (span) => {
       try {
         const receipt = await bank.pay(
-          { transferId: uuidv7(), ...res.locals.transfer },
-          { idempotencyKey: deriveBankKey(tenantId, clientKey) },
+          { transferId, ...res.locals.transfer },
+          { idempotencyKey: operation.deriveKey('bank-payment') },
         );
-        logger.info({ transferId: receipt.transferId, amount, currency }, 'transfer completed');
-        // The bank keeps the transfer id of the first request under this key, so
-        // a retry after a crash answers the id the money actually moved under.
+        logger.info({ transferId, amount, currency }, 'transfer completed');
         res.status(201).json({
-          id: receipt.transferId,
+          id: transferId,
           status: 'completed',
           bankReference: receipt.bankReference,
         });
       } catch (error) {
-        const reason = error instanceof Error ? error.name : 'unknown';
-        logger.warn({ amount, currency, reason }, 'transfer not completed');
+        if (error instanceof BankRefusedResendError) {
+          countRefusedResend();
+          logger.error({ transferId, amount, currency }, 'bank refused a re-sent payment');
+        } else {
+          const reason = error instanceof Error ? error.name : 'unknown';
+          logger.warn({ transferId, amount, currency, reason }, 'transfer not completed');
+        }
         throw error;
       } finally {
         span.end();

@@ -1,33 +1,28 @@
 /**
- * The one place that talks to the bank. Every call carries an Idempotency-Key
- * derived from (tenant, client key), so however often the payment is retried
- * (by the fetch wrapper, by the client after a 503, or after this process
- * crashed mid-request) the bank executes it once.
+ * The one place that talks to the bank. The caller gives every payment an
+ * Idempotency-Key and a transfer id that are the same in every execution of
+ * the client's request (see app.mjs), so however often the payment is sent
+ * (retried by the fetch wrapper, re-run after the client's retry, or after
+ * this process crashed mid-request) the bank sees the identical payment under
+ * the same key and executes it once. The bank's answers become errors the
+ * service answers by what they say about the money:
+ *
+ * - 2xx: executed (or replayed): the receipt;
+ * - 5xx, 429, 409, or no answer at all: the outcome is unknown, 503 + Retry-After
+ *   ({@link BankUnavailableError}; bulwark's own deadline and breaker errors
+ *   pass through to errorHandler(), which answers them 503 too);
+ * - 422: the bank refused a re-sent key for another payment: with stable ids
+ *   that is this service's bug, answered 500 ({@link BankRefusedResendError});
+ * - any other 4xx: the bank refused the payment, 502 ({@link BankRejectedError}).
  */
-import { createHash } from 'node:crypto';
 import { isBulwarkError } from 'bulwark';
 import { createFetch } from 'bulwark/fetch';
 
 /**
- * The bank's idempotency key for one client request. Deterministic, so a retry
- * after a crash derives the same key; a hash, so the raw client key never
- * leaves this service and two tenants' equal keys never collide at the bank.
- * NUL cannot occur in a tenant id or a header value, so the join is unambiguous.
- * @param {string} tenantId
- * @param {string} clientKey
- * @returns {string} 64 hex characters
- */
-export function deriveBankKey(tenantId, clientKey) {
-  return createHash('sha256')
-    .update(`payments-service/bank-idempotency-key/v1\0${tenantId}\0${clientKey}`)
-    .digest('hex');
-}
-
-/**
  * The fetch every bank call goes through: bulwark/fetch, so each call has a
  * total deadline, per-attempt timeouts, jittered retries that honour
- * `Retry-After` (safe, because every attempt carries the same derived
- * Idempotency-Key), a breaker on the bank's origin and a per-tenant bulkhead.
+ * `Retry-After` (safe, because every attempt carries the same Idempotency-Key
+ * and the same payment), a breaker on the bank's origin and a per-tenant bulkhead.
  * The breaker counts consecutive failures: there is one bank, and a run of
  * failures from it is the signal, whatever the traffic.
  * @param {{ name: string, totalTimeoutMs: number, attemptTimeoutMs: number, breakDurationMs: number }} settings
@@ -42,15 +37,6 @@ export function createBankFetch({ name, totalTimeoutMs, attemptTimeoutMs, breakD
       breaker: { mode: 'consecutive', consecutiveFailures: 5, breakDurationMs },
     },
   });
-}
-
-/**
- * The client key as idempotency() reads it: the structured-field string form
- * `"abc"` is the same key as the bare `abc`, so both derive the same bank key.
- * @param {string} raw the Idempotency-Key header, already validated
- */
-export function normaliseClientKey(raw) {
-  return raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
 }
 
 /**
@@ -69,7 +55,7 @@ export class BankUnavailableError extends Error {
   }
 }
 
-/** The bank refused the payment for good (4xx): answered as 502. */
+/** The bank refused the payment for good (a 4xx other than 409, 422 and 429): answered as 502. */
 export class BankRejectedError extends Error {
   /** @param {number} status */
   constructor(status) {
@@ -80,8 +66,22 @@ export class BankRejectedError extends Error {
 }
 
 /**
+ * The bank refused the payment with 422 because its key was used before for
+ * another payment. This service sends the identical payment under the same key
+ * in every execution, so this means a bug (a payment field that changed between
+ * executions, two payments under one key), and the money may have moved under
+ * the first one: it is answered as 500, never as a final 4xx, and counted.
+ */
+export class BankRefusedResendError extends Error {
+  constructor() {
+    super('the bank refused a re-sent payment: its key was used for another payment');
+    this.name = 'BankRefusedResendError';
+  }
+}
+
+/**
  * @typedef {object} BankPayment
- * @property {string} transferId
+ * @property {string} transferId the same in every execution of one client request
  * @property {number} amount
  * @property {string} currency
  * @property {string} from
@@ -90,7 +90,7 @@ export class BankRejectedError extends Error {
 
 /**
  * What the service keeps from the bank's answer.
- * @typedef {{ bankReference: string | null, transferId: string }} BankReceipt
+ * @typedef {{ bankReference: string | null }} BankReceipt
  */
 
 /**
@@ -103,7 +103,8 @@ export function createBankClient({ bankUrl, fetch }) {
     /**
      * Sends one payment; resolves with the bank's receipt.
      * @param {BankPayment} payment
-     * @param {{ idempotencyKey: string, signal?: AbortSignal }} options
+     * @param {{ idempotencyKey: string, signal?: AbortSignal }} options `idempotencyKey`: the
+     *   same in every execution of one client request, like the payment itself
      * @returns {Promise<BankReceipt>}
      */
     async pay(payment, { idempotencyKey, signal }) {
@@ -121,20 +122,19 @@ export function createBankClient({ bankUrl, fetch }) {
         if (isBulwarkError(error)) throw error;
         throw new BankUnavailableError('the bank could not be reached', { cause: error });
       }
-      return receiptOf(response, payment.transferId);
+      return receiptOf(response);
     },
   };
 }
 
 /**
  * @param {Response} response
- * @param {string} transferId the id this call sent
  * @returns {Promise<BankReceipt>}
  */
-async function receiptOf(response, transferId) {
+async function receiptOf(response) {
   if (response.ok) {
     const body = await response.json().catch(() => undefined);
-    return receiptFrom(body, transferId);
+    return receiptFrom(body);
   }
   await response.body?.cancel();
   if (response.status >= 500 || response.status === 429 || response.status === 409) {
@@ -142,25 +142,22 @@ async function receiptOf(response, transferId) {
     const retryAfterMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
     throw new BankUnavailableError(`the bank answered ${response.status}`, { retryAfterMs });
   }
+  if (response.status === 422) throw new BankRefusedResendError();
   throw new BankRejectedError(response.status);
 }
 
 /**
  * A 2xx means the money moved, whatever the body says; read the receipt
- * leniently, since banks name their fields differently. A bank that kept the
- * transfer id of an earlier attempt under this key (a retry after a crash)
- * returns that one, and it wins over the id this call sent.
+ * leniently, since banks name their fields differently.
  * @param {unknown} body
- * @param {string} transferId
  * @returns {BankReceipt}
  */
-function receiptFrom(body, transferId) {
+function receiptFrom(body) {
   const fields = /** @type {Record<string, unknown>} */ (
     typeof body === 'object' && body !== null ? body : {}
   );
   return {
     bankReference: text(fields.bankReference) ?? text(fields.reference) ?? text(fields.id) ?? null,
-    transferId: text(fields.transferId) ?? transferId,
   };
 }
 

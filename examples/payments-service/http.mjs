@@ -4,7 +4,7 @@
  * itself. bulwark's errorHandler() answers everything else.
  */
 import express from 'express';
-import { BankRejectedError, BankUnavailableError } from './bank-client.mjs';
+import { BankRefusedResendError, BankRejectedError, BankUnavailableError } from './bank-client.mjs';
 import { validateTransfer } from './transfers.mjs';
 
 /** Largest request body accepted, in bytes. */
@@ -74,9 +74,12 @@ export function validTransfer() {
 /**
  * Answers the bank failures this service raises itself: 503 when the outcome
  * is unknown (idempotency() does not record a 5xx, so the client's retry with
- * the same key runs again and the bank, seeing the same derived key, does not
- * pay twice); 502 when the bank refused. bulwark's errorHandler() answers the
- * rest, body-parser errors included.
+ * the same key runs again, sends the bank the identical payment under the same
+ * key, and the bank replays the first result); 502 when the bank refused the
+ * payment; 500 when it refused a re-sent key (a bug: the money may have moved
+ * under the first payment, so never a final 4xx, and the key is released).
+ * bulwark's errorHandler() answers the rest (deadlines and an open breaker as
+ * 503 + Retry-After, body-parser errors as 4xx).
  * @type {import('express').ErrorRequestHandler}
  */
 export function serviceErrors(error, _req, res, next) {
@@ -90,6 +93,14 @@ export function serviceErrors(error, _req, res, next) {
   }
   if (error instanceof BankRejectedError) {
     return sendProblem(res, { status: 502, slug: 'bank-rejected', title: error.message });
+  }
+  if (error instanceof BankRefusedResendError) {
+    return sendProblem(res, {
+      status: 500,
+      slug: 'bank-refused-resend',
+      title:
+        'Internal error: the outcome of this transfer is unknown; retry later with the same Idempotency-Key',
+    });
   }
   next(error);
 }

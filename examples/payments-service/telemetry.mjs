@@ -3,6 +3,7 @@
  * Prometheus text served on the app's own `GET /metrics`, and the service's
  * SLOs (bulwark/slo), fed by requestMetrics() and reported on `GET /slo`.
  */
+import { metrics } from '@opentelemetry/api';
 import { startTelemetry } from 'bulwark/otel';
 import { defineSlo, formatBudget } from 'bulwark/slo';
 
@@ -66,5 +67,24 @@ export function sloReport(slos) {
         return { ...snapshot, summary: formatBudget(snapshot) };
       }),
     });
+  };
+}
+
+/**
+ * The counter of payments the bank refused as a re-sent key with other
+ * parameters (`payments.bank.refused_resends`, `payments_bank_refused_resends_total`
+ * on `/metrics`). It must stay at 0: this service re-sends only the identical
+ * payment, so each one is a bug worth an alert. Call it after telemetry started:
+ * a meter taken before is a no-op for good.
+ * @returns {() => void} adds one
+ */
+export function countRefusedResends() {
+  const counter = metrics
+    .getMeter('payments-service')
+    .createCounter('payments.bank.refused_resends', {
+      description: 'Payments the bank refused because their key was used for another payment',
+    });
+  return function countRefusedResend() {
+    counter.add(1);
   };
 }

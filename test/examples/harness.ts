@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { BankStats } from '../../examples/bank-simulator/bank.mjs';
 
 /**
  * Helpers of the example-service tests. The service runs as a child process
@@ -17,6 +18,25 @@ export function ensureBuilt(): void {
   if (!existsSync(`${ROOT}dist/express/index.js`)) {
     execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
   }
+}
+
+/**
+ * A transfer id as the example makes it: the operation id, a UUID version 8
+ * derived from the client's key (the same in every execution of that key).
+ */
+export const OPERATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** What the simulated bank knows of one of its keys (`stats().keys[key]`), with the key. */
+export type BankKeyRecord = BankStats['keys'][string] & { key: string };
+
+/**
+ * The bank's records whose executed payment carries `transferId`: exactly one
+ * when the service sent one payment, under one key, for that transfer.
+ */
+export function bankRecordsOf(stats: BankStats, transferId: unknown): BankKeyRecord[] {
+  return Object.entries(stats.keys)
+    .filter(([, record]) => record.transferId === transferId)
+    .map(([key, record]) => ({ key, ...record }));
 }
 
 /** A unique, key-safe id for this run, so suites never share keys, prefixes or tables. */

@@ -3,8 +3,11 @@ import { Script } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bank, startBank } from '../../examples/bank-simulator/bank.mjs';
 import { type ServiceProcess, startService } from '../../examples/demo/service-process.mjs';
+import { startScriptedServer } from '../support/scripted-server.js';
 import {
+  bankRecordsOf,
   ensureBuilt,
+  OPERATION_ID,
   postTransfer,
   submitUntilFinal,
   uniqueId,
@@ -13,9 +16,8 @@ import {
 } from './harness.js';
 
 // The example service's HTTP contract (DESIGN.md, "The example service"),
-// driven over HTTP against the simulated bank on loopback.
-
-const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+// driven over HTTP against the simulated bank on loopback, which refuses a
+// key re-sent with a payment that differs in any field (422, `refused`).
 
 let bank: Bank;
 let service: ServiceProcess;
@@ -39,16 +41,34 @@ function expectProblem(answer: { headers: Headers; json: Record<string, unknown>
 }
 
 describe('POST /transfers', () => {
-  it('creates a transfer: 201 { id (UUID v7), status, bankReference }, one bank execution', async () => {
+  it('creates a transfer: 201 { id (the operation id), status, bankReference }, one bank execution under that id', async () => {
     const before = bank.stats().executions;
     const answer = await postTransfer(url, { tenant: 'acme', key: uniqueId('k-') });
     expect(answer.status).toBe(201);
     expect(answer.json).toEqual({
-      id: expect.stringMatching(UUID_V7),
+      id: expect.stringMatching(OPERATION_ID),
       status: expect.any(String),
       bankReference: expect.any(String),
     });
-    expect(bank.stats().executions).toBe(before + 1);
+    const stats = bank.stats();
+    expect(stats.executions).toBe(before + 1);
+    expect(bankRecordsOf(stats, answer.json?.id)).toEqual([
+      expect.objectContaining({ executions: 1, bankReference: answer.json?.bankReference }),
+    ]);
+  });
+
+  it('derives the bank key from the operation: never the client key, different per tenant', async () => {
+    const key = uniqueId('k-');
+    const a = await postTransfer(url, { tenant: 'tenant-x', key, body: validTransfer(11) });
+    const b = await postTransfer(url, { tenant: 'tenant-y', key, body: validTransfer(11) });
+    const stats = bank.stats();
+    const [atBankA] = bankRecordsOf(stats, a.json?.id);
+    const [atBankB] = bankRecordsOf(stats, b.json?.id);
+    expect(atBankA?.key).toMatch(OPERATION_ID);
+    expect(atBankB?.key).toMatch(OPERATION_ID);
+    expect(atBankA?.key).not.toBe(atBankB?.key);
+    expect(a.json?.id).not.toBe(b.json?.id);
+    expect(Object.keys(stats.keys).some((k) => k.includes(key))).toBe(false);
   });
 
   it('replays a retry byte for byte with Idempotent-Replayed: true, without executing again', async () => {
@@ -66,6 +86,21 @@ describe('POST /transfers', () => {
     expect(again.text).toBe(first.text);
     expect(first.headers.get('idempotent-replayed')).toBeNull();
     expect(bank.stats().executions).toBe(executions);
+  });
+
+  it('treats the quoted form of a key ("abc") as the same key: the same transfer, replayed', async () => {
+    const key = uniqueId('k-');
+    const before = bank.stats().executions;
+    const bare = await postTransfer(url, { tenant: 'acme', key, body: validTransfer(14) });
+    const quoted = await postTransfer(url, {
+      tenant: 'acme',
+      key: `"${key}"`,
+      body: validTransfer(14),
+    });
+    expect(quoted.status).toBe(201);
+    expect(quoted.headers.get('idempotent-replayed')).toBe('true');
+    expect(quoted.text).toBe(bare.text);
+    expect(bank.stats().executions).toBe(before + 1);
   });
 
   it('treats the same JSON with other key order and whitespace as the same request', async () => {
@@ -139,10 +174,10 @@ describe('POST /transfers', () => {
     expect(bank.stats().hits).toBe(hits);
   });
 
-  it('survives a bank that fails (503 burst, reset after executing): one execution per key', async () => {
+  it('survives a bank that fails (503 burst, drop after executing): one execution per key', async () => {
     for (const fault of [
       { mode: 'burst503', count: 2, retryAfterS: 1 },
-      { mode: 'reset', count: 1, afterExecute: true },
+      { mode: 'drop', count: 1 },
     ] as const) {
       bank.control(fault);
       const before = bank.stats().executions;
@@ -153,7 +188,84 @@ describe('POST /transfers', () => {
       const replay = await postTransfer(url, call);
       expect(replay.text).toBe(answer.text);
     }
+    expect(bank.stats().refused).toBe(0);
   });
+});
+
+describe('when the outcome at the bank is unknown', () => {
+  it('a bank that executes and drops every answer: 503 + Retry-After (the key is released), and the retry re-sends the identical payment and gets 201 with the same id', async () => {
+    const ownBank = await startBank();
+    const own = await startService({ BANK_URL: ownBank.url });
+    try {
+      const call = { tenant: 'acme', key: uniqueId('k-'), body: validTransfer(12) };
+      // More drops than the service's attempts: its whole first execution ends without an answer.
+      ownBank.control({ mode: 'drop', count: 4 });
+      const unknown = await postTransfer(own.url, call);
+      expect(unknown.status, unknown.text).toBe(503);
+      expectProblem(unknown);
+      expect(Number(unknown.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(ownBank.stats().executions).toBe(1);
+
+      const answer = await submitUntilFinal(own.url, call);
+      expect(answer.status, answer.text).toBe(201);
+      const stats = ownBank.stats();
+      const [sent] = Object.values(stats.keys);
+      expect(answer.json?.id).toBe(sent?.transferId);
+      expect(stats.executions).toBe(1);
+      expect(stats.refused).toBe(0);
+      expect(Object.keys(stats.keys)).toHaveLength(1);
+      expect(sent?.hits).toBeGreaterThanOrEqual(2);
+
+      const later = await postTransfer(own.url, call);
+      expect(later.headers.get('idempotent-replayed')).toBe('true');
+      expect(later.text).toBe(answer.text);
+    } finally {
+      await own.stop();
+      await ownBank.close();
+    }
+  }, 60_000);
+
+  it('a bank that refuses a re-sent key (422) is a bug here: 500, counted and logged, never a final 4xx; the key is released', async () => {
+    const refusing = await startScriptedServer([
+      { status: 422, body: JSON.stringify({ error: 'idempotency_key_reused' }) },
+    ]);
+    const own = await startService({ BANK_URL: refusing.origin });
+    try {
+      const call = { tenant: 'acme', key: uniqueId('k-'), body: validTransfer(13) };
+      const first = await postTransfer(own.url, call);
+      expect(first.status, first.text).toBe(500);
+      expectProblem(first);
+      expect(first.json?.type).toBe('urn:payments-service:problem:bank-refused-resend');
+      expect(first.text).not.toContain(refusing.origin);
+      // Not recorded: the same key runs again and the bank is asked again.
+      const again = await postTransfer(own.url, call);
+      expect(again.status).toBe(500);
+      expect(refusing.received).toHaveLength(2);
+      const metrics = await (await fetch(`${own.url}/metrics`)).text();
+      expect(metrics).toMatch(/^payments_bank_refused_resends_total(\{[^}]*\})? 2$/m);
+      await waitFor(() => own.lines.some((l) => l.includes('bank refused a re-sent payment')));
+    } finally {
+      await own.stop();
+      await refusing.close();
+    }
+  }, 60_000);
+
+  it('a bank that refuses the payment itself (400) is a 502: the bank said so', async () => {
+    const refusing = await startScriptedServer([
+      { status: 400, body: JSON.stringify({ error: 'account closed' }) },
+    ]);
+    const own = await startService({ BANK_URL: refusing.origin });
+    try {
+      const answer = await postTransfer(own.url, { tenant: 'acme', key: uniqueId('k-') });
+      expect(answer.status, answer.text).toBe(502);
+      expectProblem(answer);
+      expect(answer.json?.type).toBe('urn:payments-service:problem:bank-rejected');
+      expect(refusing.received).toHaveLength(1);
+    } finally {
+      await own.stop();
+      await refusing.close();
+    }
+  }, 60_000);
 });
 
 describe('operations endpoints', () => {
