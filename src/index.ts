@@ -70,10 +70,8 @@ export type {
   ResilientOptions,
 } from './resilience/resilient.js';
 export { resilient, TIMEOUT_DEFAULTS } from './resilience/resilient.js';
-export type { RetryBudgetOptions } from './resilience/retry-budget.js';
-export { RETRY_BUDGET_DEFAULTS } from './resilience/retry-budget.js';
-export type { RetryOptions } from './resilience/retry-options.js';
-export { MAX_RETRIES, RETRY_DEFAULTS } from './resilience/retry-options.js';
+export type { RetryBudgetOptions, RetryOptions } from './resilience/retry-options.js';
+export { MAX_RETRIES, RETRY_BUDGET_DEFAULTS, RETRY_DEFAULTS } from './resilience/retry-options.js';
 export type {
   FleetBreakerState,
   SharedBreakerChannel,
