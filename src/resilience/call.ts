@@ -1,11 +1,11 @@
 import type { IPolicy } from 'cockatiel';
 import { ErrorCode, isBulwarkError } from '../errors.js';
-import type { BreakerLayer } from './breaker.js';
 import type { Bulkhead, BulkheadLayer } from './bulkhead.js';
 import type { CallCounts } from './call-counts.js';
+import type { BreakerLayer } from './circuit-breaker.js';
 import { type CircuitBreaker, NOT_A_PROBE } from './circuit-breaker.js';
 import { now } from './clock.js';
-import { Attempt, type ExecuteOptions } from './context.js';
+import type { AttemptContext, ExecuteOptions } from './context.js';
 import { ResilienceEventName, type ResilienceEvents } from './events.js';
 import { aborted, attemptTimedOut, deadlineExceeded } from './failures.js';
 import { runInside, type Task } from './inner-policy.js';
@@ -14,8 +14,9 @@ import type { PipelineTelemetry } from './telemetry.js';
 import { TimerSlot } from './timer-wheel.js';
 
 /*
- * One `execute` call, from its bulkhead slot to its last attempt. This file
- * is a state machine and longer than the others on purpose: the order of the
+ * One `execute` call, from its bulkhead slot to its last attempt, and the
+ * context each attempt hands `fn` (`Attempt`, at the end). This file is a
+ * state machine and longer than the others on purpose: the order of the
  * layers, what happens around every attempt and the call's two timers
  * (attempt timeout, total deadline) read top to bottom in one place, and only
  * the Call writes its own state. The order, outermost first, is decided in
@@ -395,5 +396,41 @@ export class Call<T> implements EventListenerObject {
       error,
     );
     current.fail(error);
+  }
+}
+
+/** The attempt context handed to `fn`; see {@link AttemptContext}. */
+export class Attempt implements AttemptContext {
+  private controller: AbortController | undefined;
+  /** Why this attempt was stopped, once it was. */
+  failure: unknown;
+  /** Rejects the attempt's race promise, while it is pending. */
+  reject: ((error: unknown) => void) | undefined;
+
+  constructor(
+    readonly attempt: number,
+    private readonly deadlineAt: number,
+  ) {}
+
+  get remainingMs(): number {
+    return Math.max(0, this.deadlineAt - now());
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.failure !== undefined) this.controller.abort(this.failure);
+    }
+    return this.controller.signal;
+  }
+
+  /** Stops this attempt: aborts its signal (if anyone read it) and rejects its race. */
+  fail(error: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    this.controller?.abort(error);
+    const reject = this.reject;
+    this.reject = undefined;
+    reject?.(error);
   }
 }

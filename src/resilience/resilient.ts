@@ -1,8 +1,9 @@
 import type { IPolicy } from 'cockatiel';
 import { invalidOption } from '../errors.js';
-import { BreakerLayer, type BreakerOptions } from './breaker.js';
+import type { BreakerOptions } from './breaker-options.js';
 import { BulkheadLayer, type BulkheadOptions } from './bulkhead.js';
 import { CallCounts } from './call-counts.js';
+import { BreakerLayer } from './circuit-breaker.js';
 import { ResilienceEvents } from './events.js';
 import { Pipeline, type ResilientPipeline } from './pipeline.js';
 import { RetryLayer } from './retry.js';
