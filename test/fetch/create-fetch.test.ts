@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createFetch, fetchMeta } from '../../src/fetch/index.js';
 import { isBulwarkError } from '../../src/index.js';
 import { type ScriptedServer, type Step, startScriptedServer } from '../support/scripted-server.js';
+import { turn, until } from './loopback.js';
 
 // Short backoffs keep the suite quick; the defaults are tested in test/resilience.
 const fast = { retry: { baseDelayMs: 10, maxDelayMs: 40 } } as const;
@@ -30,18 +31,6 @@ function watchedFetch() {
     return response;
   };
   return { impl, seen };
-}
-
-/** One turn of the real event loop: every pending promise reaction has run. */
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Turns the event loop until `condition` holds; throws after 5 s so a test never hangs. */
-async function until(condition: () => boolean): Promise<void> {
-  const started = performance.now();
-  while (!condition()) {
-    if (performance.now() - started > 5_000) throw new Error('condition still false after 5 s');
-    await turn();
-  }
 }
 
 async function serve(...script: Step[]): Promise<ScriptedServer> {
