@@ -35,11 +35,6 @@ export class TimerSlot {
   /** @param onDue Called once each time a scheduled time has passed. Its throw is ignored. */
   constructor(private readonly onDue: () => void) {}
 
-  /** True while scheduled and not yet fired or cancelled. */
-  get pending(): boolean {
-    return this.bucket !== undefined;
-  }
-
   /**
    * Calls `onDue` at clock time `atMs` ({@link now}), or up to one tick later;
    * replaces any time this slot was scheduled for. O(1), allocates nothing
