@@ -15,7 +15,7 @@ export type { LogFields } from './logging/fields.js';
 export { logFields } from './logging/fields.js';
 export { logEvents } from './logging/log-events.js';
 export type { BulwarkLogger, LogEventsOptions } from './logging/logger.js';
-export type { BreakerOptions } from './resilience/breaker.js';
+export type { BreakerOptions } from './resilience/breaker-options.js';
 export type { BreakerSnapshot } from './resilience/breaker-snapshot.js';
 export type { BulkheadOptions } from './resilience/bulkhead.js';
 export type { CircuitState } from './resilience/circuit-breaker.js';
@@ -29,8 +29,7 @@ export type {
   ResilientOptions,
 } from './resilience/resilient.js';
 export { resilient } from './resilience/resilient.js';
-export type { RetryBudgetOptions } from './resilience/retry-budget.js';
-export type { RetryOptions } from './resilience/retry-options.js';
+export type { RetryBudgetOptions, RetryOptions } from './resilience/retry-options.js';
 export type { SharedBreakerState } from './resilience/shared-state.js';
 export { isTransientError } from './resilience/transient.js';
 export { Attr, Metric } from './telemetry/attributes.js';

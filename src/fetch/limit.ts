@@ -1,4 +1,4 @@
-import { schedule, TimerEntry } from '../resilience/timer-wheel.js';
+import { TimerSlot } from '../resilience/timer-wheel.js';
 
 /** The typed errors a {@link Limit} fires with, one per cause. */
 export interface LimitCauses {
@@ -18,12 +18,15 @@ export interface LimitCauses {
  *
  * Its time is an entry in the resilience layers' shared timer (unref'd, O(1)
  * to add and remove, up to one 10 ms tick late): a per-call `setTimeout` on
- * the success path costs more than the rest of the wrapper's bookkeeping.
+ * the success path costs more than the rest of the wrapper's bookkeeping
+ * (`benchmarks/scenarios/http-client.mjs`).
  */
-export class Limit extends TimerEntry implements EventListenerObject {
+export class Limit implements EventListenerObject {
   /** The error it fired with, once it fired. */
   failure: unknown;
   private onFire: ((error: unknown) => void) | undefined;
+  /** Its time on the shared timer. */
+  private readonly timer = new TimerSlot(() => this.fire(this.causes.timedOut()));
 
   /**
    * @param signal The caller's signal, if any.
@@ -33,9 +36,7 @@ export class Limit extends TimerEntry implements EventListenerObject {
     private readonly signal: AbortSignal | undefined,
     private readonly atMs: number,
     private readonly causes: LimitCauses,
-  ) {
-    super();
-  }
+  ) {}
 
   /** True when nothing can ever fire this limit (no time bound, no signal). */
   get unbounded(): boolean {
@@ -49,7 +50,7 @@ export class Limit extends TimerEntry implements EventListenerObject {
       this.handleEvent();
       return;
     }
-    if (this.atMs !== Number.POSITIVE_INFINITY) schedule(this, this.atMs);
+    if (this.atMs !== Number.POSITIVE_INFINITY) this.timer.schedule(this.atMs);
     this.signal?.addEventListener('abort', this);
   }
 
@@ -58,15 +59,10 @@ export class Limit extends TimerEntry implements EventListenerObject {
     this.fire(this.causes.aborted(this.signal?.reason));
   }
 
-  /** The time came (called by the shared timer). */
-  onTimer(): void {
-    this.fire(this.causes.timedOut());
-  }
-
   /** Disarms the limit: the wait it bounded is over. */
   release(): void {
     this.onFire = undefined;
-    this.cancelTimer();
+    this.timer.cancel();
     this.signal?.removeEventListener('abort', this);
   }
 

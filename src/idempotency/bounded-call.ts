@@ -1,6 +1,6 @@
 import { BulwarkError, ErrorCode, isBulwarkError } from '../errors.js';
 import { now } from '../resilience/clock.js';
-import { schedule, TimerEntry } from '../resilience/timer-wheel.js';
+import { TimerSlot } from '../resilience/timer-wheel.js';
 
 /**
  * Runs one store call with a time bound. A store that throws, rejects or does
@@ -12,7 +12,8 @@ import { schedule, TimerEntry } from '../resilience/timer-wheel.js';
  * Written with one explicit promise rather than `Promise.race` in an async
  * function, and bounded by the process-wide timer wheel (the one resilience
  * pipelines use) rather than a `setTimeout` per call: this runs two or three
- * times per idempotent request, and every promise and timer saved counts.
+ * times per idempotent request (see `benchmarks/scenarios/idempotency-stores.mjs`
+ * and `http-server.mjs`).
  */
 export function boundedStoreCall<T>(
   operation: string,
@@ -21,57 +22,33 @@ export function boundedStoreCall<T>(
   retryAfterMs: number,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const bound = new StoreCallBound(reject, operation, timeoutMs, retryAfterMs);
-    schedule(bound, now() + timeoutMs);
+    const bound = new TimerSlot(() => reject(timedOut(operation, timeoutMs, retryAfterMs)));
+    const fail = (error: unknown): void => {
+      bound.cancel();
+      reject(unavailable(error, operation, retryAfterMs));
+    };
+    bound.schedule(now() + timeoutMs);
     let answer: Promise<T>;
     try {
       answer = call();
     } catch (error) {
-      bound.fail(error);
+      fail(error);
       return;
     }
     // Once the bound rejected, these settle nothing: the late answer is ignored.
     Promise.resolve(answer).then((value) => {
-      bound.cancelTimer();
+      bound.cancel();
       resolve(value);
-    }, bound.fail);
+    }, fail);
   });
 }
 
-/** The deadline of one store call: its own timer entry, so scheduling allocates nothing more. */
-class StoreCallBound extends TimerEntry {
-  readonly reject: (error: BulwarkError) => void;
-  readonly operation: string;
-  readonly timeoutMs: number;
-  readonly retryAfterMs: number;
-
-  constructor(
-    reject: (error: BulwarkError) => void,
-    operation: string,
-    timeoutMs: number,
-    retryAfterMs: number,
-  ) {
-    super();
-    this.reject = reject;
-    this.operation = operation;
-    this.timeoutMs = timeoutMs;
-    this.retryAfterMs = retryAfterMs;
-  }
-
-  onTimer(): void {
-    this.reject(
-      new BulwarkError(
-        ErrorCode.IdempotencyStoreUnavailable,
-        `idempotency store did not answer ${this.operation} within ${this.timeoutMs} ms`,
-        { retryAfterMs: this.retryAfterMs },
-      ),
-    );
-  }
-
-  readonly fail = (error: unknown): void => {
-    this.cancelTimer();
-    this.reject(unavailable(error, this.operation, this.retryAfterMs));
-  };
+function timedOut(operation: string, timeoutMs: number, retryAfterMs: number): BulwarkError {
+  return new BulwarkError(
+    ErrorCode.IdempotencyStoreUnavailable,
+    `idempotency store did not answer ${operation} within ${timeoutMs} ms`,
+    { retryAfterMs },
+  );
 }
 
 /** Every failure carries a Retry-After, whether the store said so or not. */

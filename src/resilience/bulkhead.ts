@@ -92,20 +92,20 @@ export class Bulkhead implements KeyedEntry {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = this.queue.push(() => {
         clearTimeout(timer);
-        call.wait = undefined;
+        call.doneWaiting();
         resolve();
       });
       const timer = setTimeout(() => {
         this.queue.remove(waiter);
-        call.wait = undefined;
+        call.doneWaiting();
         reject(this.reject('queue wait timed out'));
       }, this.settings.queueTimeoutMs);
       // An aborted waiter leaves the queue at once (O(1)), keeping no slot.
-      call.wait = (error) => {
+      call.waitingOn((error) => {
         clearTimeout(timer);
         this.queue.remove(waiter);
         reject(error);
-      };
+      });
     });
   }
 

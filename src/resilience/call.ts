@@ -1,12 +1,34 @@
 import type { IPolicy } from 'cockatiel';
+import { ErrorCode, isBulwarkError } from '../errors.js';
+import type { Bulkhead, BulkheadLayer } from './bulkhead.js';
 import type { CallCounts } from './call-counts.js';
-import type { CircuitBreaker } from './circuit-breaker.js';
+import type { BreakerLayer } from './circuit-breaker.js';
+import { type CircuitBreaker, NOT_A_PROBE } from './circuit-breaker.js';
 import { now } from './clock.js';
-import { Attempt, type ExecuteOptions } from './context.js';
+import type { AttemptContext, ExecuteOptions } from './context.js';
 import { ResilienceEventName, type ResilienceEvents } from './events.js';
 import { aborted, attemptTimedOut, deadlineExceeded } from './failures.js';
 import { runInside, type Task } from './inner-policy.js';
-import { schedule, TimerEntry } from './timer-wheel.js';
+import type { RetryLayer } from './retry.js';
+import type { PipelineTelemetry } from './telemetry.js';
+import { TimerSlot } from './timer-wheel.js';
+
+/*
+ * One `execute` call, from its bulkhead slot to its last attempt, and the
+ * context each attempt hands `fn` (`Attempt`, at the end). This file is a
+ * state machine and longer than the others on purpose: the order of the
+ * layers, what happens around every attempt and the call's two timers
+ * (attempt timeout, total deadline) read top to bottom in one place, and only
+ * the Call writes its own state. The order, outermost first, is decided in
+ * `run()` and nowhere else:
+ *
+ *   bulkhead → total deadline → retry → circuit breaker → attempt timeout → fn
+ *
+ * A switched-off layer (`false`) is skipped in place. The layers are steps of
+ * plain methods rather than nested policies: a call pays for a few branches,
+ * not for a promise, a closure and a rethrow per layer (the `policy` scenario,
+ * `benchmarks/scenarios/policy.mjs`, holds this against cockatiel's `wrap`).
+ */
 
 /** What a call needs to know about its pipeline. */
 export interface CallSettings {
@@ -22,53 +44,106 @@ export interface CallSettings {
   readonly counts: CallCounts;
 }
 
-/**
- * The state of one `execute` call across its attempts. Once `failure` is set
- * (caller abort or deadline) it never clears, every wait is rejected at once,
- * and no attempt may start: this is how "no attempt after abort" holds.
- *
- * A call is its own entry in the shared timer, and has at most one: it is due
- * at the earlier of the attempt timeout and the deadline, and re-armed for the
- * other when it fires. A successful call schedules once and cancels once.
- */
-export class Call<T> extends TimerEntry implements EventListenerObject {
-  attempt = 0;
-  deadlineAt = Number.POSITIVE_INFINITY;
-  /** When the attempt in progress times out; Infinity between attempts or with that layer off. */
-  private attemptAt = Number.POSITIVE_INFINITY;
-  /** When the call's timer entry is due; Infinity when it is not scheduled. */
-  private timerAt = Number.POSITIVE_INFINITY;
-  failure: unknown;
-  lastError: unknown;
-  /** Rejects the pending backoff sleep or bulkhead wait, if any. */
-  wait: ((error: unknown) => void) | undefined;
-  /** Breaker key of the attempt in progress, for events. */
-  key: string | undefined;
-  /** The breaker of the attempt in progress and its permit (see `CircuitBreaker.admit`). */
-  breaker: CircuitBreaker | undefined;
-  permit = 0;
-  /** Whether attempt durations are recorded (an OTel SDK is registered). */
-  metered = false;
-  /** Clock time the attempt in progress started, or -1 when it is not timed. */
-  attemptStartMs = -1;
-  private current: Attempt | undefined;
+/** The resolved layers of a pipeline; `undefined` = switched off. */
+export interface Layers {
+  readonly bulkhead: BulkheadLayer | undefined;
+  readonly retry: RetryLayer | undefined;
+  readonly breaker: BreakerLayer | undefined;
+  readonly telemetry: PipelineTelemetry | undefined;
+}
 
+/**
+ * The state of one `execute` call across its attempts. Once its failure is
+ * set (caller abort or deadline) it never clears, every wait is rejected at
+ * once, and no attempt may start: this is how "no attempt after abort" holds.
+ *
+ * A call has one slot on the shared timer, due at the earlier of the attempt
+ * timeout and the deadline, and re-armed for the other when it fires. A
+ * successful call schedules once and cancels once.
+ */
+export class Call<T> implements EventListenerObject {
+  #attempt = 0;
+  #deadlineAt = Number.POSITIVE_INFINITY;
+  /** When the attempt in progress times out; Infinity between attempts or with that layer off. */
+  #attemptAt = Number.POSITIVE_INFINITY;
+  /** When the timer slot is due; Infinity when it is not scheduled. */
+  #timerAt = Number.POSITIVE_INFINITY;
+  #timer: TimerSlot | undefined;
+  #failure: unknown;
+  #lastError: unknown;
+  /** The backoff before the attempt in progress (decorrelated jitter grows from it). */
+  #lastDelayMs = 0;
+  /** Rejects the pending backoff sleep or bulkhead wait, if any. */
+  #wait: ((error: unknown) => void) | undefined;
+  /** The bulkhead whose slot this call holds, once it holds one. */
+  #bulkhead: Bulkhead | undefined;
+  /** Breaker key of the attempt in progress, for events. */
+  #key: string | undefined;
+  /** The breaker of the attempt in progress and its permit (see `CircuitBreaker.admit`). */
+  #breaker: CircuitBreaker | undefined;
+  #permit = NOT_A_PROBE;
+  /** Clock time the attempt in progress started, or -1 when it is not timed. */
+  #attemptStartMs = -1;
+  #current: Attempt | undefined;
+
+  /** @param metered Whether attempt durations are recorded (an OTel SDK is registered). */
   constructor(
     readonly settings: CallSettings,
-    readonly task: Task<T>,
+    private readonly layers: Layers,
+    private readonly task: Task<T>,
     readonly options: ExecuteOptions,
-  ) {
-    super();
+    private readonly metered: boolean,
+  ) {}
+
+  /** The attempt in progress or last ended: 1 for the first try; 0 before it. */
+  get attempt(): number {
+    return this.#attempt;
   }
 
-  /** Stops the call for good: aborts the attempt in progress and any wait. */
-  interrupt(error: unknown): void {
-    if (this.failure !== undefined) return;
-    this.failure = error;
-    this.current?.fail(error);
-    const wait = this.wait;
-    this.wait = undefined;
-    wait?.(error);
+  /** Clock time of the total deadline; Infinity with that layer off. */
+  get deadlineAt(): number {
+    return this.#deadlineAt;
+  }
+
+  /** Breaker key of the attempt in progress, when keyed. */
+  get key(): string | undefined {
+    return this.#key;
+  }
+
+  /** Why the call was stopped for good (abort, deadline), once it was. */
+  get failure(): unknown {
+    return this.#failure;
+  }
+
+  /** Runs the call through every layer, in THE order; settles once. */
+  run(): Promise<T> {
+    // 1. Bulkhead, outermost: a call holds one slot across all its attempts and
+    //    backoffs, so retries can never multiply concurrency, and a rejected
+    //    call costs the downstream nothing. Queue time has its own bound
+    //    (queueTimeoutMs) and does not eat into the deadline.
+    this.settings.counts.calls++;
+    try {
+      const bulkhead = this.layers.bulkhead?.bulkheadFor(this.options);
+      const queued = bulkhead?.acquire(this);
+      // A waiter that is not granted a slot (timeout, abort) has none to release.
+      if (queued !== undefined) {
+        return queued.then(
+          () => {
+            this.#bulkhead = bulkhead;
+            return this.start();
+          },
+          (error: unknown) => {
+            this.settings.counts.failures++;
+            throw error;
+          },
+        );
+      }
+      this.#bulkhead = bulkhead;
+    } catch (error) {
+      this.settings.counts.failures++;
+      return Promise.reject(error);
+    }
+    return this.start();
   }
 
   /** The caller's signal aborted. */
@@ -76,46 +151,122 @@ export class Call<T> extends TimerEntry implements EventListenerObject {
     this.interrupt(aborted(this.settings.name, this.options.signal?.reason));
   }
 
-  /** The timer entry is due: the attempt timeout, the deadline, or both have passed. */
-  onTimer(): void {
-    this.timerAt = Number.POSITIVE_INFINITY;
-    const nowMs = now();
-    // The earlier of the two fires first, as two separate timers would.
-    if (nowMs >= this.attemptAt) this.timeOutAttempt();
-    if (nowMs >= this.deadlineAt) this.passDeadline();
-    else if (this.failure === undefined) this.armTimer();
+  /**
+   * Registers how to end the wait the call is in (a bulkhead queue), so an
+   * abort ends it at once; {@link doneWaiting} when the wait is over.
+   */
+  waitingOn(cancel: (error: unknown) => void): void {
+    this.#wait = cancel;
+  }
+
+  /** The wait registered by {@link waitingOn} ended by itself. */
+  doneWaiting(): void {
+    this.#wait = undefined;
   }
 
   /**
-   * Starts the total deadline, counted from `startMs`. Its timer is armed by
-   * the first attempt, together with the attempt timeout: nothing can wait
-   * in between.
+   * 2. Total deadline, inside the bulkhead: it spans every attempt and every
+   * backoff, so retries can never outlive what the caller waits for. Its
+   * timer is armed by the first attempt, together with the attempt timeout.
    */
-  startDeadline(startMs: number, totalMs: number): void {
-    this.deadlineAt = startMs + totalMs;
-  }
-
-  /** Ends the call's timer (the call settled). */
-  stopTimers(): void {
-    this.cancelTimer();
+  private start(): Promise<T> {
+    const startMs = now();
+    const totalMs = this.settings.totalTimeoutMs;
+    if (totalMs !== undefined) this.#deadlineAt = startMs + totalMs;
+    try {
+      this.layers.retry?.recordCall(this, startMs);
+    } catch (error) {
+      return Promise.reject(this.failedWith(error));
+    }
+    // The first attempt opens at the call's start: only bookkeeping ran since.
+    return this.next(startMs);
   }
 
   /**
-   * Throws the call's failure when it was interrupted or its deadline has
-   * passed: called before each attempt, since the shared timer may fire one
-   * tick late. No attempt starts past this point otherwise.
+   * 3. Retry, outside the breaker: every attempt asks the breaker, so a
+   * breaker that opens mid-call stops the remaining retries at once (an open
+   * circuit is never retried), and every attempt counts in its window.
+   * 4. Circuit breaker around each attempt, and 5. the attempt timeout
+   * innermost: a timed-out attempt is a failure the breaker sees, and the
+   * breaker's fast-fail never waits on a timer. The same steps for every
+   * attempt; a success settles through one `then`, no async frame.
    */
-  assertRunnable(nowMs: number): void {
-    if (this.failure === undefined && nowMs >= this.deadlineAt) this.passDeadline();
-    if (this.failure !== undefined) throw this.failure;
+  private next(openedMs: number): Promise<T> {
+    let result: Promise<T>;
+    try {
+      this.openAttempt(openedMs);
+      result = this.runAttempt(openedMs);
+    } catch (error) {
+      return Promise.reject(this.failedWith(error));
+    }
+    return result.then(
+      (value) => this.succeeded(value),
+      (error: unknown) => this.retryOrFail(error),
+    );
+  }
+
+  private succeeded(value: T): T {
+    try {
+      this.closeAttempt(undefined);
+    } finally {
+      this.end();
+    }
+    return value;
+  }
+
+  /** Backs off and runs the next attempt, or fails the call (no retry layer, or it says stop). */
+  private retryOrFail(error: unknown): Promise<T> {
+    let delayMs: number;
+    try {
+      this.closeAttempt(error);
+      if (this.layers.retry === undefined) throw error;
+      delayMs = this.layers.retry.nextDelay(this, error, this.#lastDelayMs);
+    } catch (final) {
+      // Thrown from the handler, not returned as a rejected promise: a promise
+      // rejected before anyone handles it is the costlier path in Node.
+      throw this.failedWith(final);
+    }
+    this.#lastError = error;
+    this.#lastDelayMs = delayMs;
+    return this.sleep(delayMs).then(
+      () => this.next(now()),
+      (interrupted: unknown) => {
+        throw this.failedWith(interrupted);
+      },
+    );
+  }
+
+  /**
+   * Checks the call may go on at clock time `nowMs` (the shared timer may fire
+   * one tick late), asks its breaker for a permit (throws when open) and
+   * starts the attempt's clock.
+   */
+  private openAttempt(nowMs: number): void {
+    // Before the breaker: an attempt that will not start must not take a probe or count.
+    if (this.#failure === undefined && nowMs >= this.#deadlineAt) this.passDeadline();
+    if (this.#failure !== undefined) throw this.#failure;
+    const breakers = this.layers.breaker;
+    if (breakers !== undefined) {
+      const key = breakers.keyOf(this.options);
+      this.#key = key === '' ? undefined : key;
+      const breaker = breakers.breakerFor(key, this.#attempt + 1);
+      this.#permit = breaker.admit(nowMs, this.#attempt + 1);
+      // Only once admitted: closeAttempt ends exactly the attempts a breaker let through.
+      this.#breaker = breaker;
+    }
+    this.#attemptStartMs = this.metered ? nowMs : -1;
   }
 
   /** Runs one attempt of the task, raced against its interruption (timeout, deadline, abort). */
-  runAttempt(nowMs: number): Promise<T> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    const attempt = new Attempt(++this.attempt, this.deadlineAt);
-    this.current = attempt;
-    this.armAttemptTimeout(nowMs);
+  private runAttempt(nowMs: number): Promise<T> {
+    const attempt = new Attempt(++this.#attempt, this.#deadlineAt);
+    this.#current = attempt;
+    const timeoutMs = this.settings.attemptTimeoutMs;
+    // Cut to the deadline: when the deadline comes first, it covers the attempt.
+    if (timeoutMs !== undefined && nowMs + timeoutMs < this.#deadlineAt) {
+      this.#attemptAt = nowMs + timeoutMs;
+    }
+    this.armTimer();
     let result: PromiseLike<T> | T;
     try {
       const inner = this.settings.inner;
@@ -124,8 +275,8 @@ export class Call<T> extends TimerEntry implements EventListenerObject {
       return Promise.reject(error);
     }
     // Nothing can interrupt the attempt: skip the race and its closure.
-    if (this.timerAt === Number.POSITIVE_INFINITY) {
-      if (this.options.signal === undefined) return Promise.resolve(result);
+    if (this.#timerAt === Number.POSITIVE_INFINITY && this.options.signal === undefined) {
+      return Promise.resolve(result);
     }
     // The caller may have aborted synchronously inside the task, before the race
     // below existed to be rejected: that failure must still end the attempt.
@@ -137,62 +288,149 @@ export class Call<T> extends TimerEntry implements EventListenerObject {
   }
 
   /**
-   * Ends the attempt in progress (never aborts its signal). Its timeout is
-   * only forgotten: a timer entry left due at it re-arms for the deadline
-   * when it fires, which keeps the success path to one schedule per call.
+   * Ends the attempt (never aborts its signal): tells the breaker how it went
+   * and records its duration. Its timeout is only forgotten: a timer slot left
+   * due at it re-arms for the deadline when it fires, which keeps the success
+   * path to one schedule per call.
    */
-  endAttempt(): void {
-    this.current = undefined;
-    this.attemptAt = Number.POSITIVE_INFINITY;
+  private closeAttempt(error: unknown): void {
+    this.#current = undefined;
+    this.#attemptAt = Number.POSITIVE_INFINITY;
+    const breaker = this.#breaker;
+    if (breaker === undefined && this.#attemptStartMs < 0) return;
+    const nowMs = now();
+    if (breaker !== undefined) {
+      const permit = this.#permit;
+      this.#breaker = undefined;
+      this.#permit = NOT_A_PROBE;
+      if (error === undefined) breaker.succeeded(permit, nowMs, this.#attempt);
+      // A caller's abort, or an error the breaker is told to ignore, says nothing about the downstream.
+      else if (isBulwarkError(error, ErrorCode.Aborted) || !this.layers.breaker!.isFailure(error)) {
+        breaker.released(permit);
+      } else breaker.failed(permit, nowMs, this.#attempt, error);
+    }
+    if (this.#attemptStartMs >= 0) {
+      this.layers.telemetry?.recordAttempt(nowMs - this.#attemptStartMs, error);
+    }
   }
 
   /** Waits `delayMs` before the next attempt; rejects at once when the call is interrupted. */
-  sleep(delayMs: number): Promise<void> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
+  private sleep(delayMs: number): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.wait = undefined;
+        this.#wait = undefined;
         resolve();
       }, delayMs);
-      this.wait = (error) => {
+      this.#wait = (error) => {
         clearTimeout(timer);
         reject(error);
       };
     });
   }
 
-  private armAttemptTimeout(nowMs: number): void {
-    const timeoutMs = this.settings.attemptTimeoutMs;
-    // Cut to the deadline: when the deadline comes first, it covers the attempt.
-    if (timeoutMs !== undefined && nowMs + timeoutMs < this.deadlineAt) {
-      this.attemptAt = nowMs + timeoutMs;
-    }
-    this.armTimer();
+  /** The call failed with `error`: counted, its timer and bulkhead slot released. Returns `error`. */
+  private failedWith(error: unknown): unknown {
+    this.settings.counts.failures++;
+    this.end();
+    return error;
   }
 
-  /** Keeps the one timer entry due at the earlier of the attempt timeout and the deadline. */
+  /** The call settled: its timer goes, and its bulkhead slot passes on. */
+  private end(): void {
+    this.#timer?.cancel();
+    this.#bulkhead?.release();
+    this.#bulkhead = undefined;
+  }
+
+  /** Stops the call for good: aborts the attempt in progress and any wait. */
+  private interrupt(error: unknown): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    this.#current?.fail(error);
+    const wait = this.#wait;
+    this.#wait = undefined;
+    wait?.(error);
+  }
+
+  /** Keeps the one timer slot due at the earlier of the attempt timeout and the deadline. */
   private armTimer(): void {
-    const at = Math.min(this.attemptAt, this.deadlineAt);
-    if (at === this.timerAt) return;
-    this.cancelTimer();
-    this.timerAt = at;
-    if (at !== Number.POSITIVE_INFINITY) schedule(this, at);
+    const at = Math.min(this.#attemptAt, this.#deadlineAt);
+    if (at === this.#timerAt) return;
+    this.#timerAt = at;
+    if (at === Number.POSITIVE_INFINITY) {
+      this.#timer?.cancel();
+      return;
+    }
+    this.#timer ??= new TimerSlot(() => this.timerDue());
+    this.#timer.schedule(at);
+  }
+
+  /** The timer slot is due: the attempt timeout, the deadline, or both have passed. */
+  private timerDue(): void {
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    const nowMs = now();
+    // The earlier of the two fires first, as two separate timers would.
+    if (nowMs >= this.#attemptAt) this.timeOutAttempt();
+    if (nowMs >= this.#deadlineAt) this.passDeadline();
+    else if (this.#failure === undefined) this.armTimer();
   }
 
   private passDeadline(): void {
-    if (this.failure !== undefined) return;
+    if (this.#failure !== undefined) return;
     const { name, totalTimeoutMs, events } = this.settings;
-    const error = deadlineExceeded(name, totalTimeoutMs ?? 0, this.lastError);
-    events.emit(ResilienceEventName.DeadlineExceeded, this.key, this.attempt, this.lastError);
+    const error = deadlineExceeded(name, totalTimeoutMs ?? 0, this.#lastError);
+    events.emit(ResilienceEventName.DeadlineExceeded, this.#key, this.#attempt, this.#lastError);
     this.interrupt(error);
   }
 
   private timeOutAttempt(): void {
-    const current = this.current;
-    this.attemptAt = Number.POSITIVE_INFINITY;
+    const current = this.#current;
+    this.#attemptAt = Number.POSITIVE_INFINITY;
     if (current === undefined) return;
     const error = attemptTimedOut(this.settings.name, this.settings.attemptTimeoutMs ?? 0);
-    this.settings.events.emit(ResilienceEventName.AttemptTimeout, this.key, current.attempt, error);
+    this.settings.events.emit(
+      ResilienceEventName.AttemptTimeout,
+      this.#key,
+      current.attempt,
+      error,
+    );
     current.fail(error);
+  }
+}
+
+/** The attempt context handed to `fn`; see {@link AttemptContext}. */
+export class Attempt implements AttemptContext {
+  private controller: AbortController | undefined;
+  /** Why this attempt was stopped, once it was. */
+  failure: unknown;
+  /** Rejects the attempt's race promise, while it is pending. */
+  reject: ((error: unknown) => void) | undefined;
+
+  constructor(
+    readonly attempt: number,
+    private readonly deadlineAt: number,
+  ) {}
+
+  get remainingMs(): number {
+    return Math.max(0, this.deadlineAt - now());
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.failure !== undefined) this.controller.abort(this.failure);
+    }
+    return this.controller.signal;
+  }
+
+  /** Stops this attempt: aborts its signal (if anyone read it) and rejects its race. */
+  fail(error: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    this.controller?.abort(error);
+    const reject = this.reject;
+    this.reject = undefined;
+    reject?.(error);
   }
 }

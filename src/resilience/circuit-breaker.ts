@@ -1,7 +1,10 @@
 /**
- * The circuit breaker state machine for one key. Longer than most files on
- * purpose: every transition lives here, in one place, so that the states,
- * the probe accounting and the events can be read together.
+ * The circuit breaker layer: a state machine per key ({@link CircuitBreaker})
+ * and, at the end of the file, the layer that finds a call's breaker
+ * ({@link BreakerLayer}); its options, defaults and checks are in
+ * breaker-options.ts. Longer than most files on purpose: every transition
+ * lives here, in one place, so that the states, the probe accounting and the
+ * events can be read together.
  *
  * closed ──(failure ratio over ≥ minimumCalls in the window, or N consecutive failures)──▶ open
  * open ──(breakDurationMs passed, on the next call: lazy, no timer)──▶ half_open
@@ -17,9 +20,14 @@
  * transitions to it, asks it before probing, and takes the fleet's
  * transitions through `adopt`. The fleet logic itself lives in fleet-link.ts.
  */
+import { type BreakerOptions, resolveBreaker } from './breaker-options.js';
+import { type BreakerSnapshot, entriesToRestore, takeSnapshot } from './breaker-snapshot.js';
+import { now } from './clock.js';
+import type { ExecuteOptions } from './context.js';
 import { type BreakerOrigin, ResilienceEventName, type ResilienceEvents } from './events.js';
-import { circuitOpen } from './failures.js';
-import type { KeyedEntry } from './keyed.js';
+import { circuitKeysFull, circuitOpen } from './failures.js';
+import { FleetLink } from './fleet-link.js';
+import { type KeyedEntry, KeyedRegistry } from './keyed.js';
 import { RollingWindow } from './rolling-window.js';
 
 /** The state of a circuit breaker. */
@@ -261,4 +269,118 @@ export class CircuitBreaker implements KeyedEntry {
     this.events.emit(ResilienceEventName.CircuitRejected, this.key, attempt, error);
     return error;
   }
+}
+
+/** The breaker layer of one pipeline: one breaker per key, at most `maxKeys` of them. */
+export class BreakerLayer {
+  readonly isFailure: (error: unknown) => boolean;
+  /** The validated settings every breaker of this layer runs with. */
+  readonly settings: BreakerSettings;
+  private readonly registry: KeyedRegistry<CircuitBreaker>;
+  /** Which breaker a call uses; read by the status page to tell tenant keys. */
+  readonly keyBy: (options: ExecuteOptions) => string | undefined;
+  private readonly events: ResilienceEvents;
+  private readonly breakDurationMs: number;
+  private readonly fleet: FleetLink | undefined;
+
+  constructor(scope: string, options: BreakerOptions, events: ResilienceEvents) {
+    const { settings, maxKeys, isFailure, keyBy } = resolveBreaker(scope, options);
+    this.settings = settings;
+    this.isFailure = isFailure;
+    this.keyBy = keyBy ?? keyOfCall;
+    this.events = events;
+    this.breakDurationMs = settings.breakDurationMs;
+    const restore = options.initialState && entriesToRestore(scope, options.initialState);
+    const make = (key: string, link?: BreakerLink) =>
+      new CircuitBreaker(settings, events, key === '' ? undefined : key, link);
+    this.registry = new KeyedRegistry(maxKeys, (key) =>
+      this.fleet === undefined ? make(key) : this.fleet.create(key, (link) => make(key, link)),
+    );
+    const registry = this.registry;
+    this.fleet =
+      options.shared &&
+      new FleetLink(
+        events.pipeline,
+        options.shared,
+        maxKeys,
+        {
+          peek: (key) => registry.peek(key),
+          entries: () => registry.entriesView(),
+        },
+        events,
+      );
+    // Open breakers first: if the snapshot holds more keys than fit, they matter most.
+    const nowMs = now();
+    for (const entry of (restore ?? []).sort((a, b) => rank(a.state) - rank(b.state))) {
+      this.registry.get(entry.key)?.adopt(entry.state, entry.remainingMs, nowMs);
+    }
+  }
+
+  /** The key a call's breaker is found under ('' = the pipeline's unkeyed breaker). */
+  keyOf(options: ExecuteOptions): string {
+    return this.keyBy(options) ?? '';
+  }
+
+  /**
+   * The breaker for `key`, created on first use; throws `BULWARK_CIRCUIT_OPEN`
+   * when `key` is new and every breaker is live.
+   */
+  breakerFor(key: string, attempt: number): CircuitBreaker {
+    const breaker = this.registry.get(key);
+    if (breaker !== undefined) return breaker;
+    const { pipeline } = this.events;
+    const error = circuitKeysFull(pipeline, this.registry.maxKeys, this.breakDurationMs);
+    this.events.emit(
+      ResilienceEventName.CircuitRejected,
+      key === '' ? undefined : key,
+      attempt,
+      error,
+    );
+    throw error;
+  }
+
+  /**
+   * The state of the breaker for `key`; for a key with no breaker here, the
+   * fleet's state when shared; undefined when neither knows it.
+   */
+  stateOf(key: string, nowMs: number): CircuitState | undefined {
+    return this.registry.peek(key)?.stateAt(nowMs) ?? this.fleet?.stateOf(key, nowMs);
+  }
+
+  /** Every breaker's state and break left, as a serialisable snapshot. */
+  snapshot(nowMs: number): BreakerSnapshot {
+    const entries = this.registry.entriesView();
+    return takeSnapshot(
+      this.events.pipeline,
+      mapEntries(entries, (b) => b.snapshotAt(nowMs)),
+    );
+  }
+
+  /** Every live breaker's key and state, for the state gauge. */
+  *states(nowMs: number): Iterable<[string, CircuitState]> {
+    for (const [key, breaker] of this.registry.entriesView()) yield [key, breaker.stateAt(nowMs)];
+  }
+
+  /** Every live breaker's key and reading, least recently used first, for the status page. */
+  *readings(nowMs: number): Iterable<[string, BreakerReading]> {
+    for (const [key, breaker] of this.registry.entriesView()) yield [key, breaker.reading(nowMs)];
+  }
+
+  /** How many keys have a live breaker. */
+  get size(): number {
+    return this.registry.size;
+  }
+}
+
+function rank(state: CircuitState): number {
+  return state === 'closed' ? 1 : 0;
+}
+
+function* mapEntries<T, U>(entries: Iterable<[string, T]>, map: (value: T) => U) {
+  for (const [key, value] of entries) yield [key, map(value)] as [string, U];
+}
+
+/** The default `keyBy`: the call's `key` (one breaker per downstream). */
+function keyOfCall(options: ExecuteOptions): string | undefined {
+  return options.key;
 }

@@ -1,5 +1,3 @@
-import { now } from './clock.js';
-
 /**
  * What the function given to `execute` receives, one per attempt.
  *
@@ -37,40 +35,4 @@ export interface ExecuteOptions {
    * without an idempotency key. Default `true`.
    */
   retry?: boolean;
-}
-
-/** The attempt context handed to `fn`; see {@link AttemptContext}. */
-export class Attempt implements AttemptContext {
-  private controller: AbortController | undefined;
-  /** Why this attempt was stopped, once it was. */
-  failure: unknown;
-  /** Rejects the attempt's race promise, while it is pending. */
-  reject: ((error: unknown) => void) | undefined;
-
-  constructor(
-    readonly attempt: number,
-    private readonly deadlineAt: number,
-  ) {}
-
-  get remainingMs(): number {
-    return Math.max(0, this.deadlineAt - now());
-  }
-
-  get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
-      if (this.failure !== undefined) this.controller.abort(this.failure);
-    }
-    return this.controller.signal;
-  }
-
-  /** Stops this attempt: aborts its signal (if anyone read it) and rejects its race. */
-  fail(error: unknown): void {
-    if (this.failure !== undefined) return;
-    this.failure = error;
-    this.controller?.abort(error);
-    const reject = this.reject;
-    this.reject = undefined;
-    reject?.(error);
-  }
 }

@@ -3,8 +3,10 @@ import { type Event, EventEmitter } from 'cockatiel';
 /**
  * What the resilience layers report. Layers only emit; the telemetry
  * observer (and any listener of `onEvent`) turns events into metrics, span
- * events or logs, so policies stay free of wiring. With no listener an event
- * costs one size check.
+ * events or logs, so policies stay free of wiring. The telemetry observer
+ * subscribes to every pipeline unless `telemetry: false`, so an event is
+ * normally delivered; only such a pipeline with no `onEvent` listener skips
+ * building the event object.
  */
 
 /** The names of resilience events, as they appear in the `event.name` attribute. */

@@ -1,5 +1,6 @@
 import type { IPolicy } from 'cockatiel';
-import type { Attempt, AttemptContext } from './context.js';
+import type { Attempt } from './call.js';
+import type { AttemptContext } from './context.js';
 
 /** The user's function. */
 export type Task<T> = (context: AttemptContext) => PromiseLike<T> | T;

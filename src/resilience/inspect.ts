@@ -1,7 +1,6 @@
-import type { BreakerLayer } from './breaker.js';
 import type { Bulkhead, BulkheadLayer } from './bulkhead.js';
 import type { CallCounts } from './call-counts.js';
-import type { BreakerReading } from './circuit-breaker.js';
+import type { BreakerLayer, BreakerReading } from './circuit-breaker.js';
 import { keyByTenant } from './keys.js';
 import type { RetryLayer } from './retry.js';
 

@@ -1,7 +1,7 @@
 import type { Event, IFailureEvent, IPolicy, ISuccessEvent } from 'cockatiel';
 import { EventEmitter } from 'cockatiel';
 import { type BreakerSnapshot, takeSnapshot } from './breaker-snapshot.js';
-import { Call, type CallSettings } from './call.js';
+import { Call, type CallSettings, type Layers } from './call.js';
 import type { CircuitState } from './circuit-breaker.js';
 import { now } from './clock.js';
 import type { AttemptContext, ExecuteOptions } from './context.js';
@@ -10,7 +10,6 @@ import { aborted } from './failures.js';
 import { type GaugeSource, watchPipeline } from './gauges.js';
 import type { Task } from './inner-policy.js';
 import { inspectLayers, type PipelineView } from './inspect.js';
-import { type Layers, runLayers } from './order.js';
 import { livePipelines } from './registry.js';
 
 /**
@@ -79,12 +78,12 @@ export class Pipeline implements ResilientPipeline {
     const opts = toOptions(options);
     const signal = opts.signal;
     if (signal?.aborted) return Promise.reject(aborted(this.settings.name, signal.reason));
-    const call = new Call<T>(this.settings, fn, opts);
     // Asked once per call: the OTel global look-up is the costliest part of "telemetry off".
-    call.metered = this.layers.telemetry?.metricsOn() === true;
-    const timed = call.metered || this.successes.size > 0 || this.failures.size > 0;
+    const metered = this.layers.telemetry?.metricsOn() === true;
+    const call = new Call<T>(this.settings, this.layers, fn, opts, metered);
+    const timed = metered || this.successes.size > 0 || this.failures.size > 0;
     // The common case needs no wrapper: no signal to follow, nobody timing the call.
-    if (signal === undefined && !timed) return runLayers(call, this.layers);
+    if (signal === undefined && !timed) return call.run();
     return this.observed(call, signal, timed);
   }
 
@@ -92,7 +91,7 @@ export class Pipeline implements ResilientPipeline {
     const startMs = timed ? now() : 0;
     signal?.addEventListener('abort', call);
     try {
-      const value = await runLayers(call, this.layers);
+      const value = await call.run();
       if (timed) this.report(startMs, undefined);
       return value;
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { BreakerOptions } from './breaker.js';
+import type { BreakerOptions } from './breaker-options.js';
 import type { BulkheadOptions } from './bulkhead.js';
 import type { ResilientPipeline } from './pipeline.js';
 import {

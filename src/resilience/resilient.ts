@@ -1,8 +1,9 @@
 import type { IPolicy } from 'cockatiel';
 import { invalidOption } from '../errors.js';
-import { BreakerLayer, type BreakerOptions } from './breaker.js';
+import type { BreakerOptions } from './breaker-options.js';
 import { BulkheadLayer, type BulkheadOptions } from './bulkhead.js';
 import { CallCounts } from './call-counts.js';
+import { BreakerLayer } from './circuit-breaker.js';
 import { ResilienceEvents } from './events.js';
 import { Pipeline, type ResilientPipeline } from './pipeline.js';
 import { RetryLayer } from './retry.js';
@@ -18,24 +19,33 @@ export interface DeadlineOptions {
 
 /** Options of the attempt timeout layer (`resilient(name, { attemptTimeout })`). */
 export interface AttemptTimeoutOptions {
-  /** Time for one attempt, in ms; cut to what remains of the deadline. Default 10_000. */
+  /** Time for one attempt, in ms; cut to what remains of the deadline. Default 10_000 (at most the deadline). */
   timeoutMs?: number;
 }
+
+/**
+ * Defaults of {@link DeadlineOptions} (`totalTimeoutMs`) and
+ * {@link AttemptTimeoutOptions} (`attemptTimeoutMs` is its `timeoutMs`).
+ */
+export const TIMEOUT_DEFAULTS = {
+  totalTimeoutMs: 30_000,
+  attemptTimeoutMs: 10_000,
+} as const;
 
 /**
  * Options of {@link resilient}. Every layer is on by default with settings
  * safe for a money-moving call; `false` switches a layer off.
  */
 export interface ResilientOptions {
-  /** Concurrency limit with a bounded queue. Default: see `BULKHEAD_DEFAULTS`. */
+  /** Concurrency limit with a bounded queue. Default: on, see `BULKHEAD_DEFAULTS`. */
   bulkhead?: BulkheadOptions | false;
-  /** Total deadline. Default 30 s. */
+  /** Total deadline. Default: on, see {@link TIMEOUT_DEFAULTS}. */
   deadline?: DeadlineOptions | false;
-  /** Retries with jittered backoff, a retry budget and `Retry-After`. Default: see `RETRY_DEFAULTS`. */
+  /** Retries with jittered backoff, a retry budget and `Retry-After`. Default: on, see `RETRY_DEFAULTS`. */
   retry?: RetryOptions | false;
-  /** Circuit breaker, per key. Default: see `BREAKER_DEFAULTS`. */
+  /** Circuit breaker, per key. Default: on, see `BREAKER_DEFAULTS`. */
   breaker?: BreakerOptions | false;
-  /** Timeout of each attempt. Default 10 s. */
+  /** Timeout of each attempt. Default: on, see {@link TIMEOUT_DEFAULTS}. */
   attemptTimeout?: AttemptTimeoutOptions | false;
   /**
    * A cockatiel policy of the application's own (a fallback, a custom
@@ -46,12 +56,6 @@ export interface ResilientOptions {
   /** Report metrics and span events through the OTel API. Default true. */
   telemetry?: boolean;
 }
-
-/** Defaults of the deadline and attempt timeout layers. */
-export const TIMEOUT_DEFAULTS = {
-  totalTimeoutMs: 30_000,
-  attemptTimeoutMs: 10_000,
-} as const;
 
 const FIELDS = ['bulkhead', 'deadline', 'retry', 'breaker', 'attemptTimeout', 'inner', 'telemetry'];
 const MAX_TIMEOUT_MS = 86_400_000;

@@ -2,7 +2,7 @@ import { invalidOption } from '../errors.js';
 import type { Jitter } from './backoff.js';
 import type { ExecuteOptions } from './context.js';
 import { KeyedRegistry } from './keyed.js';
-import { type RetryBudget, type RetryBudgetOptions, resolveRetryBudget } from './retry-budget.js';
+import { keyOfCall, RetryBudget } from './retry.js';
 import { isTransientError } from './transient.js';
 import {
   checkFunction,
@@ -103,6 +103,63 @@ export function resolveRetry(scope: string, options: RetryOptions): RetrySetting
   };
 }
 
-function keyOfCall(options: ExecuteOptions): string | undefined {
-  return options.key;
+/** Options of the retry budget (`retry: { budget }`). */
+export interface RetryBudgetOptions {
+  /** Retries allowed as a fraction of the calls made in the window, 0-1. Default 0.2 (20 %). */
+  ratio?: number;
+  /** Retries per second allowed whatever the traffic, so a quiet service can retry. Default 10. */
+  minRetriesPerSecond?: number;
+  /** The sliding window calls and retries are counted over, in ms. Default 10_000. */
+  windowMs?: number;
+  /**
+   * Which budget a call draws from. Default: the call's `key` (one budget per
+   * downstream), or one budget for the pipeline when calls carry no key.
+   */
+  keyBy?: (options: ExecuteOptions) => string | undefined;
+  /**
+   * Most keys with a budget at once. Beyond it a new key takes the slot of the
+   * least recently used budget with no retries spent in its window; a spent
+   * budget is never dropped, and when every one is spent the new key's calls
+   * get no retry (`BULWARK_RETRY_BUDGET_EXHAUSTED`). Default 1_000.
+   */
+  maxKeys?: number;
+}
+
+/** Defaults of {@link RetryBudgetOptions}. */
+export const RETRY_BUDGET_DEFAULTS = {
+  ratio: 0.2,
+  minRetriesPerSecond: 10,
+  windowMs: 10_000,
+  maxKeys: 1_000,
+} as const;
+
+const BUDGET_FIELDS = ['ratio', 'minRetriesPerSecond', 'windowMs', 'keyBy', 'maxKeys'];
+
+/** Validated budget settings and a factory of per-key budgets. */
+interface ResolvedRetryBudget {
+  readonly maxKeys: number;
+  readonly keyBy: ((options: ExecuteOptions) => string | undefined) | undefined;
+  create(): RetryBudget;
+}
+
+/** Validates budget options at construction; the errors name the field. */
+function resolveRetryBudget(scope: string, options: RetryBudgetOptions): ResolvedRetryBudget {
+  checkKnownFields(scope, 'retry.budget.', options, BUDGET_FIELDS);
+  const o = { ...RETRY_BUDGET_DEFAULTS, ...definedFields(options) };
+  const ratio = checkNumber(scope, 'retry.budget.ratio', o.ratio, 0, 1);
+  const perSecond = checkNumber(
+    scope,
+    'retry.budget.minRetriesPerSecond',
+    o.minRetriesPerSecond,
+    0,
+    1e6,
+  );
+  const windowMs = checkNumber(scope, 'retry.budget.windowMs', o.windowMs, 100, 3_600_000);
+  const maxKeys = checkNumber(scope, 'retry.budget.maxKeys', o.maxKeys, 1, 1e6, true);
+  checkFunction(scope, 'retry.budget.keyBy', o.keyBy);
+  return {
+    maxKeys,
+    keyBy: o.keyBy,
+    create: () => new RetryBudget(ratio, perSecond, windowMs),
+  };
 }

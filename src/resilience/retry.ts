@@ -2,9 +2,12 @@ import { ErrorCode, isBulwarkError } from '../errors.js';
 import { backoffDelay } from './backoff.js';
 import type { Call } from './call.js';
 import { now } from './clock.js';
+import type { ExecuteOptions } from './context.js';
 import { ResilienceEventName } from './events.js';
 import { budgetExhausted, noTimeForRetry, retryAfterTooLong } from './failures.js';
+import type { KeyedEntry } from './keyed.js';
 import type { RetrySettings } from './retry-options.js';
+import { RollingWindow } from './rolling-window.js';
 
 /** Failures that retrying can only make worse, or that the caller asked for. */
 const NEVER_RETRIED: ReadonlySet<string> = new Set([
@@ -78,4 +81,59 @@ function retryAfterOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const value = (error as { retryAfterMs?: unknown }).retryAfterMs;
   return typeof value === 'number' && value >= 0 && Number.isFinite(value) ? value : undefined;
+}
+
+/** The default budget key: the call's `key` (one budget per downstream). */
+export function keyOfCall(options: ExecuteOptions): string | undefined {
+  return options.key;
+}
+
+/**
+ * A Finagle-style retry budget for one key: over a sliding window, retries
+ * may add at most `ratio` of the calls made, plus a floor of
+ * `minRetriesPerSecond` so a quiet service can still retry. When the
+ * downstream fails for everyone, retries stop multiplying the load by four
+ * and fall back to about `1 + ratio` times. O(1) per call.
+ */
+export class RetryBudget implements KeyedEntry {
+  private readonly window: RollingWindow;
+  private readonly floor: number;
+
+  constructor(
+    private readonly ratio: number,
+    minRetriesPerSecond: number,
+    windowMs: number,
+  ) {
+    this.window = new RollingWindow(windowMs);
+    this.floor = (minRetriesPerSecond * windowMs) / 1000;
+  }
+
+  /** Records one call (a first attempt): it deposits `ratio` of a retry. */
+  recordCall(nowMs: number): void {
+    this.window.add(nowMs, 1, 0);
+  }
+
+  /** Takes one retry from the budget; false when the budget is spent. */
+  tryRetry(nowMs: number): boolean {
+    const window = this.window;
+    window.advance(nowMs);
+    // The epsilon keeps a budget of exactly N retries from refusing the N-th by a rounding error.
+    if (window.marked + 1 > this.floor + this.ratio * window.total + 1e-9) return false;
+    window.add(nowMs, 0, 1);
+    return true;
+  }
+
+  /** True while retries were spent in the window: forgetting them would hand out a fresh budget. */
+  isLive(): boolean {
+    this.window.advance(now());
+    return this.window.marked > 0;
+  }
+
+  /** Retries left in the window now, and the window's allowance, for the status page. */
+  reading(nowMs: number): { remaining: number; allowed: number } {
+    const window = this.window;
+    window.advance(nowMs); // expiry only, as every add does first
+    const allowed = this.floor + this.ratio * window.total;
+    return { remaining: Math.max(0, allowed - window.marked), allowed };
+  }
 }

@@ -4,10 +4,11 @@ import { now } from './clock.js';
  * A coarse timer shared by every pipeline in the process.
  *
  * Why not one `setTimeout` per call: arming and clearing a Node timer costs
- * about 0.6 µs, which is more than the rest of a successful call's overhead.
- * Here a deadline is an entry in the bucket of its tick (`RESOLUTION_MS`),
- * added and removed in O(1); one unref'd interval runs only while entries
- * exist and fires each bucket once its tick has passed. A deadline therefore
+ * more than the rest of a successful call's overhead (the success path of
+ * `benchmarks/scenarios/policy.mjs` shows it when a call arms its own timer).
+ * Here a deadline is a {@link TimerSlot} in the bucket of its tick
+ * (`RESOLUTION_MS`), added and removed in O(1); one unref'd interval runs
+ * only while slots are scheduled and fires each bucket once its tick has passed. A deadline therefore
  * fires up to one tick late, never early; callers that must not start work
  * past a deadline also compare against the clock themselves.
  */
@@ -16,34 +17,61 @@ import { now } from './clock.js';
 export const RESOLUTION_MS = 10;
 
 /**
- * Something that can be scheduled: a subclass (a call) is its own entry, so
- * scheduling allocates nothing. An entry is in at most one bucket at a time.
+ * One timer of its owner's, on the shared wheel: the owner keeps it (say, as
+ * a field) and arms it as often as it likes; it is in at most one bucket at a
+ * time. The wheel's bookkeeping (bucket, index) lives here, not on the owner.
+ *
+ * @example
+ * const slot = new TimerSlot(() => attempt.fail(timedOut()));
+ * slot.schedule(now() + 10_000);
+ * // ... the attempt settled first:
+ * slot.cancel();
  */
-export abstract class TimerEntry {
-  /** The bucket holding this entry while it is scheduled, and its index there (wheel-owned). */
-  timerBucket: TimerEntry[] | undefined = undefined;
-  timerIndex = 0;
+export class TimerSlot {
+  /** The bucket holding this slot while it is scheduled, and its index there. */
+  private bucket: TimerSlot[] | undefined = undefined;
+  private index = 0;
 
-  /** Called once the time given to {@link schedule} has passed. */
-  abstract onTimer(): void;
+  /** @param onDue Called once each time a scheduled time has passed. Its throw is ignored. */
+  constructor(private readonly onDue: () => void) {}
 
   /**
-   * Removes the entry; a no-op once fired or cancelled. O(1) and garbage
-   * free: the bucket's last entry takes this one's place.
+   * Calls `onDue` at clock time `atMs` ({@link now}), or up to one tick later;
+   * replaces any time this slot was scheduled for. O(1), allocates nothing
+   * unless `atMs` opens a new tick.
    */
-  cancelTimer(): void {
-    const bucket = this.timerBucket;
+  schedule(atMs: number): void {
+    this.cancel();
+    const bucket = bucketFor(atMs);
+    this.bucket = bucket;
+    this.index = bucket.length;
+    bucket.push(this);
+  }
+
+  /**
+   * Unschedules the slot; a no-op once fired or cancelled. O(1) and garbage
+   * free: the bucket's last slot takes this one's place.
+   */
+  cancel(): void {
+    const bucket = this.bucket;
     if (bucket === undefined) return;
-    this.timerBucket = undefined;
-    const last = bucket.pop() as TimerEntry;
+    this.bucket = undefined;
+    const last = bucket.pop() as TimerSlot;
     if (last !== this) {
-      bucket[this.timerIndex] = last;
-      last.timerIndex = this.timerIndex;
+      bucket[this.index] = last;
+      last.index = this.index;
     }
+  }
+
+  /** Called by the wheel when this slot's bucket is due. */
+  fire(): void {
+    if (this.bucket === undefined) return;
+    this.bucket = undefined;
+    this.onDue();
   }
 }
 
-const buckets = new Map<number, TimerEntry[]>();
+const buckets = new Map<number, TimerSlot[]>();
 let interval: ReturnType<typeof setInterval> | undefined;
 let nextTick = 0;
 let lastSweepMs = 0;
@@ -51,34 +79,31 @@ let lastSweepMs = 0;
 let armedWith: typeof setInterval | undefined;
 // Calls made within one tick share a bucket: remembering the last one skips the Map look-up.
 let lastTick = Number.NaN;
-let lastBucket: TimerEntry[] = [];
+let lastBucket: TimerSlot[] = [];
 
 /** Beyond this many ticks behind, a sweep scans the buckets instead of walking every tick. */
 const WALK_LIMIT = 1_000;
 /** An interval silent for this long was lost (or the loop was blocked): start a new one. */
 const STALL_MS = 100 * RESOLUTION_MS;
 
-/** Schedules `entry.onTimer()` at clock time `atMs` (or up to one tick later). */
-export function schedule(entry: TimerEntry, atMs: number): void {
+/** The bucket of the tick `atMs` falls in, created (and the interval started) when new. */
+function bucketFor(atMs: number): TimerSlot[] {
   const tick = Math.ceil(atMs / RESOLUTION_MS);
-  if (tick !== lastTick) {
-    let bucket = buckets.get(tick);
-    if (bucket === undefined) {
-      bucket = [];
-      buckets.set(tick, bucket);
-      // Checked once per new bucket, not per entry: cheap, and enough to recover
-      // when a test installs or removes fake timers while deadlines are pending.
-      if (interval === undefined || setInterval !== armedWith || now() - lastSweepMs > STALL_MS) {
-        start();
-      }
-      if (tick < nextTick) nextTick = tick;
+  if (tick === lastTick) return lastBucket;
+  let bucket = buckets.get(tick);
+  if (bucket === undefined) {
+    bucket = [];
+    buckets.set(tick, bucket);
+    // Checked once per new bucket, not per slot: cheap, and enough to recover
+    // when a test installs or removes fake timers while deadlines are pending.
+    if (interval === undefined || setInterval !== armedWith || now() - lastSweepMs > STALL_MS) {
+      start();
     }
-    lastTick = tick;
-    lastBucket = bucket;
+    if (tick < nextTick) nextTick = tick;
   }
-  entry.timerBucket = lastBucket;
-  entry.timerIndex = lastBucket.length;
-  lastBucket.push(entry);
+  lastTick = tick;
+  lastBucket = bucket;
+  return bucket;
 }
 
 function start(): void {
@@ -112,13 +137,11 @@ function fireBucket(tick: number): void {
   if (bucket === undefined) return;
   buckets.delete(tick);
   if (tick === lastTick) lastTick = Number.NaN;
-  // By index, not for-of: a callback may cancel a later entry of this bucket
-  // (its swap-remove moves the last entry into its place, still ahead of i).
+  // By index, not for-of: a callback may cancel a later slot of this bucket
+  // (its swap-remove moves the last slot into its place, still ahead of i).
   for (let i = 0; i < bucket.length; i++) {
-    const entry = bucket[i] as TimerEntry;
-    entry.timerBucket = undefined;
     try {
-      entry.onTimer();
+      (bucket[i] as TimerSlot).fire();
     } catch {
       // An owner's callback must not stop the other deadlines of this tick.
     }

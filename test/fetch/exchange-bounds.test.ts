@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFetch } from '../../src/fetch/index.js';
 import { isBulwarkError } from '../../src/index.js';
-import { type Loopback, startLoopback, within } from './loopback.js';
+import { type Loopback, startLoopback, turn, until, within } from './loopback.js';
 
 // A short deadline keeps each test bounded; `within` turns a hang into a failure. The
 // elapsed-time checks are loose on purpose (shared machines): the error code says which
@@ -113,8 +113,9 @@ describe("the caller's signal covers the response body", () => {
     const controller = new AbortController();
     const res = await f(`${s.origin}/statement`, { signal: controller.signal });
     const reading = res.text();
+    await turn(); // the read is under way, waiting on a body that never comes
     const reason = new Error('client went away');
-    setTimeout(() => controller.abort(reason), 50);
+    controller.abort(reason);
     const outcome = await within(reading, 3_000);
     expect(outcome).not.toBe('still pending');
     const error = (outcome as { error: unknown }).error;
@@ -139,10 +140,13 @@ describe("the caller's signal covers the response body", () => {
 
 /** A request body stream that yields `first`, then neither ends nor errors; records its cancel. */
 function stallingStream(first: string) {
-  const state = { cancelled: false as boolean, reason: undefined as unknown };
+  const state = { cancelled: false as boolean, reason: undefined as unknown, pulls: 0 };
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(new TextEncoder().encode(first));
+    },
+    pull() {
+      state.pulls++;
     },
     cancel(reason) {
       state.cancelled = true;
@@ -180,8 +184,9 @@ describe('a stalled request body stream is cut', () => {
       body: stream,
       signal: controller.signal,
     });
+    await until(() => state.pulls > 0); // the wrapper is reading the stream
     const reason = new Error('client went away');
-    setTimeout(() => controller.abort(reason), 50);
+    controller.abort(reason);
     const outcome = await within(pending, 3_000);
     expect(outcome).not.toBe('still pending');
     const error = (outcome as { error: unknown }).error;

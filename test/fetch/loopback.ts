@@ -90,3 +90,15 @@ export async function within<T>(
     clearTimeout(timer);
   }
 }
+
+/** One turn of the real event loop: every pending promise reaction has run. */
+export const turn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Turns the event loop until `condition` holds; throws after 5 s so a test never hangs. */
+export async function until(condition: () => boolean): Promise<void> {
+  const started = performance.now();
+  while (!condition()) {
+    if (performance.now() - started > 5_000) throw new Error('condition still false after 5 s');
+    await turn();
+  }
+}

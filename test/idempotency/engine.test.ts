@@ -301,13 +301,15 @@ describe('createIdempotencyEngine: leases', () => {
   });
 
   it('ignores the application clock: store time alone decides expiry', async () => {
+    // A retention of 10 s against wall-clock jumps of an hour: a store or an
+    // engine that read Date.now() would expire the record (or keep a lease) here.
     vi.useFakeTimers({ toFake: ['Date'] });
-    const { engine, run, runs } = setup();
+    const { engine, run, runs } = setup({ retentionMs: 10_000 });
     const req = request();
     await engine.execute(req, run());
-    vi.setSystemTime(Date.now() + 5 * 60_000);
+    vi.setSystemTime(Date.now() + 60 * 60_000);
     expect((await engine.execute(req, run())).outcome).toBe('replayed');
-    vi.setSystemTime(Date.now() - 10 * 60_000);
+    vi.setSystemTime(Date.now() - 2 * 60 * 60_000);
     expect((await engine.execute(req, run())).outcome).toBe('replayed');
     expect(runs()).toBe(1);
   });

@@ -58,12 +58,20 @@ describe('circuit breaker, ratio mode (defaults: 10 % over ≥ 100 calls in 30 s
     expect(breaker.circuitState()).toBe('open'); // 3 / 6 = 50 %
   });
 
-  it('ignores errors that are not failures (e.g. a 400) in the ratio', async () => {
-    const breaker = breakerPolicy('bank', { mode: 'consecutive', consecutiveFailures: 1 });
-    await run(breaker, () => {
+  it('counts errors that are not failures (e.g. a 400) neither as failures nor as successes in the ratio', async () => {
+    const breaker = breakerPolicy('bank', { minimumCalls: 4, failureRatio: 0.5 });
+    const badRequest = () => {
       throw Object.assign(new Error('bad request'), { status: 400 });
-    });
+    };
+    await run(breaker, fail);
+    await run(breaker, fail);
+    for (let i = 0; i < 5; i++) await run(breaker, badRequest);
+    await run(breaker, ok);
+    // As failures: 7 / 8, open. Ignored: 3 calls, below minimumCalls.
     expect(breaker.circuitState()).toBe('closed');
+    await run(breaker, fail);
+    // Ignored: 3 / 4 = 75 %, open. As successes: 3 / 9 = 33 %, closed.
+    expect(breaker.circuitState()).toBe('open');
   });
 });
 
