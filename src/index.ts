@@ -6,7 +6,7 @@
 
 export type { BulwarkErrorCode, BulwarkErrorOptions } from './errors.js';
 export { BulwarkError, ErrorCode, isBulwarkError } from './errors.js';
-export type { ClientKeyProblem, ParsedClientKey } from './idempotency/client-key.js';
+export type { ClientKeyRefusal, ParsedClientKey } from './idempotency/client-key.js';
 export { MAX_CLIENT_KEY_LENGTH, parseClientKey } from './idempotency/client-key.js';
 export type {
   ExecutionOutcome,
