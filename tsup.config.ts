@@ -9,6 +9,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'express/index': 'src/express/index.ts',
+    'fastify/index': 'src/fastify/index.ts',
     'fetch/index': 'src/fetch/index.ts',
     'redis/index': 'src/redis/index.ts',
     'postgres/index': 'src/postgres/index.ts',
