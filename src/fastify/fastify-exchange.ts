@@ -14,6 +14,14 @@ import { sendAnswer } from './reply-answer.js';
 /** Fastify's `onSend` continuation. */
 type OnSendDone = (error: Error | null, payload?: unknown) => void;
 
+/** An answer held in `onSend`: its payload, its continuation, and its head as it was then. */
+interface Held {
+  readonly payload: unknown;
+  readonly done: OnSendDone;
+  readonly status: number;
+  readonly headers: ReturnType<FastifyReply['getHeaders']>;
+}
+
 const exchanges = new WeakMap<FastifyRequest, FastifyExchange>();
 
 /** The exchange of `request`, while idempotency handles it. */
@@ -49,7 +57,7 @@ export class FastifyExchange implements HandlerExchange {
   readonly #config: ResolvedIdempotencyOptions<FastifyRequest>;
   #state: 'idle' | 'running' | 'held' | 'streaming' | 'answering' | 'over' = 'idle';
   #settle: (held: HeldAnswer) => void = () => {};
-  #held: { payload: unknown; done: OnSendDone } | undefined;
+  #held: Held | undefined;
 
   constructor(
     request: FastifyRequest,
@@ -99,8 +107,8 @@ export class FastifyExchange implements HandlerExchange {
       return;
     }
     this.#state = 'held';
-    this.#held = { payload, done };
     const reply = this.#reply;
+    this.#held = { payload, done, status: reply.statusCode, headers: { ...reply.getHeaders() } };
     this.#settle({
       kind: 'complete',
       status: reply.statusCode,
@@ -114,6 +122,11 @@ export class FastifyExchange implements HandlerExchange {
     const held = this.#take();
     if (held === undefined) return;
     const reply = this.#reply;
+    // An error handler may have changed the head meanwhile: the answer goes out as it was.
+    for (const name of Object.keys(reply.getHeaders())) {
+      if (!(name in held.headers)) reply.removeHeader(name);
+    }
+    reply.code(held.status).headers(held.headers);
     if (headers !== undefined) {
       applyRecordedHeaders(
         this.#config.replayHeaders,
@@ -156,7 +169,7 @@ export class FastifyExchange implements HandlerExchange {
   }
 
   /** Takes the held answer's continuation, once. */
-  #take(): { payload: unknown; done: OnSendDone } | undefined {
+  #take(): Held | undefined {
     const held = this.#held;
     if (held === undefined) return undefined;
     this.#held = undefined;
