@@ -1,12 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { ResolvedIdempotencyOptions } from '../http/idempotency-options.js';
-import {
-  applyRecordedHeaders,
-  type HandlerExchange,
-  type HeldAnswer,
-  replayableHeaders,
-} from '../http/idempotent-exchange.js';
+import type { HandlerExchange, HeldAnswer } from '../http/idempotent-exchange.js';
 import { type HttpAnswer, writeAnswer } from '../http/problem.js';
+import { applyRecordedHeaders, replayableHeaders } from '../http/recorded-answer.js';
 import { responseErrorType } from '../http/response-error.js';
 import { captureResponse, type ResponseCapture } from './response-capture.js';
 

@@ -1,13 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { ResolvedIdempotencyOptions } from '../http/idempotency-options.js';
-import {
-  applyRecordedHeaders,
-  type HandlerExchange,
-  type HeldAnswer,
-  replayableHeaders,
-} from '../http/idempotent-exchange.js';
+import type { HandlerExchange, HeldAnswer } from '../http/idempotent-exchange.js';
 import type { HttpAnswer } from '../http/problem.js';
+import { applyRecordedHeaders, replayableHeaders } from '../http/recorded-answer.js';
 import { responseErrorType } from '../http/response-error.js';
 import { sendAnswer } from './reply-answer.js';
 

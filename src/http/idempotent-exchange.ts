@@ -13,6 +13,7 @@ import type { ResolvedIdempotencyOptions } from './idempotency-options.js';
 import { recordOutcome } from './idempotency-outcome.js';
 import type { HttpAnswer } from './problem.js';
 import { answerOf, PROBLEMS, type ProblemKind } from './problem-table.js';
+import { storedAnswer } from './recorded-answer.js';
 
 /*
  * One idempotent request from its claim to its answer, the same for every
@@ -159,46 +160,4 @@ class HandlerRun<Req> {
       this.exchange.send(storedAnswer(committed, false));
     }
   }
-}
-
-/** A recorded response as an answer: its status, headers and exact body bytes. */
-export function storedAnswer(response: StoredResponse, replayed: boolean): HttpAnswer {
-  const body = Buffer.from(
-    response.body.buffer,
-    response.body.byteOffset,
-    response.body.byteLength,
-  );
-  const headers = replayed
-    ? { ...response.headers, 'idempotent-replayed': 'true' }
-    : response.headers;
-  return { status: response.status, headers, body };
-}
-
-/** The replayable headers of an answer, read through `get` (a framework's header getter). */
-export function replayableHeaders(
-  names: readonly string[],
-  get: (name: string) => unknown,
-): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const name of names) {
-    const value = get(name);
-    if (value !== undefined)
-      headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
-  }
-  return headers;
-}
-
-/**
- * Puts a committed record's headers on an answer in place of its replayable
- * ones, through the framework's `remove` and `set`.
- */
-export function applyRecordedHeaders(
-  replayHeaders: readonly string[],
-  recorded: Readonly<Record<string, string>>,
-  remove: (name: string) => void,
-  set: (name: string, value: string) => void,
-): void {
-  const names = new Set(Object.keys(recorded).map((name) => name.toLowerCase()));
-  for (const name of replayHeaders) if (!names.has(name)) remove(name);
-  for (const [name, value] of Object.entries(recorded)) set(name, value);
 }
