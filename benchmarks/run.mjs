@@ -25,6 +25,7 @@ export const SCENARIOS = [
   'tenant-guard',
   'idempotency-stores',
   'http-server',
+  'http-server-fastify',
   'http-client',
   'memory',
 ];

@@ -83,6 +83,8 @@ try {
       `@types/node@${devVersions['@types/node']}`,
       `@types/express@${devVersions['@types/express']}`,
       `@types/pg@${devVersions['@types/pg']}`,
+      // Types only, for the README's Fastify snippets: bulwark/fastify loads no fastify itself.
+      `fastify@${devVersions.fastify}`,
     ],
     consumer,
   );
@@ -101,7 +103,7 @@ try {
   }
 
   const forbidden =
-    /node_modules\/(@opentelemetry\/(sdk-|exporter-|resources|core\/)|express|pg|ioredis|redis|@redis)\b/;
+    /node_modules\/(@opentelemetry\/(sdk-|exporter-|resources|core\/)|express|fastify|pg|ioredis|redis|@redis)\b/;
   const loadedBy = (spec) => {
     cpSync(join(here, 'fixtures'), join(consumer, 'fixtures'), { recursive: true });
     const out = run(process.execPath, ['fixtures/root-loads.mjs', spec], consumer);
@@ -109,7 +111,7 @@ try {
     if (loaded.length < 2) throw new Error(`the loader hook saw too little to be trusted: ${out}`);
     return loaded.filter((url) => forbidden.test(url));
   };
-  check('importing the root loads no optional peer (SDK, express, pg, redis)', () => {
+  check('importing the root loads no optional peer (SDK, express, fastify, pg, redis)', () => {
     const bad = loadedBy('bulwark');
     if (bad.length) throw new Error(`root import loaded: ${bad.join(', ')}`);
   });
@@ -121,12 +123,13 @@ try {
   });
   for (const spec of [
     'bulwark/express',
+    'bulwark/fastify',
     'bulwark/fetch',
     'bulwark/redis',
     'bulwark/postgres',
     'bulwark/slo',
   ]) {
-    check(`importing ${spec} loads no SDK, express, pg or Redis client`, () => {
+    check(`importing ${spec} loads no SDK, express, fastify, pg or Redis client`, () => {
       const bad = loadedBy(spec);
       if (bad.length) throw new Error(`${spec} loaded: ${bad.join(', ')}`);
     });
