@@ -39,6 +39,7 @@ export function answerHasBegun(request: FastifyRequest, reply: FastifyReply): bo
  *
  *   idle → running → held → over          (a bufferable answer)
  *                  → streaming → over     (a stream, text/event-stream, too large)
+ *                  → over                 (a hijacked reply that finished on its own)
  *   idle | held → answering → over        (bulwark answers itself)
  *
  * A second `onSend` while an answer is held (an error after the answer, a
@@ -78,6 +79,12 @@ export class FastifyExchange implements HandlerExchange {
     this.#state = 'running';
     const held = new Promise<HeldAnswer>((resolve) => {
       this.#settle = resolve;
+    });
+    // A hijacked reply answers on Node's response, past onSend: once it has
+    // finished, its bytes are gone and never replayable, so the key is released.
+    // (A client that merely went away closes, never finishes: the key stays held.)
+    this.res.once('finish', () => {
+      if (this.#state === 'running') this.#finish({ kind: 'streamed' });
     });
     this.#continue();
     return held;

@@ -289,3 +289,27 @@ describe('bulwark (Fastify plugin): one answer, whatever the handler does after 
     expect(runs).toBe(1);
   });
 });
+
+describe('bulwark (Fastify plugin): a hijacked reply', () => {
+  it('a handler that hijacks and answers on the raw response: never recorded, the key is released', async () => {
+    const app = Fastify();
+    await app.register(bulwark, {
+      tenant: false,
+      idempotency: { store: new MemoryStore(), leaseMs: 60_000 },
+    });
+    let runs = 0;
+    app.post('/raw', async (_request, reply) => {
+      runs += 1;
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/plain' });
+      reply.raw.end('raw answer');
+    });
+    const { url } = await serve(app);
+    const key = randomUUID();
+    for (let i = 0; i < 2; i += 1) {
+      const r = await fetch(`${url}/raw`, { method: 'POST', headers: { 'idempotency-key': key } });
+      expect([r.status, await r.text()]).toEqual([200, 'raw answer']);
+    }
+    expect(runs).toBe(2);
+  });
+});
