@@ -11,6 +11,7 @@ export default defineConfig({
     'idempotency/index': 'src/idempotency/index.ts',
     'resilience/index': 'src/resilience/index.ts',
     'express/index': 'src/express/index.ts',
+    'fastify/index': 'src/fastify/index.ts',
     'fetch/index': 'src/fetch/index.ts',
     'redis/index': 'src/redis/index.ts',
     'postgres/index': 'src/postgres/index.ts',

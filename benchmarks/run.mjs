@@ -26,6 +26,7 @@ export const SCENARIOS = [
   'tenant-guard',
   'idempotency-stores',
   'http-server',
+  'http-server-fastify',
   'http-client',
   'memory',
   'status',

@@ -48,6 +48,14 @@ export const TARGETS = [
     limit: 1.1,
   },
   {
+    text: 'bulwark Fastify plugin, MemoryStore: at least 75% of the req/s of bare Fastify',
+    group: 'http-server-fastify',
+    a: 'bulwark-memory',
+    b: 'bare',
+    op: '>=',
+    limit: 0.75,
+  },
+  {
     text: 'createFetch() on loopback: at most 10% slower per request than raw fetch',
     group: 'http-client',
     a: 'create-fetch',

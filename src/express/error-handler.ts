@@ -1,32 +1,16 @@
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
-import { invalidOption } from '../errors.js';
-import { answerFor } from './error-problems.js';
+import {
+  createErrorResponder,
+  type ErrorHandlerOptions as NeutralErrorHandlerOptions,
+} from '../http/error-reporting.js';
+import { writeAnswer } from '../http/problem.js';
+import { noteResponseError } from '../http/response-error.js';
 import { rejectMiddlewareMisuse } from './misuse-guard.js';
-import { sendProblem } from './problem.js';
-import { noteResponseError } from './response-error.js';
 
-/** Options of {@link errorHandler}. */
-export interface ErrorHandlerOptions {
-  /**
-   * Called with every error this handler receives, before it answers (also
-   * for errors raised after the answer started, which it cannot answer):
-   * the place to log it (the response itself never carries a message or a
-   * stack). Whatever it throws or rejects with is ignored. Default none.
-   */
-  onError?: ((error: unknown, req: Request) => unknown) | undefined;
-  /**
-   * `Retry-After` for a retryable answer (503, 409) whose error carries no
-   * `retryAfterMs` of its own, in milliseconds; sent in whole seconds,
-   * rounded up. Default 1000.
-   */
-  retryAfterMs?: number;
-}
+export { ERROR_HANDLER_DEFAULTS } from '../http/error-reporting.js';
 
-/** Defaults of {@link ErrorHandlerOptions}. */
-export const ERROR_HANDLER_DEFAULTS = {
-  onError: undefined,
-  retryAfterMs: 1000,
-} as const satisfies ErrorHandlerOptions;
+/** Options of {@link errorHandler}; `onError` receives the Express request. */
+export type ErrorHandlerOptions = NeutralErrorHandlerOptions<Request>;
 
 /**
  * Express error middleware that answers every error as problem+json
@@ -51,14 +35,14 @@ export const ERROR_HANDLER_DEFAULTS = {
 export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
   // biome-ignore lint/complexity/noArguments: the guard needs the real argument count.
   rejectMiddlewareMisuse('errorHandler', arguments);
-  const { onError, retryAfterMs: defaultRetryAfterMs } = resolveOptions(options);
+  const responder = createErrorResponder(options, 'errorHandler');
   return function errorHandlerMiddleware(
     error: unknown,
     req: Request,
     res: Response,
     _next: NextFunction,
   ): void {
-    if (onError !== undefined) report(onError, error, req);
+    responder.report(error, req);
     if (res.headersSent) {
       // An answer has begun: a second head would be read as part of it (or as
       // a forged next response). A complete answer stands; a cut-short one
@@ -67,43 +51,11 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
       if (!res.writableEnded) setImmediate(cutShort, res);
       return;
     }
-    const { problem, retryAfterMs } = answerFor(error);
     noteResponseError(res, error);
-    if (retryAfterMs === undefined) sendProblem(res, problem);
-    else sendProblem(res, problem, { retryAfterMs: retryAfterMs ?? defaultRetryAfterMs });
+    writeAnswer(res, responder.answer(error));
   };
 }
 
 function cutShort(res: Response): void {
   if (!res.writableEnded) res.destroy();
-}
-
-function report(
-  onError: (error: unknown, req: Request) => unknown,
-  error: unknown,
-  req: Request,
-): void {
-  try {
-    const result = onError(error, req);
-    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
-      (result as PromiseLike<unknown>).then(undefined, () => undefined);
-    }
-  } catch {
-    // A failing logger must not turn a clean problem answer into a crash.
-  }
-}
-
-function resolveOptions(options: ErrorHandlerOptions) {
-  if (typeof options !== 'object' || options === null) {
-    throw invalidOption('errorHandler', 'options', options, 'an options object or undefined');
-  }
-  const { onError } = options;
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw invalidOption('errorHandler', 'onError', onError, 'a function (error, req) => void');
-  }
-  const retryAfterMs = options.retryAfterMs ?? ERROR_HANDLER_DEFAULTS.retryAfterMs;
-  if (typeof retryAfterMs !== 'number' || !Number.isFinite(retryAfterMs) || retryAfterMs < 0) {
-    throw invalidOption('errorHandler', 'retryAfterMs', retryAfterMs, 'a finite number >= 0');
-  }
-  return { onError, retryAfterMs };
 }

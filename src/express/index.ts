@@ -3,18 +3,16 @@
  * HTTP metrics and problem+json errors. Loads nothing but Express types.
  */
 
+export type { SliRecorder } from '../http/sli-feed.js';
 // Errors
 export type { ErrorHandlerOptions } from './error-handler.js';
-export { ERROR_HANDLER_DEFAULTS, errorHandler } from './error-handler.js';
-
+export { errorHandler } from './error-handler.js';
 // Idempotency
 export type { IdempotencyOptions, IdempotencyRequestClaim } from './idempotency.js';
-export { IDEMPOTENCY_DEFAULTS, idempotency, idempotencyClaim } from './idempotency.js';
-
+export { idempotency, idempotencyClaim } from './idempotency.js';
 // Request metrics
 export type { RequestMetricsOptions } from './request-metrics.js';
-export { REQUEST_METRICS_DEFAULTS, requestMetrics } from './request-metrics.js';
-export type { SliRecorder } from './sli-feed.js';
+export { requestMetrics } from './request-metrics.js';
 // Tenant
 export type { TenantOptions, TenantResolution, TenantResolver } from './tenant.js';
-export { TENANT_DEFAULTS, tenant, tenantFromHeaders } from './tenant.js';
+export { tenant, tenantFromHeaders } from './tenant.js';

@@ -1,59 +1,13 @@
-import type { Attributes } from '@opentelemetry/api';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { invalidOption } from '../errors.js';
-import { HTTP_DURATION_BUCKETS_SECONDS } from '../slo/http-buckets.js';
-import { jurisdictionsSelectedBy } from '../slo/selected-jurisdictions.js';
-import { Attr, Metric } from '../telemetry/attributes.js';
-import { lazyInstruments } from '../telemetry/instruments.js';
-import { createJurisdictionGuard } from '../telemetry/jurisdiction-guard.js';
-import type { LabelGuard } from '../telemetry/label-guard.js';
-import { createTenantGuard } from '../telemetry/tenant-guard.js';
+import { finishedRequest, onResponseEnd } from '../http/finished-request.js';
+import { createRequestRecorder, type RequestMetricsOptions } from '../http/request-recorder.js';
+import { tenantOfRequest } from '../http/request-tenant.js';
 import { getTenant } from '../tenant/context.js';
-import type { Tenant } from '../tenant/types.js';
-import { type FinishedRequest, finishedRequest } from './finished-request.js';
 import { rejectMiddlewareMisuse } from './misuse-guard.js';
-import { tenantOfRequest } from './request-tenant.js';
-import { type SliRecorder, sliEventOf } from './sli-feed.js';
+import { routeTemplate } from './route-template.js';
 
-/** Options of {@link requestMetrics}. */
-export interface RequestMetricsOptions {
-  /** Whether `tenant.id` is recorded (through a cardinality guard). Default `true`. */
-  recordTenantId?: boolean;
-  /** Most distinct `tenant.id` values kept; later tenants are recorded as `other`. Default 100. */
-  maxTenants?: number;
-  /**
-   * Most distinct `tenant.jurisdiction` values kept; later ones are recorded
-   * as `other`. The jurisdictions an SLO in `slos` selects on are always kept,
-   * on top of these. A request answered 4xx, or never answered, takes no new
-   * slot (tenant or jurisdiction): it keeps the labels of values already kept,
-   * and records new ones as `other`. Default 100.
-   */
-  maxJurisdictions?: number;
-  /** SLOs (from `defineSlo()` in `bulwark/slo`) fed with every finished request. Default none. */
-  slos?: readonly SliRecorder[];
-  /** Names a tenant's class (`premium`, ...) for SLO selectors. Default none. */
-  tenantClass?: ((tenant: Tenant) => string | undefined) | undefined;
-}
-
-/** Defaults of {@link RequestMetricsOptions}. */
-export const REQUEST_METRICS_DEFAULTS = {
-  recordTenantId: true,
-  maxTenants: 100,
-  maxJurisdictions: 100,
-  slos: [] as readonly SliRecorder[],
-  tenantClass: undefined,
-} as const;
-
-const instruments = lazyInstruments((meter) => ({
-  duration: meter.createHistogram(Metric.HttpServerRequestDuration, {
-    description: 'Duration of HTTP server requests.',
-    unit: 's',
-    advice: { explicitBucketBoundaries: [...HTTP_DURATION_BUCKETS_SECONDS] },
-  }),
-}));
-
-type Resolved = Required<Omit<RequestMetricsOptions, 'tenantClass'>> &
-  Pick<RequestMetricsOptions, 'tenantClass'>;
+export type { RequestMetricsOptions } from '../http/request-recorder.js';
+export { REQUEST_METRICS_DEFAULTS } from '../http/request-recorder.js';
 
 /**
  * Express middleware recording RED metrics per the stable HTTP semantic
@@ -70,100 +24,22 @@ type Resolved = Required<Omit<RequestMetricsOptions, 'tenantClass'>> &
 export function requestMetrics(options: RequestMetricsOptions = {}): RequestHandler {
   // biome-ignore lint/complexity/noArguments: the guard needs the real argument count.
   rejectMiddlewareMisuse('requestMetrics', arguments);
-  const resolved = resolveOptions(options);
-  const guards: Guards = {
-    tenant: resolved.recordTenantId ? createTenantGuard(resolved) : undefined,
-    jurisdiction: createJurisdictionGuard(
-      resolved.maxJurisdictions,
-      'requestMetrics',
-      jurisdictionsSelectedBy(resolved.slos),
-    ),
-  };
+  const record = createRequestRecorder(options, 'requestMetrics');
   return function requestMetricsMiddleware(req: Request, res: Response, next: NextFunction) {
     const startedAtMs = performance.now();
     const entryTenant = getTenant();
-    let done = false;
-    // 'finish' when the response is handed off; 'close' also covers aborted requests.
-    const onEnd = () => {
-      if (done) return;
-      done = true;
+    onResponseEnd(res, () => {
       const tenant = tenantOfRequest(req) ?? entryTenant;
-      record(finishedRequest(req, res, startedAtMs, tenant), guards, resolved);
-    };
-    res.once('finish', onEnd);
-    res.once('close', onEnd);
+      record(
+        finishedRequest({
+          method: req.method,
+          route: routeTemplate(req),
+          res,
+          startedAtMs,
+          tenant,
+        }),
+      );
+    });
     next();
   };
-}
-
-/** The guards of one middleware's request-derived labels. */
-interface Guards {
-  readonly tenant: LabelGuard | undefined;
-  readonly jurisdiction: LabelGuard;
-}
-
-function record(request: FinishedRequest, guards: Guards, options: Resolved) {
-  try {
-    instruments().duration.record(request.durationSeconds, attributesOf(request, guards));
-  } catch {
-    // Telemetry observes and never throws into the request.
-  }
-  if (options.slos.length === 0) return;
-  const event = sliEventOf(request, options.tenantClass);
-  for (const slo of options.slos) {
-    try {
-      slo.record(event);
-    } catch {
-      // A failing SLO must not fail the request, nor starve the other SLOs.
-    }
-  }
-}
-
-function attributesOf(request: FinishedRequest, guards: Guards): Attributes {
-  const { method, route, statusCode, errorType, tenant } = request;
-  const attributes: Attributes = { [Attr.HttpRequestMethod]: method };
-  if (route !== undefined) attributes[Attr.HttpRoute] = route;
-  if (statusCode !== undefined) attributes[Attr.HttpResponseStatusCode] = statusCode;
-  if (errorType !== undefined) attributes[Attr.ErrorType] = errorType;
-  // Values from the request are labels only through their guards. A refused or
-  // unanswered request takes no new slot: a client cannot squat them with failures.
-  const admit = statusCode !== undefined && statusCode < 400;
-  const jurisdiction = guards.jurisdiction(tenant?.jurisdiction, admit);
-  if (jurisdiction !== undefined) attributes[Attr.TenantJurisdiction] = jurisdiction;
-  const tenantId = guards.tenant?.(tenant?.tenantId, admit);
-  if (tenantId !== undefined) attributes[Attr.TenantId] = tenantId;
-  return attributes;
-}
-
-function resolveOptions(options: RequestMetricsOptions): Resolved {
-  const scope = 'requestMetrics';
-  if (typeof options !== 'object' || options === null) {
-    throw invalidOption(scope, 'options', options, 'an options object or undefined');
-  }
-  const { recordTenantId, maxTenants, maxJurisdictions, slos, tenantClass } = {
-    ...REQUEST_METRICS_DEFAULTS,
-    ...definedOf(options),
-  };
-  if (typeof recordTenantId !== 'boolean') {
-    throw invalidOption(scope, 'recordTenantId', recordTenantId, 'a boolean');
-  }
-  if (!Number.isSafeInteger(maxTenants) || maxTenants < 0) {
-    throw invalidOption(scope, 'maxTenants', maxTenants, 'a non-negative integer');
-  }
-  if (!Number.isSafeInteger(maxJurisdictions) || maxJurisdictions < 0) {
-    throw invalidOption(scope, 'maxJurisdictions', maxJurisdictions, 'a non-negative integer');
-  }
-  if (!Array.isArray(slos) || !slos.every((slo) => typeof slo?.record === 'function')) {
-    throw invalidOption(scope, 'slos', slos, 'an array of SLOs, each with record(event)');
-  }
-  if (tenantClass !== undefined && typeof tenantClass !== 'function') {
-    throw invalidOption(scope, 'tenantClass', tenantClass, 'a function (tenant) => string');
-  }
-  return { recordTenantId, maxTenants, maxJurisdictions, slos: [...slos], tenantClass };
-}
-
-function definedOf<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(options).filter(([, value]) => value !== undefined),
-  ) as Partial<T>;
 }

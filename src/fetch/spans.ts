@@ -1,4 +1,5 @@
 import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { errorType, httpStatusType, OTHER_ERROR_TYPE } from '../resilience/error-type.js';
 import { Attr, INSTRUMENTATION_SCOPE } from '../telemetry/attributes.js';
 
 /** The parts of a request its client span describes. */
@@ -43,12 +44,12 @@ export function endSpan(span: Span, outcome: { status?: number; error?: unknown 
   if (outcome.status !== undefined) {
     span.setAttribute(Attr.HttpResponseStatusCode, outcome.status);
     if (outcome.status >= 400) {
-      span.setAttribute(Attr.ErrorType, String(outcome.status));
+      span.setAttribute(Attr.ErrorType, httpStatusType(outcome.status) ?? OTHER_ERROR_TYPE);
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
   } else if (outcome.error !== undefined) {
-    const error = outcome.error as { code?: unknown; name?: unknown };
-    span.setAttribute(Attr.ErrorType, String(error?.code ?? error?.name ?? 'Error'));
+    // Bounded: a metric-grade value from a fixed set, never a code made up from data.
+    span.setAttribute(Attr.ErrorType, errorType(outcome.error));
     span.setStatus({ code: SpanStatusCode.ERROR });
   }
   span.end();

@@ -1,13 +1,13 @@
 /** Longest client key accepted: the IETF draft and Stripe both cap keys at 255 characters. */
 export const MAX_CLIENT_KEY_LENGTH = 255;
 
-/** Why a client key was refused. */
-export type ClientKeyProblem = 'missing' | 'multiple' | 'malformed';
+/** Why a client key was refused (named `reason`: a `problem` is the problem+json answer). */
+export type ClientKeyRefusal = 'missing' | 'multiple' | 'malformed';
 
 /** The result of {@link parseClientKey}. */
 export type ParsedClientKey =
   | { readonly ok: true; readonly key: string }
-  | { readonly ok: false; readonly problem: ClientKeyProblem; readonly detail: string };
+  | { readonly ok: false; readonly reason: ClientKeyRefusal; readonly detail: string };
 
 /** Printable ASCII from `!` to `~`: no space, no control character, nothing beyond ASCII. */
 const PRINTABLE = /^[\x21-\x7e]+$/;
@@ -24,10 +24,10 @@ export function parseClientKey(
   minLength = 1,
 ): ParsedClientKey {
   if (values === undefined || values.length === 0) {
-    return { ok: false, problem: 'missing', detail: 'the request has no idempotency key' };
+    return { ok: false, reason: 'missing', detail: 'the request has no idempotency key' };
   }
   if (values.length > 1) {
-    return { ok: false, problem: 'multiple', detail: 'the idempotency key header appears twice' };
+    return { ok: false, reason: 'multiple', detail: 'the idempotency key header appears twice' };
   }
   const raw = values[0] ?? '';
   const key = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
@@ -43,5 +43,5 @@ export function parseClientKey(
 }
 
 function malformed(detail: string): ParsedClientKey {
-  return { ok: false, problem: 'malformed', detail };
+  return { ok: false, reason: 'malformed', detail };
 }

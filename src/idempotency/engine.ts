@@ -60,7 +60,7 @@ export type ExecutionOutcome =
   /** A completed record with the same fingerprint: replay `response`; nothing ran. */
   | { readonly outcome: 'replayed'; readonly response: StoredResponse }
   /** Another owner is running the same key; retry after `retryAfterMs`. Nothing ran. */
-  | { readonly outcome: 'conflict'; readonly retryAfterMs: number }
+  | { readonly outcome: 'in_flight'; readonly retryAfterMs: number }
   /** The key was used before with a different request. Nothing ran. */
   | { readonly outcome: 'mismatch' };
 
@@ -98,7 +98,7 @@ export interface IdempotencyEngine {
   readonly options: Readonly<ResolvedEngineOptions>;
 }
 
-/** Most time a conflict asks the client to wait: the original usually ends well before its lease. */
+/** Most time an in-flight answer asks the client to wait: the original usually ends well before its lease. */
 const CONFLICT_RETRY_AFTER_MS = 1_000;
 
 /**
@@ -139,7 +139,7 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     }
     if (claim.outcome === 'in_progress') {
       const retryAfterMs = Math.min(Math.max(claim.leaseRemainingMs, 1), CONFLICT_RETRY_AFTER_MS);
-      return tallyOutcome({ outcome: 'conflict', retryAfterMs });
+      return tallyOutcome({ outcome: 'in_flight', retryAfterMs });
     }
     if (claim.outcome === 'completed') {
       return tallyOutcome(

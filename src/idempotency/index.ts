@@ -6,7 +6,7 @@
  * and the store contract. Loads nothing beyond the root entry's dependencies.
  */
 
-export type { ClientKeyProblem, ParsedClientKey } from './client-key.js';
+export type { ClientKeyRefusal, ParsedClientKey } from './client-key.js';
 export { MAX_CLIENT_KEY_LENGTH, parseClientKey } from './client-key.js';
 export type {
   ExecutionOutcome,

@@ -11,7 +11,7 @@ import { ErrorCode, isBulwarkError } from '../errors.js';
 export type IdempotencyOutcomeKind =
   | 'executed'
   | 'replayed'
-  | 'conflict'
+  | 'in_flight'
   | 'mismatch'
   | 'store_unavailable'
   | 'outcome_unknown'
@@ -22,7 +22,7 @@ export type IdempotencyOutcomeKind =
 export const IDEMPOTENCY_OUTCOME_KINDS: readonly IdempotencyOutcomeKind[] = [
   'executed',
   'replayed',
-  'conflict',
+  'in_flight',
   'mismatch',
   'store_unavailable',
   'outcome_unknown',
@@ -34,7 +34,7 @@ export const IDEMPOTENCY_OUTCOME_KINDS: readonly IdempotencyOutcomeKind[] = [
 export const outcomeTotals: Record<IdempotencyOutcomeKind, number> = {
   executed: 0,
   replayed: 0,
-  conflict: 0,
+  in_flight: 0,
   mismatch: 0,
   store_unavailable: 0,
   outcome_unknown: 0,

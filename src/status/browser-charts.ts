@@ -43,7 +43,7 @@ export function installCharts(ui: StatusUi): void {
   ui.outcomes = [
     ['executed', 'o-executed'],
     ['replayed', 'o-replayed'],
-    ['conflict', 'o-conflict'],
+    ['in_flight', 'o-in-flight'],
     ['mismatch', 'o-mismatch'],
     ['store_unavailable', 'o-unavailable'],
     ['outcome_unknown', 'o-unknown'],

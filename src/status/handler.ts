@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { problemType, sendProblem } from '../express/problem.js';
+import { problemAnswer, problemType, writeAnswer } from '../http/problem.js';
 import { LiveStreams } from './live-streams.js';
 import { type ResolvedStatusOptions, resolveStatusOptions, type StatusOptions } from './options.js';
 import { PAGE_ICON, pageHtml } from './page-html.js';
@@ -52,12 +52,15 @@ export function statusHandler(options: StatusOptions = {}): StatusHandler {
     } catch (error) {
       // A status page must never take the service down with it.
       if (!res.headersSent) {
-        sendProblem(res, {
-          type: problemType('status-unavailable'),
-          title: 'The status report could not be built',
-          status: 500,
-          detail: error instanceof Error ? error.name : undefined,
-        });
+        writeAnswer(
+          res,
+          problemAnswer({
+            type: problemType('status-unavailable'),
+            title: 'The status report could not be built',
+            status: 500,
+            detail: error instanceof Error ? error.name : undefined,
+          }),
+        );
       } else res.destroy();
     }
   }
@@ -74,7 +77,10 @@ function serve(
   if (route === 'method_not_allowed') {
     res.setHeader('Allow', 'GET, HEAD');
     const title = 'The status page is read-only';
-    sendProblem(res, { type: problemType('method-not-allowed'), title, status: 405 });
+    writeAnswer(
+      res,
+      problemAnswer({ type: problemType('method-not-allowed'), title, status: 405 }),
+    );
   } else if (route === 'events') {
     streams.open(req, res);
   } else if (route === 'json') {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { problemType, sendProblem } from '../express/problem.js';
+import { problemAnswer, problemType, writeAnswer } from '../http/problem.js';
 
 /** How long a client may leave its stream unread before it is dropped, in updates. */
 const MAX_BLOCKED_UPDATES = 30;
@@ -36,13 +36,16 @@ export class LiveStreams {
     const connection = connectionOf(req);
     if (this.connections.has(connection)) {
       const title = 'This connection already has a live status stream';
-      sendProblem(res, { type: problemType('status-stream-open'), title, status: 429 });
+      writeAnswer(
+        res,
+        problemAnswer({ type: problemType('status-stream-open'), title, status: 429 }),
+      );
       return;
     }
     if (this.clients.size >= this.maxStreams) {
       const title = 'Too many live status streams are open';
       const problem = { type: problemType('status-streams-full'), title, status: 503 };
-      sendProblem(res, problem, { retryAfterMs: RECONNECT_MS * 5 });
+      writeAnswer(res, problemAnswer(problem, { retryAfterMs: RECONNECT_MS * 5 }));
       return;
     }
     // Built before the headers: a report that cannot be built is a 500, not a broken stream.

@@ -33,6 +33,6 @@ tr.full td,td.bad{color:var(--bad);font-weight:600}
 .trend.worse{color:var(--bad)}.trend.better{color:var(--ok)}
 .legend{list-style:none;padding:0;margin:.3rem 0;columns:2}
 .swatch{display:inline-block;width:.8em;height:.8em;margin-right:.35em;border-radius:2px;vertical-align:-1px}
-.o-executed{fill:#2e9d4f;background:#2e9d4f}.o-replayed{fill:#2f6fdd;background:#2f6fdd}.o-conflict{fill:#d99400;background:#d99400}.o-mismatch{fill:#8e44ad;background:#8e44ad}
+.o-executed{fill:#2e9d4f;background:#2e9d4f}.o-replayed{fill:#2f6fdd;background:#2f6fdd}.o-in-flight{fill:#d99400;background:#d99400}.o-mismatch{fill:#8e44ad;background:#8e44ad}
 .o-unavailable{fill:#d32f2f;background:#d32f2f}.o-unknown{fill:#7f0000;background:#7f0000}.o-lost{fill:#ef6c00;background:#ef6c00}.o-failed{fill:#78818c;background:#78818c}
 `;

@@ -73,7 +73,7 @@ describe('createIdempotencyEngine: the state machine over a MemoryStore', () => 
     expect(runs()).toBe(1);
   });
 
-  it('answers conflict while the original runs, whatever the fingerprint, with a short Retry-After', async () => {
+  it('answers in_flight while the original runs, whatever the fingerprint, with a short Retry-After', async () => {
     const { engine, run, runs } = setup();
     const req = request();
     let finish: ((value: OperationResult) => void) | undefined;
@@ -81,8 +81,8 @@ describe('createIdempotencyEngine: the state machine over a MemoryStore', () => 
     await vi.waitFor(() => expect(finish).toBeDefined());
     for (const fingerprint of ['fp-1', 'fp-other']) {
       const outcome = await engine.execute({ ...req, fingerprint }, run());
-      expect(outcome.outcome).toBe('conflict');
-      if (outcome.outcome === 'conflict') {
+      expect(outcome.outcome).toBe('in_flight');
+      if (outcome.outcome === 'in_flight') {
         expect(outcome.retryAfterMs).toBeGreaterThan(0);
         expect(outcome.retryAfterMs).toBeLessThanOrEqual(1_000);
       }
@@ -215,7 +215,7 @@ describe('createIdempotencyEngine: a failing store', () => {
       const error = await rejection(engine.execute(req, run('charged')));
       expect(isBulwarkError(error, ErrorCode.IdempotencyOutcomeUnknown)).toBe(true);
       expect(store.calls.release).toBe(0);
-      expect(await engine.execute(req, run())).toMatchObject({ outcome: 'conflict' });
+      expect(await engine.execute(req, run())).toMatchObject({ outcome: 'in_flight' });
       expect(runs()).toBe(1);
     },
   );
@@ -242,7 +242,7 @@ describe('createIdempotencyEngine: leases', () => {
     let finish: (value: OperationResult) => void = () => {};
     const original = engine.execute(req, () => new Promise((resolve) => (finish = resolve)));
     await vi.advanceTimersByTimeAsync(120_000); // four leases long
-    expect(await engine.execute(req, run())).toMatchObject({ outcome: 'conflict' });
+    expect(await engine.execute(req, run())).toMatchObject({ outcome: 'in_flight' });
     expect(store.calls.renew).toBeGreaterThanOrEqual(4);
     finish(result('slow but done'));
     expect(await original).toMatchObject({ outcome: 'executed', stored: true });

@@ -60,9 +60,9 @@ describe('parseClientKey', () => {
   });
 
   it('reports a missing key apart from a malformed one', () => {
-    expect(parseClientKey(undefined)).toMatchObject({ ok: false, problem: 'missing' });
-    expect(parseClientKey([])).toMatchObject({ ok: false, problem: 'missing' });
-    expect(parseClientKey(['a', 'b'])).toMatchObject({ ok: false, problem: 'multiple' });
+    expect(parseClientKey(undefined)).toMatchObject({ ok: false, reason: 'missing' });
+    expect(parseClientKey([])).toMatchObject({ ok: false, reason: 'missing' });
+    expect(parseClientKey(['a', 'b'])).toMatchObject({ ok: false, reason: 'multiple' });
   });
 
   it.each([
@@ -77,11 +77,11 @@ describe('parseClientKey', () => {
     ['an inner quote', '"a"b"'],
     ['a backslash', 'a\\b'],
   ])('refuses a key with %s', (_, value) => {
-    expect(parseClientKey([value])).toMatchObject({ ok: false, problem: 'malformed' });
+    expect(parseClientKey([value])).toMatchObject({ ok: false, reason: 'malformed' });
   });
 
   it('honours a larger minimum length', () => {
-    expect(parseClientKey(['short'], 16)).toMatchObject({ ok: false, problem: 'malformed' });
+    expect(parseClientKey(['short'], 16)).toMatchObject({ ok: false, reason: 'malformed' });
     expect(parseClientKey(['0123456789abcdef'], 16)).toMatchObject({ ok: true });
   });
 });

@@ -1,8 +1,9 @@
 /**
  * Two app processes sharing one store (Redis, then PostgreSQL) must execute a
  * key exactly once, even under 200 concurrent duplicates and when the process
- * running the handler is SIGKILLed. The processes run a plain .mjs fixture
- * over a private build of bulwark made once here (never in /work/main/dist).
+ * running the handler is SIGKILLed; on Express 5, Express 4 and Fastify 5.
+ * The processes run a plain .mjs fixture over a private build of bulwark made
+ * once here (never in /work/main/dist).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -15,8 +16,8 @@ import pg from 'pg';
 import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idempotencySchemaSql } from '../../src/postgres/index.js';
+import { majors } from '../express/serve.js';
 import { requireService, services } from '../support/services.js';
-import { type ExpressMajor, majors } from './serve.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = fileURLToPath(new URL('./fixtures/idempotency-server.mjs', import.meta.url));
@@ -36,12 +37,13 @@ beforeAll(async () => {
     config: false,
     entry: {
       'express/index': join(root, 'src/express/index.ts'),
+      'fastify/index': join(root, 'src/fastify/index.ts'),
       'redis/index': join(root, 'src/redis/index.ts'),
       'postgres/index': join(root, 'src/postgres/index.ts'),
     },
     format: ['esm'],
     platform: 'node',
-    target: 'node20',
+    target: 'node22',
     outDir: dist,
     splitting: true,
     dts: false,
@@ -62,14 +64,25 @@ interface AppProcess {
   readonly child: ChildProcess;
 }
 
-/** Starts one fixture process on `major` and resolves once it listens. */
-function startProcess(major: ExpressMajor, env: Record<string, string>): Promise<AppProcess> {
+/** A framework the fixture runs on: the package it imports (`fastify` for the plugin). */
+interface Framework {
+  readonly name: string;
+  readonly packageName: string;
+}
+
+const frameworks: readonly Framework[] = [
+  ...majors.map(({ name, packageName }) => ({ name, packageName })),
+  { name: 'fastify 5', packageName: 'fastify' },
+];
+
+/** Starts one fixture process on `framework` and resolves once it listens. */
+function startProcess(framework: Framework, env: Record<string, string>): Promise<AppProcess> {
   const child = spawn(process.execPath, [fixture], {
     cwd: root,
     env: {
       ...process.env,
       BULWARK_DIST: dist,
-      EXPRESS_PACKAGE: major.packageName,
+      FRAMEWORK: framework.packageName,
       NODE_ENV: 'test',
       ...env,
     },
@@ -172,12 +185,12 @@ const postgresBackend: Backend = {
 };
 
 for (const backend of [redisBackend, postgresBackend]) {
-  describe.skipIf(!backend.up)(`idempotency() in two processes sharing ${backend.name}`, () => {
+  describe.skipIf(!backend.up)(`idempotency in two processes sharing ${backend.name}`, () => {
     beforeAll(backend.setup);
     afterAll(backend.teardown);
 
-    describe.each(majors)('on $name', (major) => {
-      const startApp = (env: Record<string, string>) => startProcess(major, env);
+    describe.each(frameworks)('on $name', (framework) => {
+      const startApp = (env: Record<string, string>) => startProcess(framework, env);
 
       it('200 concurrent duplicates across both processes: exactly one execution', async () => {
         const counter = await backend.newCounter();

@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { idempotency } from '../../src/express/index.js';
 import { RedisStore } from '../../src/redis/index.js';
+import { postJson } from '../express/idempotency-helpers.js';
 import { type OwnRedis, startOwnRedis } from '../redis/own-redis.js';
 import { requireService } from '../support/services.js';
-import { closeAll, listen, postJson } from './idempotency-helpers.js';
-import { majors } from './serve.js';
+import { adapters, closeApps } from './adapters.js';
 
 // Needs redis-server on this machine (the shared Redis answering says it is installed).
 const up = await requireService('redis');
 
-describe.skipIf(!up)('idempotency() while its Redis goes down and comes back', () => {
+describe.skipIf(!up)('idempotency while its Redis goes down and comes back', () => {
   let own: OwnRedis;
   let client: Redis;
 
@@ -30,32 +29,35 @@ describe.skipIf(!up)('idempotency() while its Redis goes down and comes back', (
   }, 30_000);
 
   afterAll(async () => {
-    await closeAll();
+    await closeApps();
     client?.disconnect();
     await own?.stop();
   });
 
-  it.each(majors)(
+  it.each(adapters)(
     '$name: 503 + Retry-After and zero executions while down; executes once after recovery',
-    async ({ express }) => {
-      const app = express();
+    async (adapter) => {
       let executions = 0;
-      app.post(
-        '/t',
-        express.json(),
-        idempotency({ store: new RedisStore({ client }), storeTimeoutMs: 1_000 }),
-        (req, res) => {
-          executions += 1;
-          res.status(201).json(req.body);
-        },
-      );
-      const { url } = await listen(app);
+      const app = await adapter.makeApp({
+        tenant: false,
+        idempotency: { store: new RedisStore({ client }), storeTimeoutMs: 1_000 },
+        routes: [
+          {
+            method: 'POST',
+            path: '/t',
+            handler: ({ body }) => {
+              executions += 1;
+              return { status: 201, json: body };
+            },
+          },
+        ],
+      });
       const key = randomUUID();
 
-      expect((await postJson(`${url}/t`, randomUUID(), { warm: true })).status).toBe(201);
+      expect((await postJson(`${app.url}/t`, randomUUID(), { warm: true })).status).toBe(201);
       await own.stop();
       for (let i = 0; i < 5; i += 1) {
-        const down = await postJson(`${url}/t`, key, { amount: 1 });
+        const down = await postJson(`${app.url}/t`, key, { amount: 1 });
         expect(down.status).toBe(503);
         expect(down.headers.get('retry-after')).toBe('1');
         expect(await down.json()).toMatchObject({
@@ -66,12 +68,12 @@ describe.skipIf(!up)('idempotency() while its Redis goes down and comes back', (
 
       await own.start();
       await expect
-        .poll(async () => (await postJson(`${url}/t`, key, { amount: 1 })).status, {
+        .poll(async () => (await postJson(`${app.url}/t`, key, { amount: 1 })).status, {
           timeout: 15_000,
           interval: 200,
         })
         .toBe(201);
-      const replay = await postJson(`${url}/t`, key, { amount: 1 });
+      const replay = await postJson(`${app.url}/t`, key, { amount: 1 });
       expect(replay.headers.get('idempotent-replayed')).toBe('true');
       expect(executions).toBe(2);
     },

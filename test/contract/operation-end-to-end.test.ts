@@ -1,23 +1,21 @@
 /**
- * Exactly once, end to end: a service built with idempotency() + createFetch()
+ * Exactly once, end to end: a service built with bulwark's idempotency (Express
+ * middleware or the Fastify plugin) + createFetch()
  * in front of a strict bank (a key reused with another payment is refused, as
  * Stripe does). Whatever re-runs the client's key (a 5xx that released it, a
  * connection the bank dropped after executing), the bank sees one key and one
  * identical payment per logical operation, and the client ends with a 201.
  */
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { errorHandler, idempotency, idempotencyClaim, tenant } from '../../src/express/index.js';
 import { createFetch } from '../../src/fetch/index.js';
 import { getOperation, MemoryStore } from '../../src/index.js';
 import { type StrictBank, startStrictBank } from '../support/strict-bank.js';
-import { closeAll, listen } from './idempotency-helpers.js';
-import { majors } from './serve.js';
+import { adapters, closeApps } from './adapters.js';
 
-afterAll(closeAll);
+afterAll(closeApps);
 
-describe.each(majors)('one identity per operation, end to end ($name)', ({ express }) => {
+describe.each(adapters)('one identity per operation, end to end ($name)', (adapter) => {
   let bank: StrictBank;
   beforeEach(async () => {
     bank = await startStrictBank();
@@ -39,37 +37,32 @@ describe.each(majors)('one identity per operation, end to end ($name)', ({ expre
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-    const app = express();
-    app.use(tenant(), express.json());
-    app.post(
-      '/transfers',
-      idempotency({ store: new MemoryStore() }),
-      async (req: Request, res: Response, next: NextFunction) => {
-        try {
-          const operation = getOperation();
-          if (operation === undefined) throw new Error('no operation in the handler');
-          operationIds.push(operation.id);
-          claimIds.push(idempotencyClaim(res)?.operationId);
-          const payment = await pay({ transferId: operation.id, amount: req.body.amount });
-          if (payment.status !== 201) {
-            res.status(502).json({ error: `bank answered ${payment.status}` });
-            return;
-          }
-          const receipt = (await payment.json()) as { reference: string };
-          if (options.fee) await pay({ transferId: operation.id, fee: 25 });
-          if (failAnswers > 0) {
-            failAnswers -= 1; // our own database hiccups after the bank moved the money
-            res.status(503).json({ error: 'try again' });
-            return;
-          }
-          res.status(201).json({ id: operation.id, reference: receipt.reference });
-        } catch (error) {
-          next(error);
-        }
-      },
-    );
-    app.use(errorHandler());
-    const service = await listen(app);
+    const service = await adapter.makeApp({
+      idempotency: { store: new MemoryStore() },
+      routes: [
+        {
+          method: 'POST',
+          path: '/transfers',
+          handler: async ({ body, claimOperationId }) => {
+            const operation = getOperation();
+            if (operation === undefined) throw new Error('no operation in the handler');
+            operationIds.push(operation.id);
+            claimIds.push(claimOperationId);
+            const amount = (body as { amount: number }).amount;
+            const payment = await pay({ transferId: operation.id, amount });
+            if (payment.status !== 201)
+              return { status: 502, json: { error: `bank answered ${payment.status}` } };
+            const receipt = (await payment.json()) as { reference: string };
+            if (options.fee) await pay({ transferId: operation.id, fee: 25 });
+            if (failAnswers > 0) {
+              failAnswers -= 1; // our own database hiccups after the bank moved the money
+              return { status: 503, json: { error: 'try again' } };
+            }
+            return { status: 201, json: { id: operation.id, reference: receipt.reference } };
+          },
+        },
+      ],
+    });
     const post = async (key: string) => {
       const response = await fetch(`${service.url}/transfers`, {
         method: 'POST',

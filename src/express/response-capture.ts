@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { applyWriteHead, headersSentError, toBuffer } from './held-response.js';
-import { type Interception, type Interceptor, intercept } from './response-intercept.js';
+import { type Interception, type Interceptor, intercept } from './response-prototype-patch.js';
 
 /**
  * How the handler's answer ended:

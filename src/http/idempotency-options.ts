@@ -1,11 +1,14 @@
-import type { Request } from 'express';
 import { invalidOption } from '../errors.js';
 import { MAX_CLIENT_KEY_LENGTH } from '../idempotency/client-key.js';
 import type { IdempotencyEngineOptions } from '../idempotency/engine-options.js';
 import type { IdempotencyStore } from '../idempotency/store.js';
 
-/** Options of `idempotency()`; engine options (`leaseMs`, `retentionMs`, `storeTimeoutMs`, ...) pass through. */
-export interface IdempotencyOptions extends Omit<IdempotencyEngineOptions, 'store'> {
+/**
+ * Options of idempotency keys over HTTP (`idempotency()` on Express, `idempotency` of the
+ * Fastify plugin); engine options (`leaseMs`, `retentionMs`, `storeTimeoutMs`, ...) pass
+ * through. `Req` is the framework's request, as `principal` receives it.
+ */
+export interface IdempotencyOptions<Req = unknown> extends Omit<IdempotencyEngineOptions, 'store'> {
   /** Where records live. Default a new `MemoryStore()` (one process, not durable). */
   readonly store?: IdempotencyStore;
   /** The request header carrying the key. Default `Idempotency-Key`. */
@@ -21,7 +24,7 @@ export interface IdempotencyOptions extends Omit<IdempotencyEngineOptions, 'stor
    * keys per principal. Runs after your authentication. Default: none, keys
    * are scoped per tenant (from `getTenant()`), method and route only.
    */
-  readonly principal?: (req: Request) => string | undefined;
+  readonly principal?: (req: Req) => string | undefined;
   /** Largest request body fingerprinted, in bytes; larger bodies get 413. Default 1 048 576 (1 MiB). */
   readonly maxBodyBytes?: number;
   /**
@@ -33,10 +36,10 @@ export interface IdempotencyOptions extends Omit<IdempotencyEngineOptions, 'stor
   /**
    * Which handler statuses are recorded for replay; the others release the key
    * so a retry runs again. Default: every status below 500 except 409 and 429.
-   * 5xx are not recorded because Express turns a thrown handler error into a
-   * 5xx and, without bulwark's `errorHandler()`, the middleware cannot tell it
-   * from one the handler wrote itself. An answer written by `errorHandler()`
-   * (a thrown error, whatever its status) is never recorded.
+   * 5xx are not recorded because a framework turns a thrown handler error into
+   * a 5xx that, without bulwark's error handler, cannot be told from one the
+   * handler wrote itself. An answer to a thrown error (whatever its status) is
+   * never recorded.
    */
   readonly storeStatus?: (status: number) => boolean;
   /**
@@ -87,21 +90,23 @@ const NEVER_REPLAYED = new Set([
 
 const SCOPE = 'idempotency';
 
-/** Middleware options after defaults and validation (engine options are validated by the engine). */
-export interface ResolvedMiddlewareOptions {
+/** Options after defaults and validation (engine options are validated by the engine). */
+export interface ResolvedIdempotencyOptions<Req = unknown> {
   readonly headerName: string;
   readonly methods: ReadonlySet<string>;
   readonly required: boolean;
   readonly minKeyLength: number;
-  readonly principal: ((req: Request) => string | undefined) | undefined;
+  readonly principal: ((req: Req) => string | undefined) | undefined;
   readonly maxBodyBytes: number;
   readonly maxResponseBytes: number;
   readonly storeStatus: (status: number) => boolean;
   readonly replayHeaders: readonly string[];
 }
 
-/** Applies defaults and validates the middleware's own options, once. */
-export function resolveMiddlewareOptions(options: IdempotencyOptions): ResolvedMiddlewareOptions {
+/** Applies defaults and validates the HTTP options, once. */
+export function resolveIdempotencyOptions<Req>(
+  options: IdempotencyOptions<Req>,
+): ResolvedIdempotencyOptions<Req> {
   const d = IDEMPOTENCY_DEFAULTS;
   const headerName = options.headerName ?? d.headerName;
   if (typeof headerName !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(headerName)) {

@@ -1,6 +1,6 @@
-import { type BulwarkError, ErrorCode } from '../errors.js';
+import { ErrorCode } from '../errors.js';
 import { JURISDICTION_EXPECTED, TENANT_ID_EXPECTED, type TenantField } from '../tenant/validate.js';
-import { type Problem, problemType } from './problem.js';
+import { PROBLEMS, type ProblemOccurrence } from './problem-table.js';
 
 const FIELD_BY_CODE: Readonly<Record<string, TenantField>> = {
   [ErrorCode.InvalidTenantId]: 'tenantId',
@@ -21,26 +21,12 @@ export function tenantFieldOf(code: string): TenantField | undefined {
   return FIELD_BY_CODE[code];
 }
 
-/** The 400 problem for an invalid tenant field (`field` names it). */
-export function invalidTenantProblem(error: BulwarkError, field: TenantField): Problem {
-  return {
-    type: problemType('invalid-tenant'),
-    title: 'Invalid tenant',
-    status: 400,
-    detail: `${field} must be ${EXPECTED[field]}`,
-    code: error.code,
-    field,
-  };
+/** The occurrence of {@link PROBLEMS.invalidTenant} for an invalid `field` (the answer names it). */
+export function invalidTenantOccurrence(code: string, field: TenantField): ProblemOccurrence {
+  return { code, detail: `${field} must be ${EXPECTED[field]}`, members: { field } };
 }
 
-/** The 400 problem for a request that names no tenant where one is required. */
-export function missingTenantProblem(): Problem {
-  return {
-    type: problemType('tenant-required'),
-    title: 'Tenant required',
-    status: 400,
-    detail: 'the request names no tenant',
-    code: ErrorCode.InvalidTenantId,
-    field: 'tenantId',
-  };
-}
+/** The occurrence of {@link PROBLEMS.tenantRequired}: the missing field is `tenantId`. */
+export const MISSING_TENANT: ProblemOccurrence = { members: { field: 'tenantId' } };
+
+export { PROBLEMS };

@@ -1,0 +1,75 @@
+/**
+ * One Fastify server variant per process, the counterpart of `server.mjs`.
+ * argv[2] names the variant: `bare`, `otel-span` or `bulwark-<store>`
+ * (`memory`, `redis`, `postgres`); prints one JSON line: `{ "port": n }` when
+ * listening, or `{ "skip": reason }`. Every variant parses the JSON body and
+ * answers 201 with a small JSON body.
+ */
+import { SpanKind, trace } from '@opentelemetry/api';
+import Fastify from 'fastify';
+import { requireExports } from '../load.mjs';
+import { registerSdk } from '../otel-sdk.mjs';
+import { openStore } from '../stores.mjs';
+
+const spans = new WeakMap();
+
+/** A span per request, as hand-written OTel hooks do it. */
+function addSpanHooks(app) {
+  const tracer = trace.getTracer('bench-http');
+  app.addHook('onRequest', (request, _reply, done) => {
+    const span = tracer.startSpan(`${request.method} /transfers`, {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': request.method },
+    });
+    spans.set(request, span);
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    const span = spans.get(request);
+    span?.setAttribute('http.response.status_code', reply.statusCode);
+    span?.end();
+    done();
+  });
+}
+
+/** Builds the app for `variant`, or returns `{ skip }`. */
+async function build(variant) {
+  const app = Fastify();
+  if (variant === 'bare') return { app: route(app) };
+  if (variant === 'otel-span') {
+    registerSdk({ batch: true });
+    addSpanHooks(app);
+    return { app: route(app) };
+  }
+  const plugin = await requireExports('fastify', ['bulwark']);
+  if (!plugin.ok) return { skip: plugin.reason };
+  const opened = await openStore(variant.replace(/^bulwark-/, ''));
+  if (opened.skip) return opened;
+  const otel = await requireExports('otel', ['TenantSpanProcessor']);
+  const spanProcessors = otel.ok ? [new otel.exports.TenantSpanProcessor()] : [];
+  registerSdk({ spanProcessors, batch: true });
+  await app.register(plugin.exports.bulwark, { idempotency: { store: opened.store } });
+  addSpanHooks(app);
+  return { app: route(app), close: opened.close };
+}
+
+/** The same route for every variant; only the hooks around the handler differ. */
+function route(app) {
+  app.post('/transfers', async (request, reply) =>
+    reply.code(201).send({ id: 'tr_1', status: 'accepted', amount: request.body.amount }),
+  );
+  return app;
+}
+
+const built = await build(process.argv[2]);
+if (built.skip) {
+  process.stdout.write(`${JSON.stringify({ skip: built.skip })}\n`);
+  process.exit(0);
+}
+await built.app.listen({ port: 0, host: '127.0.0.1' });
+process.stdout.write(`${JSON.stringify({ port: built.app.server.address().port })}\n`);
+process.on('SIGTERM', async () => {
+  await built.app.close();
+  await built.close?.().catch((error) => console.error(`close failed: ${error}`));
+  process.exit(0);
+});

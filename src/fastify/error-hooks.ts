@@ -1,0 +1,36 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createErrorResponder, type ErrorHandlerOptions } from '../http/error-reporting.js';
+import { noteResponseError } from '../http/response-error.js';
+import { answerHasBegun } from './fastify-exchange.js';
+import { sendAnswer } from './reply-answer.js';
+
+/**
+ * Notes every error a request raised (Fastify's `onError`, before any error
+ * handler), so metrics carry its `error.type` and idempotency never records
+ * an answer to a thrown error, whichever error handler answers it.
+ */
+export function addErrorNotes(instance: FastifyInstance): void {
+  instance.addHook('onError', function bulwarkErrorNote(_request, reply, error, done) {
+    noteResponseError(reply.raw, error);
+    done();
+  });
+}
+
+/**
+ * problem+json answers through Fastify's error handler (the one table of
+ * `bulwark/express`'s `errorHandler()`). An error raised once an answer has
+ * begun (held for recording, or streaming) never writes a second one:
+ * `onError` is told, and the answer stands.
+ */
+export function setProblemErrorHandler(
+  instance: FastifyInstance,
+  options: ErrorHandlerOptions<FastifyRequest>,
+): void {
+  const responder = createErrorResponder(options, 'bulwark: errors');
+  instance.setErrorHandler(function bulwarkErrorHandler(error, request, reply) {
+    responder.report(error, request);
+    if (answerHasBegun(request, reply)) return;
+    noteResponseError(reply.raw, error);
+    sendAnswer(reply, responder.answer(error));
+  });
+}

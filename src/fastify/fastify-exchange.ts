@@ -1,0 +1,200 @@
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { ResolvedIdempotencyOptions } from '../http/idempotency-options.js';
+import type { HandlerExchange, HeldAnswer } from '../http/idempotent-exchange.js';
+import type { HttpAnswer } from '../http/problem.js';
+import { applyRecordedHeaders, replayableHeaders } from '../http/recorded-answer.js';
+import { responseErrorType } from '../http/response-error.js';
+import { sendAnswer } from './reply-answer.js';
+
+/** Fastify's `onSend` continuation. */
+type OnSendDone = (error: Error | null, payload?: unknown) => void;
+
+/** An answer held in `onSend`: its payload, its continuation, and its head as it was then. */
+interface Held {
+  readonly payload: unknown;
+  readonly done: OnSendDone;
+  readonly status: number;
+  readonly headers: ReturnType<FastifyReply['getHeaders']>;
+}
+
+const exchanges = new WeakMap<FastifyRequest, FastifyExchange>();
+
+/** The exchange of `request`, while idempotency handles it. */
+export function exchangeOf(request: FastifyRequest): FastifyExchange | undefined {
+  return exchanges.get(request);
+}
+
+/** Whether an answer of `request` has begun: sent, streaming, or held for recording. */
+export function answerHasBegun(request: FastifyRequest, reply: FastifyReply): boolean {
+  return reply.sent || reply.raw.headersSent || exchanges.get(request)?.answered === true;
+}
+
+/**
+ * One idempotent Fastify request, as the framework-neutral flow drives it.
+ * The handler runs when the claiming `preHandler` hook calls `done()` (inside
+ * the engine's operation, so `getOperation()` sees it); its answer is held in
+ * `onSend` (the serialized payload, its `done` kept) until the engine has
+ * recorded it, then released, or replaced by a problem. A state machine:
+ *
+ *   idle → running → held → over          (a bufferable answer)
+ *                  → streaming → over     (a stream, text/event-stream, too large)
+ *                  → over                 (a hijacked reply that finished on its own)
+ *   idle | held → answering → over        (bulwark answers itself)
+ *
+ * A second `onSend` while an answer is held (an error after the answer, a
+ * handler that sent without `return reply`) is never continued: the first
+ * answer is the answer, and no second head is written.
+ */
+export class FastifyExchange implements HandlerExchange {
+  readonly res: ServerResponse;
+  readonly #request: FastifyRequest;
+  readonly #reply: FastifyReply;
+  readonly #continue: HookHandlerDoneFunction;
+  readonly #config: ResolvedIdempotencyOptions<FastifyRequest>;
+  #state: 'idle' | 'running' | 'held' | 'streaming' | 'answering' | 'over' = 'idle';
+  #settle: (held: HeldAnswer) => void = () => {};
+  #held: Held | undefined;
+
+  constructor(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    proceed: HookHandlerDoneFunction,
+    config: ResolvedIdempotencyOptions<FastifyRequest>,
+  ) {
+    this.res = reply.raw;
+    this.#request = request;
+    this.#reply = reply;
+    this.#continue = proceed;
+    this.#config = config;
+    exchanges.set(request, this);
+  }
+
+  /** Whether the handler's answer has begun (held or streaming). */
+  get answered(): boolean {
+    return this.#state === 'held' || this.#state === 'streaming';
+  }
+
+  runHandler(): Promise<HeldAnswer> {
+    this.#state = 'running';
+    const held = new Promise<HeldAnswer>((resolve) => {
+      this.#settle = resolve;
+    });
+    // A hijacked reply answers on Node's response, past onSend: once it has
+    // finished, its bytes are gone and never replayable, so the key is released.
+    // (A client that merely went away closes, never finishes: the key stays held.)
+    this.res.once('finish', () => {
+      if (this.#state === 'running') this.#finish({ kind: 'streamed' });
+    });
+    this.#continue();
+    return held;
+  }
+
+  /** Fastify's `onSend` for this request. */
+  onSend(payload: unknown, done: OnSendDone): void {
+    if (this.#state === 'answering') {
+      this.#state = 'over';
+      done(null, payload);
+      return;
+    }
+    if (this.#state !== 'running') return; // a second answer: never continued
+    const bytes = bytesOf(payload);
+    if (
+      bytes === undefined ||
+      bytes.byteLength > this.#config.maxResponseBytes ||
+      this.#isEventStream()
+    ) {
+      this.#state = 'streaming';
+      this.res.once('close', () => this.#finish({ kind: 'streamed' }));
+      done(null, payload);
+      return;
+    }
+    this.#state = 'held';
+    const reply = this.#reply;
+    this.#held = { payload, done, status: reply.statusCode, headers: { ...reply.getHeaders() } };
+    this.#settle({
+      kind: 'complete',
+      status: reply.statusCode,
+      body: bytes,
+      headers: replayableHeaders(this.#config.replayHeaders, (name) => reply.getHeader(name)),
+      errored: responseErrorType(this.res) !== undefined,
+    });
+  }
+
+  sendHeld(headers?: Readonly<Record<string, string>>): void {
+    const held = this.#take();
+    if (held === undefined) return;
+    const reply = this.#reply;
+    // An error handler may have changed the head meanwhile: the answer goes out as it was.
+    for (const name of Object.keys(reply.getHeaders())) {
+      if (!(name in held.headers)) reply.removeHeader(name);
+    }
+    reply.code(held.status).headers(held.headers);
+    if (headers !== undefined) {
+      applyRecordedHeaders(
+        this.#config.replayHeaders,
+        headers,
+        (name) => reply.removeHeader(name),
+        (name, value) => reply.header(name, value),
+      );
+    }
+    held.done(null, held.payload);
+  }
+
+  dropHeld(): void {
+    if (this.#state === 'running') this.#finish({ kind: 'aborted' });
+  }
+
+  send(answer: HttpAnswer): void {
+    const reply = this.#reply;
+    const held = this.#take();
+    if (held !== undefined) {
+      // Replaces the held answer in its own onSend: every header it set goes.
+      for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+      reply.code(answer.status).headers(answer.headers);
+      held.done(null, answer.body);
+      return;
+    }
+    if (this.#state !== 'idle') return;
+    this.#state = 'answering';
+    sendAnswer(reply, answer);
+  }
+
+  fail(error: unknown): void {
+    const held = this.#take();
+    if (held !== undefined) {
+      this.#state = 'answering';
+      held.done(error as Error);
+    } else if (this.#state === 'idle') {
+      this.#state = 'over';
+      this.#continue(error as Error);
+    }
+  }
+
+  /** Takes the held answer's continuation, once. */
+  #take(): Held | undefined {
+    const held = this.#held;
+    if (held === undefined) return undefined;
+    this.#held = undefined;
+    this.#state = 'over';
+    return held;
+  }
+
+  #finish(result: HeldAnswer): void {
+    if (this.#state === 'streaming' || this.#state === 'running') this.#state = 'over';
+    this.#settle(result);
+    exchanges.delete(this.#request);
+  }
+
+  #isEventStream(): boolean {
+    return String(this.#reply.getHeader('content-type') ?? '').startsWith('text/event-stream');
+  }
+}
+
+/** A payload as bytes, or `undefined` for a stream (node or web) or a `Response`. */
+function bytesOf(payload: unknown): Buffer | undefined {
+  if (payload === undefined || payload === null) return Buffer.alloc(0);
+  if (typeof payload === 'string') return Buffer.from(payload, 'utf8');
+  if (Buffer.isBuffer(payload)) return payload;
+  return undefined;
+}

@@ -1,0 +1,79 @@
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+} from 'fastify';
+import {
+  type IdempotencyOptions,
+  type ResolvedIdempotencyOptions,
+  resolveIdempotencyOptions,
+} from '../http/idempotency-options.js';
+import { answerIdempotently } from '../http/idempotent-exchange.js';
+import { type Admission, admit } from '../http/idempotent-request.js';
+import { createIdempotencyEngine, type IdempotencyEngine } from '../idempotency/engine.js';
+import { MemoryStore } from '../idempotency/memory-store.js';
+import { exchangeOf, FastifyExchange } from './fastify-exchange.js';
+import { sendAnswer } from './reply-answer.js';
+
+/**
+ * Idempotency keys on Fastify. `preHandler` (the body is parsed, the route
+ * known) admits the request and claims its key; the handler runs when the
+ * claim succeeds, inside the engine's operation; `onSend` holds its answer
+ * until it is recorded. Routes with `config: { idempotency: false }`, and
+ * requests no route matched, pass untouched.
+ */
+export function addIdempotencyHooks(
+  instance: FastifyInstance,
+  options: IdempotencyOptions<FastifyRequest>,
+): void {
+  const config = resolveIdempotencyOptions(options);
+  const engine = createIdempotencyEngine({ ...options, store: options.store ?? new MemoryStore() });
+  instance.addHook('preHandler', function bulwarkIdempotency(request, reply, done) {
+    const route = request.routeOptions.url;
+    if (route === undefined || request.routeOptions.config?.idempotency === false) return done();
+    if (!config.methods.has(request.raw.method ?? '')) return done();
+    const admission = admit(config, {
+      req: request,
+      raw: request.raw,
+      url: request.raw.url ?? request.url,
+      route: () => route,
+      parsedBody: request.body,
+    });
+    if (admission instanceof Promise) {
+      admission.then((admitted) => proceed(admitted, engine, config, request, reply, done));
+    } else {
+      proceed(admission, engine, config, request, reply, done);
+    }
+  });
+  instance.addHook('onSend', function bulwarkIdempotencyHold(request, _reply, payload, done) {
+    const exchange = exchangeOf(request);
+    if (exchange === undefined) done(null, payload);
+    else exchange.onSend(payload, done);
+  });
+}
+
+function proceed(
+  admission: Admission,
+  engine: IdempotencyEngine,
+  config: ResolvedIdempotencyOptions<FastifyRequest>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+): void {
+  switch (admission.kind) {
+    case 'pass':
+      done();
+      return;
+    case 'refuse':
+      sendAnswer(reply, admission.answer);
+      return;
+    case 'fail':
+      done(admission.error as Error);
+      return;
+    case 'claim': {
+      const exchange = new FastifyExchange(request, reply, done, config);
+      void answerIdempotently(engine, config, admission.request, exchange);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import type { ServerResponse } from 'node:http';
+import { ABORTED_ERROR_TYPE, httpStatusType } from '../resilience/error-type.js';
+import type { Tenant } from '../tenant/types.js';
+import { responseErrorType } from './response-error.js';
+
+/** One request as the HTTP metrics record it, once its response finished or its connection closed. */
+export interface FinishedRequest {
+  /** A known HTTP method, or `_OTHER` (the semantic conventions' bound on cardinality). */
+  readonly method: string;
+  /** The route template, or `undefined` when no route matched. */
+  readonly route: string | undefined;
+  /** The status sent, or `undefined` when the connection closed before the response started. */
+  readonly statusCode: number | undefined;
+  /** From the request being seen to its response finishing, in seconds. */
+  readonly durationSeconds: number;
+  /** `error.type`: set for 5xx answers and for requests aborted before their response completed. */
+  readonly errorType: string | undefined;
+  /** The tenant the request was for, when known. */
+  readonly tenant: Tenant | undefined;
+}
+
+/** What an adapter knows of a request as it ends. */
+export interface RequestEnd {
+  readonly method: string;
+  /** The route template the framework matched (`/transfers/:id`), never the raw path. */
+  readonly route: string | undefined;
+  readonly res: ServerResponse;
+  /** `performance.now()` when the request was first seen. */
+  readonly startedAtMs: number;
+  readonly tenant: Tenant | undefined;
+}
+
+const KNOWN_METHODS = new Set([
+  'CONNECT',
+  'DELETE',
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'PATCH',
+  'POST',
+  'PUT',
+  'QUERY',
+  'TRACE',
+]);
+
+/** Describes a request as it ends. Cheap: one Set lookup and a few fields. */
+export function finishedRequest(end: RequestEnd): FinishedRequest {
+  const { res } = end;
+  const aborted = !res.writableFinished;
+  const statusCode = res.headersSent ? res.statusCode : undefined;
+  return {
+    method: KNOWN_METHODS.has(end.method) ? end.method : '_OTHER',
+    route: end.route,
+    statusCode,
+    durationSeconds: (performance.now() - end.startedAtMs) / 1000,
+    errorType: errorTypeOf(res, statusCode, aborted),
+    tenant: end.tenant,
+  };
+}
+
+function errorTypeOf(res: ServerResponse, statusCode: number | undefined, aborted: boolean) {
+  if (statusCode !== undefined && statusCode >= 500) {
+    // The error's type when an error handler answered, else the status.
+    return responseErrorType(res) ?? httpStatusType(statusCode);
+  }
+  return aborted ? ABORTED_ERROR_TYPE : undefined;
+}
+
+/**
+ * Calls `onEnd` once, when `res` finishes or its connection closes (an
+ * aborted request has no 'finish'). Listeners on the Node response, so they
+ * fire whatever the framework does.
+ */
+export function onResponseEnd(res: ServerResponse, onEnd: () => void): void {
+  let done = false;
+  const end = (): void => {
+    if (done) return;
+    done = true;
+    onEnd();
+  };
+  res.once('finish', end);
+  res.once('close', end);
+}

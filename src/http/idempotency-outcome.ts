@@ -1,0 +1,47 @@
+import { trace } from '@opentelemetry/api';
+import { Attr, Metric } from '../telemetry/attributes.js';
+import { lazyInstruments } from '../telemetry/instruments.js';
+import { createJurisdictionGuard } from '../telemetry/jurisdiction-guard.js';
+import { getTenant } from '../tenant/context.js';
+
+/**
+ * How one request through idempotency ended, as recorded on metrics and spans
+ * (never the key). The same words as the engine's outcomes, plus `rejected`
+ * (a bad key or body: nothing claimed) and `store_unavailable`.
+ */
+export type IdempotencyOutcomeLabel =
+  | 'executed'
+  | 'replayed'
+  | 'in_flight'
+  | 'mismatch'
+  | 'rejected'
+  | 'store_unavailable';
+
+const instruments = lazyInstruments((meter) => ({
+  requests: meter.createCounter(Metric.IdempotencyRequests, {
+    description: 'Requests seen by the idempotency middleware, by outcome',
+    unit: '{request}',
+  }),
+}));
+
+/**
+ * The jurisdiction label of the outcome counter, bounded like every label taken
+ * from a request; only requests that were served (executed or replayed) may
+ * take a free slot, so refused ones cannot fill the slots with made-up codes.
+ */
+const jurisdictionLabel = createJurisdictionGuard();
+
+/** Counts one request and stamps its outcome on the active span. Never throws. */
+export function recordOutcome(outcome: IdempotencyOutcomeLabel): void {
+  try {
+    const served = outcome === 'executed' || outcome === 'replayed';
+    const jurisdiction = jurisdictionLabel(getTenant()?.jurisdiction, served);
+    instruments().requests.add(1, {
+      [Attr.IdempotencyOutcome]: outcome,
+      ...(jurisdiction === undefined ? {} : { [Attr.TenantJurisdiction]: jurisdiction }),
+    });
+    trace.getActiveSpan()?.setAttribute(Attr.IdempotencyOutcome, outcome);
+  } catch {
+    // Telemetry observes; it never breaks the request.
+  }
+}

@@ -1,0 +1,163 @@
+import type { ServerResponse } from 'node:http';
+import { ErrorCode, isBulwarkError } from '../errors.js';
+import type {
+  ExecutionOutcome,
+  IdempotencyClaim,
+  IdempotencyEngine,
+  IdempotentRequest,
+  OperationResult,
+} from '../idempotency/engine.js';
+import type { StoredResponse } from '../idempotency/store.js';
+import { openClaim } from './idempotency-claim.js';
+import type { ResolvedIdempotencyOptions } from './idempotency-options.js';
+import { recordOutcome } from './idempotency-outcome.js';
+import type { HttpAnswer } from './problem.js';
+import { answerOf, PROBLEMS, type ProblemKind } from './problem-table.js';
+import { storedAnswer } from './recorded-answer.js';
+
+/*
+ * One idempotent request from its claim to its answer, the same for every
+ * framework: claim → run the handler → record its answer BEFORE sending it →
+ * send; or answer without running it (replay, in flight, mismatch, store
+ * down). The framework's part is a {@link HandlerExchange}: letting the
+ * handler run, holding its answer, and writing answers.
+ */
+
+/** How the handler's answer ended, as the adapter holds it. */
+export type HeldAnswer =
+  /** Held in full; nothing has reached the client yet. */
+  | {
+      readonly kind: 'complete';
+      readonly status: number;
+      readonly body: Buffer;
+      /** Its replayable headers (`replayHeaders`), lower-case names. */
+      readonly headers: Readonly<Record<string, string>>;
+      /** Whether it answers a thrown error (never recorded, whatever its status). */
+      readonly errored: boolean;
+    }
+  /** Too big to hold, or a stream: passed through, never replayable. */
+  | { readonly kind: 'streamed' }
+  /** Destroyed, or dropped: nothing to send. */
+  | { readonly kind: 'aborted' };
+
+/** What a framework adapter does for one idempotent request. */
+export interface HandlerExchange {
+  /** Node's response: the claim is looked up by it (`idempotencyClaim(res)`). */
+  readonly res: ServerResponse;
+  /**
+   * Lets the handler run now (inside the operation, so `getOperation()` sees
+   * it); settles when its answer is held, streamed through or aborted.
+   */
+  runHandler(): Promise<HeldAnswer>;
+  /** Sends the held answer as written; `headers` (a committed record's) replace its replayable ones. */
+  sendHeld(headers?: Readonly<Record<string, string>>): void;
+  /** Drops the held answer, if any, so another can be sent. */
+  dropHeld(): void;
+  /** Sends an answer of bulwark's own (a problem, a replay, a committed record). */
+  send(answer: HttpAnswer): void;
+  /** Hands an error that is not the engine's to the framework's error path. */
+  fail(error: unknown): void;
+}
+
+const EMPTY_RESPONSE: StoredResponse = { status: 0, headers: {}, body: new Uint8Array() };
+
+/** Engine errors and the problem each becomes. */
+const ENGINE_ERRORS: Readonly<Record<string, ProblemKind>> = {
+  [ErrorCode.IdempotencyStoreUnavailable]: PROBLEMS.idempotencyStoreUnavailable,
+  [ErrorCode.IdempotencyOutcomeUnknown]: PROBLEMS.idempotencyOutcomeUnknown,
+  [ErrorCode.IdempotencyLeaseLost]: PROBLEMS.idempotencyLeaseLost,
+};
+
+/** Runs one admitted request through the engine and answers it; never rejects. */
+export async function answerIdempotently<Req>(
+  engine: IdempotencyEngine,
+  config: ResolvedIdempotencyOptions<Req>,
+  request: IdempotentRequest,
+  exchange: HandlerExchange,
+): Promise<void> {
+  const run = new HandlerRun(exchange, config);
+  let outcome: ExecutionOutcome;
+  try {
+    outcome = await engine.execute(request, run.operation);
+  } catch (error) {
+    exchange.dropHeld();
+    const kind = isBulwarkError(error) ? ENGINE_ERRORS[error.code] : undefined;
+    if (kind === undefined || !isBulwarkError(error)) return exchange.fail(error);
+    recordOutcome(kind === PROBLEMS.idempotencyStoreUnavailable ? 'store_unavailable' : 'executed');
+    return exchange.send(answerOf(kind, { retryAfterMs: error.retryAfterMs }));
+  }
+  recordOutcome(outcome.outcome);
+  switch (outcome.outcome) {
+    case 'executed':
+      return run.finish();
+    case 'replayed':
+      return exchange.send(storedAnswer(outcome.response, true));
+    case 'in_flight':
+      return exchange.send(
+        answerOf(PROBLEMS.idempotencyInFlight, { retryAfterMs: outcome.retryAfterMs }),
+      );
+    case 'mismatch':
+      return exchange.send(answerOf(PROBLEMS.idempotencyMismatch));
+  }
+}
+
+/**
+ * The handler's run under a claim: what it answered, and what it committed
+ * in its own transaction (`idempotencyClaim(res).onCommitted`). The engine
+ * records the result of {@link operation} before {@link finish} sends it.
+ */
+class HandlerRun<Req> {
+  #held: HeldAnswer | undefined;
+  #committed: StoredResponse | undefined;
+
+  constructor(
+    readonly exchange: HandlerExchange,
+    readonly config: ResolvedIdempotencyOptions<Req>,
+  ) {}
+
+  readonly operation = async (
+    _signal: AbortSignal,
+    claim: IdempotencyClaim,
+  ): Promise<OperationResult> => {
+    const open = openClaim(this.exchange.res, claim);
+    const held = await this.exchange.runHandler();
+    const committed = open.close();
+    this.#held = held;
+    this.#committed = committed;
+    // The handler completed the record in its own transaction: that response is the record.
+    if (committed !== undefined) {
+      return { response: committed, store: true, completedInTransaction: true };
+    }
+    if (held.kind !== 'complete') return { response: EMPTY_RESPONSE, store: false };
+    const { status, headers, body } = held;
+    // A thrown handler error releases the key, whatever status its answer has.
+    return {
+      response: { status, headers, body },
+      store: !held.errored && this.config.storeStatus(status),
+    };
+  };
+
+  /**
+   * Sends what was recorded. With a committed record, the first answer is the
+   * one every retry replays: the held answer goes out when it has the
+   * committed status and bytes (with the committed headers), else the record
+   * does. A streamed or aborted answer is left alone: its bytes are gone, or
+   * nobody listens, and the retry replays the record.
+   */
+  finish(): void {
+    const held = this.#held;
+    const committed = this.#committed;
+    if (held?.kind !== 'complete') return;
+    if (committed === undefined) {
+      this.exchange.sendHeld();
+    } else if (
+      held.status === committed.status &&
+      Buffer.compare(held.body, committed.body) === 0
+    ) {
+      this.exchange.sendHeld(committed.headers);
+    } else {
+      this.exchange.dropHeld();
+      this.exchange.send(storedAnswer(committed, false));
+    }
+  }
+}

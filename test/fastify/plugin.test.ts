@@ -1,0 +1,315 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bulwark } from '../../src/fastify/index.js';
+import {
+  ErrorCode,
+  getOperation,
+  getTenant,
+  isBulwarkError,
+  MemoryStore,
+} from '../../src/index.js';
+import { gate, postJson } from '../express/idempotency-helpers.js';
+import { wire } from '../express/wire.js';
+
+/*
+ * What only the Fastify plugin has: registration and encapsulation, each part
+ * off with `false`, route config, Fastify's reply kinds (a plain stream),
+ * hooks of the application inside the tenant, and the ways a Fastify handler
+ * can answer twice.
+ */
+
+const apps: FastifyInstance[] = [];
+afterEach(async () => {
+  for (const app of apps.splice(0)) {
+    app.server.closeAllConnections();
+    await app.close();
+  }
+});
+
+async function serve(app: FastifyInstance): Promise<{ url: string; port: number }> {
+  apps.push(app);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, port };
+}
+
+describe('bulwark (Fastify plugin): registration', () => {
+  it('applies to routes in child plugins and under prefixes; http scopes use the prefixed template', async () => {
+    const app = Fastify();
+    await app.register(bulwark, { tenant: { required: false } });
+    let runs = 0;
+    await app.register(
+      async (child) => {
+        child.post('/items/:id', async (request) => {
+          runs += 1;
+          return {
+            id: (request.params as { id: string }).id,
+            tenant: getTenant()?.tenantId ?? null,
+          };
+        });
+      },
+      { prefix: '/v1' },
+    );
+    const { url } = await serve(app);
+    const key = randomUUID();
+    const post = (path: string) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'idempotency-key': key, 'x-tenant-id': 'acme' },
+      });
+    expect(await (await post('/v1/items/1')).json()).toEqual({ id: '1', tenant: 'acme' });
+    expect((await post('/v1/items/1')).headers.get('idempotent-replayed')).toBe('true');
+    expect((await post('/v1/items/2')).status).toBe(422); // one template, one scope
+    expect((await fetch(`${url}/v1/items/3`, { method: 'POST' })).status).toBe(400); // key required
+    expect(runs).toBe(1);
+  });
+
+  it.each([
+    [{ idempotency: { leaseMs: 0 } }, 'leaseMs'],
+    [{ idempotency: { headerName: 'bad header' } }, 'headerName'],
+    [{ tenant: { required: 'yes' } }, 'required'],
+    [{ metrics: { maxTenants: -1 } }, 'maxTenants'],
+    [{ errors: { retryAfterMs: -1 } }, 'retryAfterMs'],
+    [{ idempotence: {} }, 'idempotence'],
+    [{ tenant: 'x-tenant-id' }, 'tenant'],
+  ])('refuses %j at registration, naming "%s"', async (options, field) => {
+    const app = Fastify();
+    apps.push(app);
+    let thrown: unknown;
+    try {
+      await app.register(bulwark, options as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isBulwarkError(thrown, ErrorCode.InvalidOptions)).toBe(true);
+    expect((thrown as Error).message).toContain(`"${field}"`);
+  });
+
+  it('turns each part off with false', async () => {
+    const app = Fastify();
+    await app.register(bulwark, {
+      tenant: false,
+      idempotency: false,
+      errors: false,
+      metrics: false,
+    });
+    app.post('/x', async () => ({ tenant: getTenant() ?? null }));
+    app.post('/fail', async () => {
+      throw new Error('plain');
+    });
+    const { url } = await serve(app);
+    // No tenant required, no key required, and Fastify's own error answer.
+    expect(await (await fetch(`${url}/x`, { method: 'POST' })).json()).toEqual({ tenant: null });
+    const failed = await fetch(`${url}/fail`, { method: 'POST' });
+    expect(failed.status).toBe(500);
+    expect(failed.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+
+  it('runs the application hooks registered after it inside the tenant, and the handler inside the operation', async () => {
+    const app = Fastify();
+    await app.register(bulwark);
+    const seen: Record<string, unknown> = {};
+    app.addHook('preValidation', async () => {
+      seen.preValidation = getTenant()?.tenantId;
+    });
+    app.addHook('onSend', async () => {
+      seen.onSend = getTenant()?.tenantId;
+    });
+    app.post('/t', async (request, reply) => {
+      seen.handler = getTenant()?.tenantId;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      seen.handlerOperation = getOperation()?.id;
+      return reply.code(201).send({ ok: (request.body as { ok: boolean }).ok });
+    });
+    const { url } = await serve(app);
+    const response = await postJson(
+      `${url}/t`,
+      randomUUID(),
+      { ok: true },
+      { 'x-tenant-id': 'acme' },
+    );
+    expect(response.status).toBe(201);
+    expect(seen).toEqual({
+      preValidation: 'acme',
+      handler: 'acme',
+      handlerOperation: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      onSend: 'acme',
+    });
+  });
+});
+
+describe('bulwark (Fastify plugin): replies', () => {
+  it('a plain stream reply is passed through and never recorded: the key is released', async () => {
+    const app = Fastify();
+    await app.register(bulwark, { tenant: false });
+    let runs = 0;
+    app.post('/s', async (_request, reply) => {
+      runs += 1;
+      return reply.type('text/plain').send(Readable.from(['one, ', 'two']));
+    });
+    const { url } = await serve(app);
+    const key = randomUUID();
+    for (let i = 0; i < 2; i += 1) {
+      const r = await fetch(`${url}/s`, { method: 'POST', headers: { 'idempotency-key': key } });
+      expect([await r.text(), r.headers.get('idempotent-replayed')]).toEqual(['one, two', null]);
+    }
+    await expect.poll(() => runs).toBe(2);
+  });
+
+  it('a route opts out with config: { idempotency: false }', async () => {
+    const app = Fastify();
+    await app.register(bulwark, { tenant: false });
+    app.post('/free', { config: { idempotency: false } }, async () => ({ ok: true }));
+    const { url } = await serve(app);
+    expect((await fetch(`${url}/free`, { method: 'POST' })).status).toBe(200);
+  });
+
+  it('a schema validation error is 400 problem+json, and no key is claimed for it', async () => {
+    const app = Fastify();
+    await app.register(bulwark, { tenant: false });
+    let runs = 0;
+    app.post(
+      '/v',
+      {
+        schema: {
+          body: {
+            type: 'object',
+            required: ['amount'],
+            properties: { amount: { type: 'integer' } },
+          },
+        },
+      },
+      async () => {
+        runs += 1;
+        return { ok: true };
+      },
+    );
+    const { url } = await serve(app);
+    const key = randomUUID();
+    const bad = await postJson(`${url}/v`, key, { amount: 'lots' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ type: 'urn:bulwark:problem:invalid-request' });
+    expect((await postJson(`${url}/v`, key, { amount: 1 })).status).toBe(200);
+    expect(runs).toBe(1);
+  });
+});
+
+describe('bulwark (Fastify plugin): one answer, whatever the handler does after it', () => {
+  const request = (key: string) =>
+    `POST /t HTTP/1.1\r\nHost: x\r\nIdempotency-Key: ${key}\r\nContent-Length: 0\r\n\r\n`;
+
+  async function oneAnswer(url: string, port: number) {
+    const connection = await wire(port);
+    const key = randomUUID();
+    connection.send(request(key));
+    const first = await connection.nextResponse();
+    connection.send(request(key));
+    const replay = await connection.nextResponse();
+    const leftover = (await connection.leftover(150)).toString();
+    connection.close();
+    await fetch(`${url}/ping`); // the server still serves
+    return { first, replay, leftover };
+  }
+
+  it('an error after the answer, with an application error handler that always answers: no second head', async () => {
+    const app = Fastify();
+    await app.register(bulwark, { tenant: false, errors: false });
+    app.setErrorHandler(async (_error, _request, reply) =>
+      reply.code(500).send({ error: 'internal' }),
+    );
+    let runs = 0;
+    app.post('/t', async (_request, reply) => {
+      runs += 1;
+      reply.code(201).send('made');
+      throw new Error('after the answer');
+    });
+    app.get('/ping', async () => 'pong');
+    const { url, port } = await serve(app);
+    const { first, replay, leftover } = await oneAnswer(url, port);
+    expect([first.status, first.body.toString()]).toEqual([201, 'made']);
+    expect([replay.status, replay.headers['idempotent-replayed']]).toEqual([201, 'true']);
+    expect(leftover).toBe('');
+    expect(runs).toBe(1);
+  });
+
+  it('a handler that sends without returning the reply: one answer, recorded', async () => {
+    const app = Fastify();
+    await app.register(bulwark, { tenant: false });
+    let runs = 0;
+    app.post('/t', async (_request, reply) => {
+      runs += 1;
+      reply.code(201).send('made');
+    });
+    app.get('/ping', async () => 'pong');
+    const { url, port } = await serve(app);
+    const { first, replay, leftover } = await oneAnswer(url, port);
+    expect([first.status, first.body.toString()]).toEqual([201, 'made']);
+    expect([replay.status, replay.headers['idempotent-replayed']]).toEqual([201, 'true']);
+    expect(leftover).toBe('');
+    expect(runs).toBe(1);
+  });
+
+  it('a client that disconnects: the handler keeps its key (409 meanwhile), and its answer is replayed', async () => {
+    const app = Fastify();
+    await app.register(bulwark, {
+      tenant: false,
+      idempotency: { store: new MemoryStore(), leaseMs: 500 },
+    });
+    const release = gate();
+    let runs = 0;
+    app.post('/t', async (_request, reply) => {
+      runs += 1;
+      const run = runs;
+      if (run === 1) await release.wait;
+      return reply.code(201).send({ run });
+    });
+    const { url, port } = await serve(app);
+    const key = randomUUID();
+    const client = await wire(port);
+    client.send(request(key));
+    await expect.poll(() => runs).toBe(1);
+    client.close();
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // two leases
+    expect(
+      (await fetch(`${url}/t`, { method: 'POST', headers: { 'idempotency-key': key } })).status,
+    ).toBe(409);
+    release.open();
+    let after: Response | undefined;
+    await expect
+      .poll(async () => {
+        after = await fetch(`${url}/t`, { method: 'POST', headers: { 'idempotency-key': key } });
+        return after.status;
+      })
+      .toBe(201);
+    expect(after?.headers.get('idempotent-replayed')).toBe('true');
+    expect(await after?.json()).toEqual({ run: 1 });
+    expect(runs).toBe(1);
+  });
+});
+
+describe('bulwark (Fastify plugin): a hijacked reply', () => {
+  it('a handler that hijacks and answers on the raw response: never recorded, the key is released', async () => {
+    const app = Fastify();
+    await app.register(bulwark, {
+      tenant: false,
+      idempotency: { store: new MemoryStore(), leaseMs: 60_000 },
+    });
+    let runs = 0;
+    app.post('/raw', async (_request, reply) => {
+      runs += 1;
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/plain' });
+      reply.raw.end('raw answer');
+    });
+    const { url } = await serve(app);
+    const key = randomUUID();
+    for (let i = 0; i < 2; i += 1) {
+      const r = await fetch(`${url}/raw`, { method: 'POST', headers: { 'idempotency-key': key } });
+      expect([r.status, await r.text()]).toEqual([200, 'raw answer']);
+    }
+    expect(runs).toBe(2);
+  });
+});
