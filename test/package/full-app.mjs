@@ -40,6 +40,8 @@ export async function fullAppChecks({ work, tarball }) {
     devSpec('@types/express'),
     devSpec('@types/pg'),
     // The README's logging snippets (a pino mixin, a winston format) type-check against them.
+    // Types only, for the README's Fastify snippets: bulwark/fastify loads no fastify itself.
+    devSpec('fastify'),
     devSpec('pino'),
     devSpec('winston'),
   ];
@@ -134,7 +136,7 @@ export async function fullAppChecks({ work, tarball }) {
 /** The loader-hook checks: what each subpath really loads, seen by a module resolve hook. */
 async function loaderChecks(consumer) {
   const forbidden =
-    /node_modules\/(@opentelemetry\/(sdk-|exporter-|resources|core\/)|express|pg|ioredis|redis|@redis)\b/;
+    /node_modules\/(@opentelemetry\/(sdk-|exporter-|resources|core\/)|express|fastify|pg|ioredis|redis|@redis)\b/;
   const loadedBy = (spec) => {
     const out = runNode(['fixtures/root-loads.mjs', spec], consumer);
     const loaded = JSON.parse(out);
@@ -153,6 +155,7 @@ async function loaderChecks(consumer) {
   });
   for (const spec of [
     'bulwark/express',
+    'bulwark/fastify',
     'bulwark/fetch',
     'bulwark/redis',
     'bulwark/postgres',
@@ -161,7 +164,7 @@ async function loaderChecks(consumer) {
     'bulwark/idempotency',
     'bulwark/resilience',
   ]) {
-    await check(`importing ${spec} loads no SDK, express, pg or Redis client`, () => {
+    await check(`importing ${spec} loads no SDK, express, fastify, pg or Redis client`, () => {
       const bad = loadedBy(spec);
       if (bad.length) throw new Error(`${spec} loaded: ${bad.join(', ')}`);
     });

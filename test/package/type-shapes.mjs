@@ -49,6 +49,13 @@ const CONSUMERS = [
     peersLabel: '+ @types/express',
   },
   {
+    name: 'types-fastify',
+    subpaths: ['bulwark/fastify'],
+    files: ['fastify'],
+    peers: [devSpec('fastify')],
+    peersLabel: '+ fastify',
+  },
+  {
     name: 'types-otel',
     subpaths: ['bulwark/otel', 'bulwark/otel/register'],
     files: ['otel', 'otel-register'],
