@@ -5,16 +5,9 @@
  * interleaved rounds. Every request is a new `POST /transfers` with a fresh
  * Idempotency-Key. Baseline: bare Fastify.
  */
-import {
-  currentMode,
-  group,
-  interleave,
-  log,
-  printGroup,
-  scenario,
-  summarise,
-} from '../harness.mjs';
-import { load, startServer, stop } from '../http/processes.mjs';
+import { currentMode, group, printGroup, scenario } from '../harness.mjs';
+import { stop } from '../http/processes.mjs';
+import { loadRounds, startVariants, withLatency } from '../http/rounds.mjs';
 import { RUN_ID } from '../services.mjs';
 import { forgetRun } from '../stores.mjs';
 
@@ -35,36 +28,6 @@ const LOAD = {
   full: { rounds: 5, durationS: 8, warmupS: 3, connections: 10 },
 };
 
-async function startAll() {
-  const running = [];
-  const skipped = [];
-  for (const variant of VARIANTS) {
-    if (ONLY !== undefined && variant.id !== 'bare' && !ONLY.includes(variant.id)) continue;
-    const started = await startServer(variant.id, './fastify-server.mjs');
-    if (started.skip) {
-      log(`  skip http-server-fastify/${variant.id}: ${started.skip}`);
-      skipped.push({ ...variant, reason: started.skip });
-    } else {
-      running.push({ ...variant, ...started, url: `http://127.0.0.1:${started.port}/transfers` });
-    }
-  }
-  return { running, skipped };
-}
-
-/** Adds latency medians and error counts from the per-round details to each row. */
-function withLatency(result, running) {
-  for (const row of result.rows) {
-    const details = running.find((v) => v.id === row.id).details;
-    row.p50Ms = summarise(details.map((d) => d.p50Ms)).median;
-    row.p99Ms = summarise(details.map((d) => d.p99Ms)).median;
-    row.failed = details.reduce((n, d) => n + d.non2xx + d.errors + d.timeouts, 0);
-    if (row.failed > 0) {
-      log(`!!! http-server-fastify/${row.id}: ${row.failed} failed or non-2xx responses`);
-    }
-  }
-  return result;
-}
-
 await scenario(
   {
     id: 'http-server-fastify',
@@ -76,18 +39,14 @@ await scenario(
     const shape = LOAD[currentMode().name] ?? LOAD.quick;
     // The servers inherit this run's id, so what they leave in Redis/PostgreSQL can be removed here.
     process.env.BENCH_RUN_ID = RUN_ID;
-    const { running, skipped } = await startAll();
+    const { running, skipped } = await startVariants(VARIANTS, {
+      scenarioId: 'http-server-fastify',
+      scriptFile: './fastify-server.mjs',
+      only: ONLY,
+    });
     try {
       if (running[0]?.id !== 'bare') return { skipped: 'bare Fastify did not start' };
-      for (const v of running) {
-        v.details = [];
-        await load({ url: v.url, durationS: shape.warmupS, connections: shape.connections });
-      }
-      const series = await interleave(running, shape.rounds, async (v) => {
-        const result = await load({ url: v.url, durationS: shape.durationS, ...shape });
-        v.details.push(result);
-        return result.rps;
-      });
+      const series = await loadRounds(running, shape);
       const result = group({
         id: 'http-server-fastify',
         title: `Fastify: POST /transfers, ${shape.connections} connections, ${shape.durationS} s per round`,
@@ -98,7 +57,7 @@ await scenario(
         skipped: skipped.map(({ id, label, reason }) => ({ id, label, reason })),
         notes: `${shape.rounds} rounds (${mode.name} mode)`,
       });
-      printGroup(withLatency(result, running));
+      printGroup(withLatency(result, running, 'http-server-fastify'));
       return { groups: [result] };
     } finally {
       await Promise.all(running.map((v) => stop(v.child)));

@@ -19,7 +19,8 @@ import {
   scenario,
   summarise,
 } from '../harness.mjs';
-import { load, startServer, stop } from '../http/processes.mjs';
+import { startServer, stop } from '../http/processes.mjs';
+import { loadRounds, transfersUrl, withLatency } from '../http/rounds.mjs';
 
 const LOAD = {
   // Five rounds even in quick mode: on a shared 2-core machine three rounds of two
@@ -40,16 +41,9 @@ async function mountedIdle(shape, mode) {
     for (const [i, variant] of variants.entries()) {
       const started = await startServer(i === 0 ? 'bulwark-memory' : 'bulwark-memory+status');
       if (started.skip) return { skipped: started.skip };
-      running.push({ ...variant, ...started, url: `http://127.0.0.1:${started.port}/transfers` });
+      running.push({ ...variant, ...started, url: transfersUrl(started.port) });
     }
-    for (const v of running)
-      await load({ url: v.url, durationS: shape.warmupS, connections: shape.connections });
-    const details = running.map(() => []);
-    const series = await interleave(running, shape.rounds, async (v) => {
-      const result = await load({ url: v.url, durationS: shape.durationS, ...shape });
-      details[running.indexOf(v)].push(result);
-      return result.rps;
-    });
+    const series = await loadRounds(running, shape);
     const result = group({
       id: 'status-mounted',
       title: `POST /transfers with and without /status mounted, ${shape.connections} connections, ${shape.durationS} s per round`,
@@ -59,11 +53,7 @@ async function mountedIdle(shape, mode) {
       series,
       notes: `${shape.rounds} rounds (${mode.name} mode)`,
     });
-    for (const [i, row] of result.rows.entries()) {
-      row.p50Ms = summarise(details[i].map((d) => d.p50Ms)).median;
-      row.p99Ms = summarise(details[i].map((d) => d.p99Ms)).median;
-      row.failed = details[i].reduce((n, d) => n + d.non2xx + d.errors + d.timeouts, 0);
-    }
+    withLatency(result, running);
     printGroup(result);
     return { group: result };
   } finally {

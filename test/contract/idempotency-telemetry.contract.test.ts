@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { type Attributes, metrics } from '@opentelemetry/api';
-import { MeterProvider, MetricReader, type SumMetricData } from '@opentelemetry/sdk-metrics';
+import { metrics } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Attr, MemoryStore, Metric } from '../../src/index.js';
 import { postJson } from '../express/idempotency-helpers.js';
 import { FaultyStore } from '../idempotency/faulty-store.js';
+import { countedAttributes, installMeterProvider, type TestReader } from '../support/telemetry.js';
 import { adapters, closeApps } from './adapters.js';
 
 /*
@@ -13,31 +13,16 @@ import { adapters, closeApps } from './adapters.js';
  * jurisdiction, never the key; the same on every framework.
  */
 
-class TestReader extends MetricReader {
-  protected override async onShutdown() {}
-  protected override async onForceFlush() {}
-}
-
 let reader: TestReader;
 beforeEach(() => {
-  metrics.disable();
-  reader = new TestReader();
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+  reader = installMeterProvider();
 });
 afterEach(async () => {
   await closeApps();
   metrics.disable();
 });
 
-async function counted(): Promise<Attributes[]> {
-  const { resourceMetrics } = await reader.collect();
-  const metric = resourceMetrics.scopeMetrics
-    .flatMap((scope) => scope.metrics)
-    .find((m) => m.descriptor.name === Metric.IdempotencyRequests) as SumMetricData | undefined;
-  return (metric?.dataPoints ?? []).flatMap((p) =>
-    Array.from({ length: p.value }, () => p.attributes),
-  );
-}
+const counted = () => countedAttributes(reader, Metric.IdempotencyRequests);
 
 describe.each(adapters)('idempotency telemetry contract on $name', (adapter) => {
   it('counts every outcome once, with its jurisdiction, never the key', async () => {

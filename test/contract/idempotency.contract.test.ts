@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getOperation, MemoryStore } from '../../src/index.js';
-import { gate, postJson } from '../express/idempotency-helpers.js';
+import { gate, postJson, rawRequest } from '../express/idempotency-helpers.js';
 import { FaultyStore } from '../idempotency/faulty-store.js';
 import {
   type AppSpec,
@@ -62,6 +62,7 @@ describe.each(adapters)('idempotency contract on $name', (adapter) => {
               headers: {
                 location: `/transfers/${id}`,
                 'set-cookie': 'session=secret',
+                'x-request-id': randomUUID(),
                 'x-not-allowed': 'nope',
               },
               json: { id, amount: (body as { amount?: number }).amount },
@@ -87,15 +88,28 @@ describe.each(adapters)('idempotency contract on $name', (adapter) => {
     const firstBytes = Buffer.from(await first.arrayBuffer());
     expect(first.status).toBe(201);
     expect(first.headers.get('set-cookie')).toContain('session=secret');
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
     const replay = await postJson(app.transfers, key, { amount: 100 });
     expect(replay.status).toBe(201);
     expect(Buffer.from(await replay.arrayBuffer()).equals(firstBytes)).toBe(true);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.headers.get('content-type')).toBe(first.headers.get('content-type'));
     expect(replay.headers.get('location')).toBe('/transfers/t_1');
+    expect(replay.headers.get('etag')).toBe(first.headers.get('etag'));
     expect(replay.headers.get('set-cookie')).toBeNull();
+    expect(replay.headers.get('x-request-id')).toBeNull();
     expect(replay.headers.get('x-not-allowed')).toBeNull();
     expect(app.executions()).toBe(1);
+  });
+
+  it('replays extra headers named in replayHeaders (and only those)', async () => {
+    const app = await start({ replayHeaders: ['content-type', 'x-not-allowed'] });
+    const key = randomUUID();
+    await postJson(app.transfers, key, { amount: 1 });
+    const replay = await postJson(app.transfers, key, { amount: 1 });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.headers.get('x-not-allowed')).toBe('nope');
+    expect(replay.headers.get('location')).toBeNull();
   });
 
   it('replays a retry whose JSON differs only in key order and whitespace', async () => {
@@ -120,7 +134,42 @@ describe.each(adapters)('idempotency contract on $name', (adapter) => {
       400,
       'idempotency-key-invalid',
     );
+    await expectProblem(await postJson(app.transfers, 'a"b', {}), 400, 'idempotency-key-invalid');
     expect(app.executions()).toBe(0);
+    expect((await postJson(app.transfers, 'k'.repeat(255), { amount: 1 })).status).toBe(201);
+  });
+
+  it.each([
+    ['two key lines', 'Idempotency-Key: a\r\nIdempotency-Key: a\r\n'],
+    ['a space', 'Idempotency-Key: a b\r\n'],
+    ['a byte beyond ASCII', 'Idempotency-Key: caf\u00e9\r\n'],
+  ])('400 for %s (raw request); the handler never runs', async (_, header) => {
+    const app = await start();
+    const head = `POST /transfers HTTP/1.1\r\nHost: x\r\n${header}`;
+    const { status, text } = await rawRequest(app.port, head);
+    expect(status).toBe(400);
+    expect(text).toContain('urn:bulwark:problem:idempotency-key-invalid');
+    expect(app.executions()).toBe(0);
+  });
+
+  it('never runs the handler for a key with a control character (Node itself answers 400)', async () => {
+    const app = await start();
+    const head = 'POST /transfers HTTP/1.1\r\nHost: x\r\nIdempotency-Key: a\u0001b\r\n';
+    expect((await rawRequest(app.port, head)).status).toBe(400);
+    expect(app.executions()).toBe(0);
+  });
+
+  it('treats "abc" and abc as the same key, and the header name case-insensitively', async () => {
+    const app = await start();
+    await postJson(app.transfers, 'abc', { amount: 1 });
+    const retry = await postJson(
+      app.transfers,
+      undefined,
+      { amount: 1 },
+      { 'IDEMPOTENCY-KEY': '"abc"' },
+    );
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(app.executions()).toBe(1);
   });
 
   it('413 for a body over maxBodyBytes; the handler never runs', async () => {
@@ -134,7 +183,7 @@ describe.each(adapters)('idempotency contract on $name', (adapter) => {
     expect(app.executions()).toBe(0);
   });
 
-  it('422 when the key is reused with another body or query; nothing runs again', async () => {
+  it('422 when the key is reused with another body, query or content type; nothing runs again', async () => {
     const app = await start();
     const key = randomUUID();
     await postJson(app.transfers, key, { amount: 100 });
@@ -145,6 +194,11 @@ describe.each(adapters)('idempotency contract on $name', (adapter) => {
     );
     await expectProblem(
       await postJson(`${app.transfers}?dry=1`, key, { amount: 100 }),
+      422,
+      'idempotency-mismatch',
+    );
+    await expectProblem(
+      await postJson(app.transfers, key, '{"amount":100}', { 'content-type': 'text/plain' }),
       422,
       'idempotency-mismatch',
     );
@@ -198,6 +252,15 @@ describe.each(adapters)('idempotency contract on $name', (adapter) => {
     expect(app.executions()).toBe(1);
   });
 
+  it('500 lease-lost when another owner took the key over before the record was written', async () => {
+    const store = new FaultyStore(new MemoryStore());
+    store.faults.complete = 'fenced';
+    const app = await start({ store });
+    const response = await postJson(app.transfers, randomUUID(), { amount: 1 });
+    await expectProblem(response, 500, 'idempotency-lease-lost');
+    expect(response.headers.get('location')).toBeNull();
+  });
+
   it('sends nothing until the response is recorded', async () => {
     const inner = new MemoryStore();
     const store = new FaultyStore(inner);
@@ -228,8 +291,11 @@ describe.each(adapters)('idempotency contract on $name', (adapter) => {
     const pending = Array.from({ length: 50 }, () => postJson(app.transfers, key, { amount: 5 }));
     await expect.poll(() => app.executions()).toBe(1);
     setTimeout(hold.open, 50);
-    const statuses = (await Promise.all(pending)).map((r) => r.status);
+    const responses = await Promise.all(pending);
+    const statuses = responses.map((r) => r.status);
     expect(app.executions()).toBe(1);
+    const replays = responses.filter((r) => r.headers.get('idempotent-replayed') === 'true');
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1 + replays.length);
     expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
     expect(statuses.filter((s) => s === 409).length).toBeGreaterThan(0);
   });
@@ -245,10 +311,14 @@ describe.each(adapters)('idempotency contract on $name', (adapter) => {
   });
 
   describe('what is recorded', () => {
+    let ran = 0;
     const status: RouteSpec = {
       method: 'POST',
       path: '/status/:code',
-      handler: ({ params }) => ({ status: Number(params.code), json: { code: params.code } }),
+      handler: ({ params }) => {
+        ran += 1;
+        return { status: Number(params.code), json: { code: params.code } };
+      },
     };
     let thrown = 0;
     const throwing: RouteSpec = {
@@ -265,22 +335,40 @@ describe.each(adapters)('idempotency contract on $name', (adapter) => {
     it.each([200, 201, 400, 404, 422])('a handler %i is recorded and replayed', async (code) => {
       const app = await start({ extra: [status] });
       const key = randomUUID();
+      ran = 0;
       await send(`${app.url}/status/${code}`, key);
       const retry = await send(`${app.url}/status/${code}`, key);
       expect([retry.status, retry.headers.get('idempotent-replayed')]).toEqual([code, 'true']);
+      expect(ran).toBe(1);
     });
 
-    it.each([409, 429, 500, 503])(
+    it.each([409, 429, 500, 502, 503])(
       'a handler %i is not recorded: the retry runs again',
       async (code) => {
         const app = await start({ extra: [status] });
         const key = randomUUID();
+        ran = 0;
         for (let i = 0; i < 2; i += 1) {
           const r = await send(`${app.url}/status/${code}`, key);
           expect([r.status, r.headers.get('idempotent-replayed')]).toEqual([code, null]);
         }
+        expect(ran).toBe(2);
       },
     );
+
+    it('records exactly the statuses storeStatus allows', async () => {
+      const app = await start({
+        extra: [status],
+        storeStatus: (code) => code >= 200 && code < 300,
+      });
+      const key = randomUUID();
+      ran = 0;
+      for (let i = 0; i < 2; i += 1) {
+        const r = await send(`${app.url}/status/400`, key);
+        expect([r.status, r.headers.get('idempotent-replayed')]).toEqual([400, null]);
+      }
+      expect(ran).toBe(2);
+    });
 
     it('a thrown handler error releases the key, whatever status answers it', async () => {
       const app = await start({ extra: [throwing] });

@@ -1,7 +1,7 @@
 import { type Attributes, metrics } from '@opentelemetry/api';
-import { type HistogramMetricData, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BulwarkError, ErrorCode } from '../../src/index.js';
+import { installMeterProvider, recordedAttributes, type TestReader } from '../support/telemetry.js';
 import { adapters, closeApps, type RouteSpec } from './adapters.js';
 
 /*
@@ -11,15 +11,9 @@ import { adapters, closeApps, type RouteSpec } from './adapters.js';
  * labels; every finished request feeds the SLOs.
  */
 
-class TestReader extends MetricReader {
-  protected override async onShutdown() {}
-  protected override async onForceFlush() {}
-}
-
 let reader: TestReader;
 beforeEach(() => {
-  reader = new TestReader();
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+  reader = installMeterProvider();
 });
 afterEach(async () => {
   await closeApps();
@@ -28,15 +22,7 @@ afterEach(async () => {
 
 async function recorded(count: number): Promise<Attributes[]> {
   return vi.waitFor(async () => {
-    const { resourceMetrics } = await reader.collect();
-    const metric = resourceMetrics.scopeMetrics
-      .flatMap((scope) => scope.metrics)
-      .find((m) => m.descriptor.name === 'http.server.request.duration') as
-      | HistogramMetricData
-      | undefined;
-    const all = (metric?.dataPoints ?? []).flatMap((p) =>
-      Array.from({ length: p.value.count }, () => p.attributes),
-    );
+    const all = await recordedAttributes(reader, 'http.server.request.duration');
     expect(all).toHaveLength(count);
     return all;
   });

@@ -4,21 +4,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { errorHandler, type IdempotencyOptions, idempotency } from '../../src/express/index.js';
 import { ErrorCode, MemoryStore } from '../../src/index.js';
 import { FaultyStore } from '../idempotency/faulty-store.js';
-import { closeAll, gate, listen, postJson, rawRequest, tenantApp } from './idempotency-helpers.js';
+import { closeAll, gate, listen, postJson, tenantApp } from './idempotency-helpers.js';
 import { majors } from './serve.js';
 
-const PROBLEM = 'application/problem+json';
-const type = (slug: string) => `urn:bulwark:problem:${slug}`;
+/*
+ * What the contract suite (test/contract/idempotency.contract.test.ts, on
+ * Express 5, Express 4 and Fastify 5) does not assert: Express's own mounts
+ * and body parser, the record's contents, principals, a departed client, and
+ * the factory's validation.
+ */
 
 afterEach(closeAll);
-
-async function expectProblem(response: Response, status: number, slug: string) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toBe(PROBLEM);
-  const problem = (await response.json()) as { type: string; status: number };
-  expect(problem).toMatchObject({ type: type(slug), status });
-  return problem;
-}
 
 describe.each(majors)('idempotency() on $name', ({ express }) => {
   /** An app with one JSON route that counts its executions and answers 201. */
@@ -39,236 +35,13 @@ describe.each(majors)('idempotency() on $name', ({ express }) => {
     return { ...running, url: `${running.url}/transfers`, executions: () => executions };
   }
 
-  describe('idempotency(): first execution and replay', () => {
-    it('runs once and replays status, body bytes and allow-listed headers, marked as replayed', async () => {
-      const app = await transfersApp();
-      const key = randomUUID();
-      const first = await postJson(app.url, key, { amount: 100 });
-      const firstBody = await first.text();
-      expect(first.status).toBe(201);
-      expect(first.headers.get('set-cookie')).toContain('session=secret');
-      expect(first.headers.get('idempotent-replayed')).toBeNull();
-
-      const replay = await postJson(app.url, key, { amount: 100 });
-      expect(replay.status).toBe(201);
-      expect(await replay.text()).toBe(firstBody);
-      expect(replay.headers.get('idempotent-replayed')).toBe('true');
-      expect(replay.headers.get('content-type')).toBe(first.headers.get('content-type'));
-      expect(replay.headers.get('location')).toBe('/transfers/t_1');
-      expect(replay.headers.get('etag')).toBe(first.headers.get('etag'));
-      expect(replay.headers.get('set-cookie')).toBeNull();
-      expect(replay.headers.get('x-request-id')).toBeNull();
-      expect(replay.headers.get('x-not-allowed')).toBeNull();
-      expect(app.executions()).toBe(1);
-    });
-
-    it('replays a retry whose JSON differs only in key order and whitespace', async () => {
-      const app = await transfersApp();
-      const key = randomUUID();
-      await postJson(app.url, key, '{"amount":100,"currency":"EUR"}');
-      const retry = await postJson(app.url, key, '{ "currency" : "EUR",\n  "amount" : 100 }');
-      expect(retry.headers.get('idempotent-replayed')).toBe('true');
-      expect(app.executions()).toBe(1);
-    });
-
-    it('replays extra headers named in replayHeaders, and refuses unsafe ones at creation', async () => {
-      const app = await transfersApp({ replayHeaders: ['content-type', 'x-not-allowed'] });
-      const key = randomUUID();
-      await postJson(app.url, key, { amount: 1 });
-      const replay = await postJson(app.url, key, { amount: 1 });
-      expect(replay.headers.get('x-not-allowed')).toBe('nope');
-      expect(replay.headers.get('location')).toBeNull();
-      for (const unsafe of ['Set-Cookie', 'authorization', 'Date']) {
-        expect(() => idempotency({ replayHeaders: [unsafe] })).toThrow(/replayHeaders/);
-      }
-    });
-  });
-
-  describe('idempotency(): the status contract', () => {
-    it('400 when the key is missing, and the handler never runs', async () => {
-      const app = await transfersApp();
-      await expectProblem(
-        await postJson(app.url, undefined, { amount: 1 }),
-        400,
-        'idempotency-key-missing',
-      );
-      expect(app.executions()).toBe(0);
-    });
-
-    it.each([
-      ['too long', 'k'.repeat(256)],
-      ['a comma', 'a,b'],
-      ['an inner quote', 'a"b'],
-    ])('400 when the key has %s', async (_, key) => {
-      const app = await transfersApp();
-      await expectProblem(
-        await postJson(app.url, key, { amount: 1 }),
-        400,
-        'idempotency-key-invalid',
-      );
-      expect(app.executions()).toBe(0);
-    });
-
-    it('accepts a 255-character key', async () => {
-      const app = await transfersApp();
-      expect((await postJson(app.url, 'k'.repeat(255), { amount: 1 })).status).toBe(201);
-    });
-
-    it.each([
-      ['two key lines', 'Idempotency-Key: a\r\nIdempotency-Key: a\r\n'],
-      ['a space', 'Idempotency-Key: a b\r\n'],
-      ['a byte beyond ASCII', 'Idempotency-Key: caf\u00e9\r\n'],
-    ])('400 for %s (raw request)', async (_, header) => {
-      const app = await transfersApp();
-      const { status, text } = await rawRequest(
-        app.port,
-        `POST /transfers HTTP/1.1\r\nHost: x\r\n${header}`,
-      );
-      expect(status).toBe(400);
-      expect(text).toContain(type('idempotency-key-invalid'));
-      expect(app.executions()).toBe(0);
-    });
-
-    it('never runs the handler for a key with a control character (Node itself answers 400)', async () => {
-      const app = await transfersApp();
-      const head = 'POST /transfers HTTP/1.1\r\nHost: x\r\nIdempotency-Key: a\u0001b\r\n';
-      expect((await rawRequest(app.port, head)).status).toBe(400);
-      expect(app.executions()).toBe(0);
-    });
-
-    it('treats "abc" and abc as the same key, and the header name case-insensitively', async () => {
-      const app = await transfersApp();
-      await postJson(app.url, 'abc', { amount: 1 });
-      const retry = await postJson(
-        app.url,
-        undefined,
-        { amount: 1 },
-        { 'IDEMPOTENCY-KEY': '"abc"' },
-      );
-      expect(retry.headers.get('idempotent-replayed')).toBe('true');
-    });
-
-    it('422 when the key is reused with another body, query or content type; nothing runs', async () => {
-      const app = await transfersApp();
-      const key = randomUUID();
-      await postJson(app.url, key, { amount: 100 });
-      await expectProblem(
-        await postJson(app.url, key, { amount: 999 }),
-        422,
-        'idempotency-mismatch',
-      );
-      await expectProblem(
-        await postJson(`${app.url}?dry=1`, key, { amount: 100 }),
-        422,
-        'idempotency-mismatch',
-      );
-      const asText = await postJson(app.url, key, '{"amount":100}', {
-        'content-type': 'text/plain',
-      });
-      await expectProblem(asText, 422, 'idempotency-mismatch');
-      expect(app.executions()).toBe(1);
-    });
-
-    it('409 with Retry-After while the original is in flight', async () => {
-      const hold = gate();
-      const app = await transfersApp({}, hold.wait);
-      const key = randomUUID();
-      const original = postJson(app.url, key, { amount: 1 });
-      await expect.poll(() => app.executions()).toBe(1);
-      const duplicate = await postJson(app.url, key, { amount: 1 });
-      await expectProblem(duplicate, 409, 'idempotency-in-flight');
-      expect(Number(duplicate.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      hold.open();
-      expect((await original).status).toBe(201);
-      expect((await postJson(app.url, key, { amount: 1 })).headers.get('idempotent-replayed')).toBe(
-        'true',
-      );
-    });
-
-    it.each(['throw', 'hang'] as const)(
-      '503 with Retry-After when the store does %s, and the handler never runs',
-      async (fault) => {
-        const store = new FaultyStore(new MemoryStore());
-        store.faults.claim = fault;
-        const app = await transfersApp({ store, storeTimeoutMs: 100, storeRetryAfterMs: 3_000 });
-        const response = await postJson(app.url, randomUUID(), { amount: 1 });
-        const problem = await expectProblem(response, 503, 'idempotency-store-unavailable');
-        expect(response.headers.get('retry-after')).toBe('3');
-        expect(app.executions()).toBe(0);
-        // The store's own message names internals; the client never sees it.
-        expect(JSON.stringify(problem)).not.toMatch(/store claim is down|timed out|claim/);
-      },
-    );
-
-    it('50 concurrent identical requests: exactly one execution, the rest 409 or a replay, no 5xx', async () => {
-      const hold = gate();
-      const app = await transfersApp({}, hold.wait);
-      const key = randomUUID();
-      const pending = Array.from({ length: 50 }, () => postJson(app.url, key, { amount: 5 }));
-      await expect.poll(() => app.executions()).toBe(1);
-      setTimeout(hold.open, 50);
-      const responses = await Promise.all(pending);
-      const statuses = responses.map((r) => r.status);
-      expect(app.executions()).toBe(1);
-      expect(statuses.filter((s) => s === 201)).toHaveLength(
-        1 + responses.filter((r) => r.headers.get('idempotent-replayed') === 'true').length,
-      );
-      expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
-      expect(statuses.filter((s) => s === 409).length).toBeGreaterThan(0);
-    });
+  it('refuses unsafe replayHeaders at creation', () => {
+    for (const unsafe of ['Set-Cookie', 'authorization', 'Date']) {
+      expect(() => idempotency({ replayHeaders: [unsafe] })).toThrow(/replayHeaders/);
+    }
   });
 
   describe('idempotency(): persist before respond', () => {
-    it('sends nothing until the response is recorded', async () => {
-      const events: string[] = [];
-      const inner = new MemoryStore();
-      const store = new FaultyStore(inner);
-      const recorded = gate();
-      store.complete = async (request) => {
-        await recorded.wait;
-        events.push('recorded');
-        return inner.complete(request);
-      };
-      const app = await transfersApp({ store });
-      const response = postJson(app.url, randomUUID(), { amount: 1 }).then((r) => {
-        events.push('response');
-        return r;
-      });
-      await expect.poll(() => app.executions()).toBe(1);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(events).toEqual([]);
-      recorded.open();
-      expect((await response).status).toBe(201);
-      expect(events).toEqual(['recorded', 'response']);
-    });
-
-    it('500 outcome-unknown when recording fails after the handler ran; the retry does not run it again', async () => {
-      const store = new FaultyStore(new MemoryStore());
-      store.faults.complete = 'throw';
-      const app = await transfersApp({ store, leaseMs: 60_000 });
-      const key = randomUUID();
-      const response = await postJson(app.url, key, { amount: 1 });
-      await expectProblem(response, 500, 'idempotency-outcome-unknown');
-      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(response.headers.get('set-cookie')).toBeNull();
-      expect(response.headers.get('location')).toBeNull();
-      await expectProblem(
-        await postJson(app.url, key, { amount: 1 }),
-        409,
-        'idempotency-in-flight',
-      );
-      expect(app.executions()).toBe(1);
-    });
-
-    it('500 lease-lost when another owner took the key over before the record was written', async () => {
-      const store = new FaultyStore(new MemoryStore());
-      store.faults.complete = 'fenced';
-      const app = await transfersApp({ store });
-      const response = await postJson(app.url, randomUUID(), { amount: 1 });
-      await expectProblem(response, 500, 'idempotency-lease-lost');
-      expect(response.headers.get('location')).toBeNull();
-    });
-
     it('records the answer of a client that went away, so its retry replays', async () => {
       const hold = gate();
       const app = await transfersApp({}, hold.wait);
@@ -310,39 +83,6 @@ describe.each(majors)('idempotency() on $name', ({ express }) => {
       return { ...running, executions: () => executions };
     }
 
-    it.each([200, 201, 400, 404, 422])('records a handler %i and replays it', async (code) => {
-      const app = await statusApp();
-      const key = randomUUID();
-      await fetch(`${app.url}/status/${code}`, {
-        method: 'POST',
-        headers: { 'idempotency-key': key },
-      });
-      const retry = await fetch(`${app.url}/status/${code}`, {
-        method: 'POST',
-        headers: { 'idempotency-key': key },
-      });
-      expect(retry.status).toBe(code);
-      expect(retry.headers.get('idempotent-replayed')).toBe('true');
-      expect(app.executions()).toBe(1);
-    });
-
-    it.each([409, 429, 500, 502, 503])(
-      'does not record a handler %i: the retry runs again',
-      async (code) => {
-        const app = await statusApp();
-        const key = randomUUID();
-        for (let i = 0; i < 2; i += 1) {
-          const r = await fetch(`${app.url}/status/${code}`, {
-            method: 'POST',
-            headers: { 'idempotency-key': key },
-          });
-          expect(r.status).toBe(code);
-          expect(r.headers.get('idempotent-replayed')).toBeNull();
-        }
-        expect(app.executions()).toBe(2);
-      },
-    );
-
     it('releases the key when the handler throws, so the retry runs', async () => {
       const app = await statusApp();
       const key = randomUUID();
@@ -352,18 +92,6 @@ describe.each(majors)('idempotency() on $name', ({ express }) => {
           headers: { 'idempotency-key': key },
         });
         expect(r.status).toBe(500);
-      }
-      expect(app.executions()).toBe(2);
-    });
-
-    it('records exactly the statuses storeStatus allows', async () => {
-      const app = await statusApp({ storeStatus: (status) => status >= 200 && status < 300 });
-      const key = randomUUID();
-      for (let i = 0; i < 2; i += 1) {
-        await fetch(`${app.url}/status/400`, {
-          method: 'POST',
-          headers: { 'idempotency-key': key },
-        });
       }
       expect(app.executions()).toBe(2);
     });

@@ -1,5 +1,5 @@
 import { type Attributes, metrics } from '@opentelemetry/api';
-import { type HistogramMetricData, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import type { HistogramMetricData } from '@opentelemetry/sdk-metrics';
 import type { Express, NextFunction, Request, Response } from 'express';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -10,20 +10,19 @@ import {
 } from '../../src/express/index.js';
 import { BulwarkError, ErrorCode, isBulwarkError } from '../../src/index.js';
 import { defineSlo } from '../../src/slo/index.js';
+import {
+  collectMetric,
+  installMeterProvider,
+  recordedAttributes,
+  type TestReader,
+} from '../support/telemetry.js';
 import { majors, type Served, serve } from './serve.js';
-
-/** A reader the test collects from on demand. */
-class TestReader extends MetricReader {
-  protected override async onShutdown() {}
-  protected override async onForceFlush() {}
-}
 
 let reader: TestReader;
 let served: Served | undefined;
 
 beforeEach(() => {
-  reader = new TestReader();
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+  reader = installMeterProvider();
 });
 
 afterEach(async () => {
@@ -32,21 +31,13 @@ afterEach(async () => {
   metrics.disable();
 });
 
-/** The `http.server.request.duration` metric as collected now. */
-async function durationMetric(): Promise<HistogramMetricData | undefined> {
-  const { resourceMetrics } = await reader.collect();
-  const all = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
-  return all.find((metric) => metric.descriptor.name === 'http.server.request.duration') as
-    | HistogramMetricData
-    | undefined;
-}
+const DURATION = 'http.server.request.duration';
 
-async function points(): Promise<Attributes[]> {
-  const metric = await durationMetric();
-  return (metric?.dataPoints ?? []).flatMap((point) =>
-    Array.from({ length: point.value.count }, () => point.attributes),
-  );
-}
+/** The `http.server.request.duration` metric as collected now. */
+const durationMetric = async () =>
+  (await collectMetric(reader, DURATION)) as HistogramMetricData | undefined;
+
+const points = () => recordedAttributes(reader, DURATION);
 
 /** Waits until `count` requests were recorded, and returns their attributes. */
 async function recorded(count: number): Promise<Attributes[]> {
@@ -258,9 +249,7 @@ describe.each(majors)('requestMetrics() on $name', ({ name, express }) => {
       const values = (await recorded(4)).map((attributes) => attributes['tenant.id']);
       expect(new Set(values)).toEqual(new Set(['a', 'b', 'other']));
       await served?.close();
-      metrics.disable();
-      reader = new TestReader();
-      metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+      reader = installMeterProvider();
       served = await serve(paymentsApp({ recordTenantId: false }));
       await fetch(`${served.url}/transfers/1`, {
         headers: { 'X-Tenant-Id': 'acme', 'X-Jurisdiction': 'FR' },
@@ -334,9 +323,7 @@ describe.each(majors)('requestMetrics() on $name', ({ name, express }) => {
 
     it('records through a meter provider registered after it was created', async () => {
       const app = paymentsApp();
-      metrics.disable();
-      reader = new TestReader();
-      metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+      reader = installMeterProvider();
       await start(app);
       await fetch(`${served?.url}/transfers/1`);
       expect(await recorded(1)).toHaveLength(1);

@@ -1,23 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { context, metrics, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  AggregationTemporality,
-  type DataPoint,
-  MeterProvider,
-  MetricReader,
-} from '@opentelemetry/sdk-metrics';
-import {
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
+import { trace } from '@opentelemetry/api';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Attr, Metric } from '../../src/index.js';
 import { resetError, settle } from '../resilience/helpers.js';
 import { requireService, services } from '../support/services.js';
+import {
+  dataPoints,
+  disableTelemetry,
+  installMeterProvider,
+  installTracerProvider,
+} from '../support/telemetry.js';
 import { type FleetInstance, startInstance } from './fleet-helpers.js';
 
 /*
@@ -25,32 +19,15 @@ import { type FleetInstance, startInstance } from './fleet-helpers.js';
  * events counter and a span event, each marked bulwark.breaker.origin.
  */
 
-class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected async onForceFlush() {}
-  protected async onShutdown() {}
-}
-
 const up = await requireService('redis');
 const keyPrefix = `bulwark-test:breaker-otel:${randomBytes(6).toString('hex')}:`;
-const reader = new TestReader();
-const spans = new InMemorySpanExporter();
+const reader = installMeterProvider();
+const spans = installTracerProvider();
 const instances: FleetInstance[] = [];
 
-beforeAll(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
-  trace.setGlobalTracerProvider(
-    new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }),
-  );
-});
 afterAll(async () => {
   await Promise.all(instances.map((i) => i.close()));
-  metrics.disable();
-  trace.disable();
-  context.disable();
+  disableTelemetry();
   if (!up) return;
   const admin = new Redis(services.redis.port, '127.0.0.1');
   const keys = await admin.keys(`${keyPrefix}*`);
@@ -58,13 +35,7 @@ afterAll(async () => {
   admin.disconnect();
 });
 
-async function points(name: string): Promise<DataPoint<unknown>[]> {
-  const { resourceMetrics } = await reader.collect();
-  const metric = resourceMetrics.scopeMetrics
-    .flatMap((scope) => scope.metrics)
-    .find((m) => m.descriptor.name === name);
-  return (metric?.dataPoints ?? []) as DataPoint<unknown>[];
-}
+const points = (name: string) => dataPoints(reader, name);
 
 describe.skipIf(!up)('telemetry of shared breakers', () => {
   it('counts local and fleet transitions apart, and gives a fleet transition its span event', async () => {

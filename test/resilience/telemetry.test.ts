@@ -1,51 +1,19 @@
-import { context, metrics, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  AggregationTemporality,
-  type DataPoint,
-  MeterProvider,
-  MetricReader,
-} from '@opentelemetry/sdk-metrics';
-import {
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trace } from '@opentelemetry/api';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Attr, ErrorCode, Metric, resilient, withTenant } from '../../src/index.js';
+import {
+  dataPoints,
+  disableTelemetry,
+  installMeterProvider,
+  installTracerProvider,
+} from '../support/telemetry.js';
 import { resetError, settle } from './helpers.js';
 
-class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected async onForceFlush() {}
-  protected async onShutdown() {}
-}
+const reader = installMeterProvider();
+const spans = installTracerProvider();
+afterAll(disableTelemetry);
 
-const reader = new TestReader();
-const spans = new InMemorySpanExporter();
-
-beforeAll(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
-  trace.setGlobalTracerProvider(
-    new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }),
-  );
-});
-afterAll(() => {
-  metrics.disable();
-  trace.disable();
-  context.disable();
-});
-
-async function points(name: string): Promise<DataPoint<unknown>[]> {
-  const { resourceMetrics } = await reader.collect();
-  const metric = resourceMetrics.scopeMetrics
-    .flatMap((scope) => scope.metrics)
-    .find((m) => m.descriptor.name === name);
-  return (metric?.dataPoints ?? []) as DataPoint<unknown>[];
-}
+const points = (name: string) => dataPoints(reader, name);
 
 /** Fails once with a reset connection, then succeeds. */
 function flaky() {

@@ -1,11 +1,11 @@
 import { type Attributes, metrics } from '@opentelemetry/api';
-import { type HistogramMetricData, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import express from 'express';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type RequestMetricsOptions, requestMetrics, tenant } from '../../src/express/index.js';
 import { isBulwarkError, resilient, withTenant } from '../../src/index.js';
 import { defineSlo } from '../../src/slo/index.js';
 import { type Served, serve } from '../express/serve.js';
+import { installMeterProvider, recordedAttributes, type TestReader } from '../support/telemetry.js';
 
 /*
  * Which tenant and jurisdiction values a metric may carry: each through a
@@ -15,17 +15,11 @@ import { type Served, serve } from '../express/serve.js';
  * a client cannot squat the label slots with requests that fail.
  */
 
-class TestReader extends MetricReader {
-  protected override async onShutdown() {}
-  protected override async onForceFlush() {}
-}
-
 let reader: TestReader;
 let served: Served | undefined;
 
 beforeEach(() => {
-  reader = new TestReader();
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+  reader = installMeterProvider();
 });
 
 afterEach(async () => {
@@ -34,15 +28,7 @@ afterEach(async () => {
   metrics.disable();
 });
 
-async function collected(name: string): Promise<Attributes[]> {
-  const { resourceMetrics } = await reader.collect();
-  const metric = resourceMetrics.scopeMetrics
-    .flatMap((scope) => scope.metrics)
-    .find((candidate) => candidate.descriptor.name === name) as HistogramMetricData | undefined;
-  return (metric?.dataPoints ?? []).flatMap((point) =>
-    Array.from({ length: point.value.count }, () => point.attributes),
-  );
-}
+const collected = (name: string) => recordedAttributes(reader, name);
 
 /** The attributes of the `count` requests recorded so far, one entry per request. */
 async function recorded(count: number): Promise<Attributes[]> {
