@@ -78,7 +78,13 @@ const SHAPES = [
   },
   { name: 'module preserve', options: { module: 'preserve' } },
   // node10 resolution: the subpaths are found through `typesVersions`, the root through `types`.
-  { name: 'module commonjs', options: { module: 'commonjs' }, runs: true, outExt: '.js' },
+  // esModuleInterop as `tsc --init` sets it: fastify's own dependencies (pino) need it there.
+  {
+    name: 'module commonjs (esModuleInterop)',
+    options: { module: 'commonjs', esModuleInterop: true },
+    runs: true,
+    outExt: '.js',
+  },
   {
     name: 'module nodenext, CommonJS files (.cts)',
     options: { module: 'nodenext' },
