@@ -8,22 +8,18 @@
 import { createServer } from 'node:http';
 import { requireExports } from '../load.mjs';
 
-const root = await requireExports('', [
-  'resilient',
-  'withTenant',
-  'keyByTenant',
-  'createIdempotencyEngine',
-  'MemoryStore',
-]);
+const root = await requireExports('', ['resilient', 'withTenant', 'keyByTenant', 'MemoryStore']);
+const building = await requireExports('idempotency', ['createIdempotencyEngine']);
 const status = await requireExports('status', ['statusHandler']);
 const slo = await requireExports('slo', ['defineSlo']);
-for (const loaded of [root, status, slo]) {
+for (const loaded of [root, building, status, slo]) {
   if (!loaded.ok) {
     process.stdout.write(`${JSON.stringify({ skip: loaded.reason })}\n`);
     process.exit(0);
   }
 }
-const { resilient, withTenant, keyByTenant, createIdempotencyEngine, MemoryStore } = root.exports;
+const { resilient, withTenant, keyByTenant, MemoryStore } = root.exports;
+const { createIdempotencyEngine } = building.exports;
 const handler = status.exports.statusHandler({ updateIntervalMs: 1_000 });
 
 const fail = () => Promise.reject(Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
