@@ -5,10 +5,10 @@
  * script and the description differ.
  */
 import { currentMode, group, printGroup, scenario } from '../harness.mjs';
-import { stop } from './processes.mjs';
-import { loadRounds, startVariants, withLatency } from './rounds.mjs';
 import { RUN_ID } from '../services.mjs';
 import { forgetRun } from '../stores.mjs';
+import { stop } from './processes.mjs';
+import { loadRounds, startVariants, withLatency } from './rounds.mjs';
 
 /** Load shape per mode: rounds x durationS per variant, after one warm-up of warmupS. */
 const LOAD = {
@@ -38,7 +38,15 @@ function variants(framework, { span, stack }) {
  * `BENCH_HTTP_VARIANTS=bulwark-memory` measures some variants only (the
  * baseline always runs).
  */
-export async function serverScenario({ id, title, description, framework, names, scriptFile, titlePrefix = '' }) {
+export async function serverScenario({
+  id,
+  title,
+  description,
+  framework,
+  names,
+  scriptFile,
+  titlePrefix = '',
+}) {
   const only = process.env.BENCH_HTTP_VARIANTS?.split(',');
   await scenario({ id, title, description }, async (mode) => {
     const shape = LOAD[currentMode().name] ?? LOAD.quick;
@@ -59,7 +67,11 @@ export async function serverScenario({ id, title, description, framework, names,
         better: 'higher',
         cases: running,
         series,
-        skipped: skipped.map(({ id: skippedId, label, reason }) => ({ id: skippedId, label, reason })),
+        skipped: skipped.map(({ id: skippedId, label, reason }) => ({
+          id: skippedId,
+          label,
+          reason,
+        })),
         notes: `${shape.rounds} rounds (${mode.name} mode)`,
       });
       printGroup(withLatency(result, running, id));
