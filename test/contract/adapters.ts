@@ -14,7 +14,7 @@ import {
   tenant,
 } from '../../src/express/index.js';
 import { bulwark, idempotencyClaim as fastifyClaim } from '../../src/fastify/index.js';
-import { type ExpressModule, majors } from '../express/serve.js';
+import { type ExpressModule, majors, serve } from '../express/serve.js';
 
 /*
  * The contract suite's view of a framework: an app described once (its
@@ -119,23 +119,7 @@ function expressAdapter(name: string, express: ExpressModule): HttpAdapter {
         );
       }
       if (spec.errors !== false) app.use(errorHandler(spec.errors ?? {}));
-      return track(
-        await new Promise<RunningApp>((resolve, reject) => {
-          const server = app.listen(0, '127.0.0.1', () => {
-            const { port } = server.address() as AddressInfo;
-            resolve({
-              url: `http://127.0.0.1:${port}`,
-              port,
-              close: () =>
-                new Promise<void>((done) => {
-                  server.closeAllConnections();
-                  server.close(() => done());
-                }),
-            });
-          });
-          server.on('error', reject);
-        }),
-      );
+      return track(await serve(app));
     },
   };
 }

@@ -1,6 +1,7 @@
 import { type Attributes, metrics } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BulwarkError, ErrorCode } from '../../src/index.js';
+import { defineSlo } from '../../src/slo/index.js';
 import { installMeterProvider, recordedAttributes, type TestReader } from '../support/telemetry.js';
 import { adapters, closeApps, type RouteSpec } from './adapters.js';
 
@@ -125,6 +126,11 @@ describe.each(adapters)('metrics contract on $name', (adapter) => {
 
   it('feeds each SLO one event per finished request; a failing SLO harms nothing', async () => {
     const events: unknown[] = [];
+    const availability = defineSlo({
+      name: 'transfers-availability',
+      sli: { kind: 'availability' },
+      objective: 0.99,
+    });
     const app = await adapter.makeApp({
       metrics: {
         slos: [
@@ -134,6 +140,7 @@ describe.each(adapters)('metrics contract on $name', (adapter) => {
             },
           },
           { record: (event) => events.push(event) },
+          availability,
         ],
         tenantClass: (t) => (t.tenantId === 'acme' ? 'premium' : 'standard'),
       },
@@ -143,7 +150,8 @@ describe.each(adapters)('metrics contract on $name', (adapter) => {
       headers: { 'X-Tenant-Id': 'acme', 'X-Jurisdiction': 'us-ny' },
     });
     expect(response.status).toBe(200);
-    await vi.waitFor(() => expect(events).toHaveLength(1));
+    await fetch(`${app.url}/nowhere`, { method: 'DELETE', headers: { 'X-Tenant-Id': 'acme' } });
+    await vi.waitFor(() => expect(events).toHaveLength(2));
     expect(events[0]).toEqual({
       method: 'GET',
       route: '/transfers/:id',
@@ -152,6 +160,8 @@ describe.each(adapters)('metrics contract on $name', (adapter) => {
       jurisdiction: 'US-NY',
       tenantClass: 'premium',
     });
+    expect(events[1]).toMatchObject({ method: 'DELETE', route: undefined, statusCode: 404 });
+    expect(availability.snapshot()).toMatchObject({ good: 2, total: 2 });
   });
 
   it('keeps at most maxTenants + 1 tenant.id values', async () => {

@@ -1,36 +1,17 @@
-import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { withTenant } from '../../src/index.js';
-import { type ExpressModule, rawRequest as rawHead } from './serve.js';
+import { type ExpressModule, rawRequest as rawHead, type Served, serve } from './serve.js';
 
 /** A running test app on 127.0.0.1, port 0. */
-export interface RunningApp {
-  readonly url: string;
-  readonly port: number;
-  close(): Promise<void>;
-}
+export type RunningApp = Served;
 
 const running: RunningApp[] = [];
 
 /** Starts `app` on a loopback port; {@link closeAll} stops every app started. */
-export function listen(app: Express): Promise<RunningApp> {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      const handle: RunningApp = {
-        url: `http://127.0.0.1:${port}`,
-        port,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      };
-      running.push(handle);
-      resolve(handle);
-    });
-    server.on('error', reject);
-  });
+export async function listen(app: Express): Promise<RunningApp> {
+  const handle = await serve(app);
+  running.push(handle);
+  return handle;
 }
 
 /** Stops every app {@link listen} started. */
