@@ -1,9 +1,9 @@
 import { now } from '../resilience/clock.js';
 import type { AttemptContext } from '../resilience/context.js';
 import type { PreparedBody } from './body.js';
+import { Exchange } from './exchange.js';
 import { guardResponse } from './guarded-response.js';
 import { Limit, type LimitCauses } from './limit.js';
-import { LinkedAbort } from './linked-abort.js';
 import { attachMeta } from './meta.js';
 import { isRetryableStatus } from './methods.js';
 import { injectTraceHeaders } from './propagation.js';
@@ -13,6 +13,11 @@ import { discard, RetryableResponseError } from './retryable-response.js';
 import { sendAttempt } from './send.js';
 import type { FetchSettings } from './settings.js';
 import { endSpan, startAttemptSpan, withSpan } from './spans.js';
+
+/** Node's fetch takes a `dispatcher` (undici's) beside the standard fields. */
+interface DispatcherInit {
+  readonly dispatcher?: unknown;
+}
 
 /** What every call of one `createFetch()` function shares. */
 export interface FetchRuntime {
@@ -36,11 +41,11 @@ export class FetchCall {
   private held: Response | undefined;
   /** Clock time of the total deadline, once the first attempt has read it. */
   private deadlineAt = Number.POSITIVE_INFINITY;
-  /** The exchange signal of the attempt whose response the caller gets. */
-  private exchange: LinkedAbort | undefined;
+  /** The exchange of the attempt whose response the caller gets, when its body is bounded. */
+  private exchange: Exchange | undefined;
   /**
-   * Read the attempt's signal only when something can abort it: undici's
-   * fetch pays ~10 µs and a FinalizationRegistry entry per request given one.
+   * Read the attempt's signal only when something can abort it: reading it
+   * makes the pipeline create an `AbortController` for the attempt.
    */
   private readonly abortable: boolean;
   /** The body outlives the attempt: with a deadline or a signal, it needs a signal of its own. */
@@ -69,8 +74,7 @@ export class FetchCall {
     this.discardHeld();
     const span =
       settings.spans === 'attempt' ? startAttemptSpan(this.request, context.attempt) : undefined;
-    const link = this.bodyBounded ? new LinkedAbort(context.signal) : undefined;
-    const signal = link?.signal ?? (this.abortable ? context.signal : undefined);
+    const exchange = this.abortable ? this.cancellable(context.signal) : undefined;
     const decorate = (headers: Headers, url: URL) => {
       withSpan(span, () => injectTraceHeaders(headers, settings.scope.isBaggageOrigin(url.origin)));
       if (settings.deadlineHeader && Number.isFinite(context.remainingMs)) {
@@ -80,16 +84,18 @@ export class FetchCall {
     let response: Response;
     try {
       const sender = { fetch: this.fetchImpl, scope: settings.scope, decorate };
-      response = await sendAttempt({ request: this.request, body: this.body }, sender, signal);
-    } catch (error) {
+      response = await sendAttempt({ request: this.request, body: this.body }, sender, exchange);
+    } catch (thrown) {
+      // Cancelled through its dispatcher, fetch rejects with a bare "fetch failed".
+      const error = exchange?.cancelled ? exchange.reason : thrown;
       if (span) endSpan(span, { error });
       if (!this.body.replayable) this.body.abandon(error);
       throw error;
     } finally {
-      link?.unlink();
+      exchange?.unfollow();
     }
     if (span) endSpan(span, { status: response.status });
-    this.exchange = link;
+    if (this.bodyBounded) this.exchange = exchange;
     if (isRetryableStatus(response.status, this.key !== undefined)) {
       this.held = response;
       throw new RetryableResponseError(
@@ -109,7 +115,7 @@ export class FetchCall {
         : guardResponse(
             response,
             new Limit(this.request.signal, this.deadlineAt, this.runtime.bodyCauses),
-            exchange.controller,
+            exchange,
           );
     return attachMeta(bounded, {
       idempotencyKey: this.key,
@@ -117,6 +123,13 @@ export class FetchCall {
       bodyNotReplayable: !this.body.replayable,
       replayed: response.headers.get('idempotent-replayed')?.toLowerCase() === 'true',
     });
+  }
+
+  /** A new exchange for this attempt, cancelled when the attempt's signal aborts. */
+  private cancellable(signal: AbortSignal): Exchange {
+    const exchange = new Exchange(this.fetchImpl, (this.request.init as DispatcherInit).dispatcher);
+    exchange.follow(signal);
+    return exchange;
   }
 
   /** Frees the connection of a held response nobody will read. */

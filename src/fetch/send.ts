@@ -1,4 +1,5 @@
 import type { PreparedBody } from './body.js';
+import type { Exchange } from './exchange.js';
 import type { OriginScope } from './origin-scope.js';
 import { type Hop, isRedirect, nextHop } from './redirects.js';
 import type { OutgoingRequest } from './request.js';
@@ -27,7 +28,7 @@ export interface Sender {
 export async function sendAttempt(
   outgoing: Outgoing,
   sender: Sender,
-  signal: AbortSignal | undefined,
+  exchange: Exchange | undefined,
 ): Promise<Response> {
   const { request, body } = outgoing;
   const follow = (request.init.redirect ?? 'follow') === 'follow';
@@ -47,7 +48,9 @@ export async function sendAttempt(
       method: hop.method,
       headers,
       body: hop.body,
-      signal,
+      // The exchange cancels through one of the two (see exchange.ts).
+      signal: exchange?.signal,
+      dispatcher: exchange?.dispatcher ?? (request.init as { dispatcher?: unknown }).dispatcher,
       duplex: 'half',
       redirect: follow ? 'manual' : request.init.redirect,
     } as RequestInit);
