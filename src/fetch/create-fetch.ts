@@ -1,6 +1,6 @@
 import { now } from '../resilience/clock.js';
 import { resilient } from '../resilience/resilient.js';
-import { prepareBody } from './body.js';
+import { type PreparedBody, prepareBody, preparedAtOnce } from './body.js';
 import {
   bodyAborted,
   bodyDeadlineExceeded,
@@ -61,11 +61,13 @@ export function createFetch(options: FetchOptions = {}): typeof fetch {
     init?: RequestInit,
   ): Promise<Response> {
     const request = normaliseRequest(input, init);
-    const uploadLimit =
-      request.body === null
-        ? undefined
-        : new Limit(request.signal, now() + settings.uploadLimitMs, uploadCauses);
-    const body = await prepareBody(request.body, settings.maxBufferedBodyBytes, uploadLimit);
+    const body: PreparedBody =
+      preparedAtOnce(request.body) ??
+      (await prepareBody(
+        request.body,
+        settings.maxBufferedBodyBytes,
+        new Limit(request.signal, now() + settings.uploadLimitMs, uploadCauses),
+      ));
     if (body.contentType !== undefined && !request.headers.has('content-type')) {
       request.headers.set('content-type', body.contentType);
     }
@@ -77,7 +79,7 @@ export function createFetch(options: FetchOptions = {}): typeof fetch {
       const response = await withSpan(callSpan, () =>
         pipeline.execute(call.attempt, {
           signal: request.signal,
-          key: request.url.origin,
+          key: request.origin,
           retry: repeatable,
         }),
       );

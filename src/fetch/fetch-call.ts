@@ -12,7 +12,7 @@ import { parseRetryAfter } from './retry-after.js';
 import { discard, RetryableResponseError } from './retryable-response.js';
 import { sendAttempt } from './send.js';
 import type { FetchSettings } from './settings.js';
-import { endSpan, startAttemptSpan, withSpan } from './spans.js';
+import { endSpan, startAttemptSpan } from './spans.js';
 
 /** Node's fetch takes a `dispatcher` (undici's) beside the standard fields. */
 interface DispatcherInit {
@@ -75,8 +75,8 @@ export class FetchCall {
     const span =
       settings.spans === 'attempt' ? startAttemptSpan(this.request, context.attempt) : undefined;
     const exchange = this.abortable ? this.cancellable(context.signal) : undefined;
-    const decorate = (headers: Headers, url: URL) => {
-      withSpan(span, () => injectTraceHeaders(headers, settings.scope.isBaggageOrigin(url.origin)));
+    const decorate = (headers: Headers, origin: string) => {
+      injectTraceHeaders(headers, settings.scope.isBaggageOrigin(origin), span);
       if (settings.deadlineHeader && Number.isFinite(context.remainingMs)) {
         headers.set(settings.deadlineHeader, String(Math.max(0, Math.floor(context.remainingMs))));
       }
@@ -108,21 +108,18 @@ export class FetchCall {
 
   /** The response for the caller: its body bounded by the call's deadline and signal, its meta attached. */
   deliver(response: Response): Response {
-    const exchange = this.exchange;
-    const bounded =
-      exchange === undefined
-        ? response
-        : guardResponse(
-            response,
-            new Limit(this.request.signal, this.deadlineAt, this.runtime.bodyCauses),
-            exchange,
-          );
-    return attachMeta(bounded, {
+    // The meta first: a property added after guardResponse swapped the prototype
+    // would give every response a map of its own (benchmarks/scenarios/http-client.mjs).
+    attachMeta(response, {
       idempotencyKey: this.key,
       attempts: this.attempts,
       bodyNotReplayable: !this.body.replayable,
       replayed: response.headers.get('idempotent-replayed')?.toLowerCase() === 'true',
     });
+    const exchange = this.exchange;
+    if (exchange === undefined) return response;
+    const limit = new Limit(this.request.signal, this.deadlineAt, this.runtime.bodyCauses);
+    return guardResponse(response, limit, exchange);
   }
 
   /** A new exchange for this attempt, cancelled when the attempt's signal aborts. */

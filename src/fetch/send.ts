@@ -15,8 +15,8 @@ export interface Outgoing {
 export interface Sender {
   readonly fetch: typeof fetch;
   readonly scope: OriginScope;
-  /** Adds the headers of this attempt (trace context, remaining deadline) for the hop's URL. */
-  readonly decorate: (headers: Headers, url: URL) => void;
+  /** Adds the headers of this attempt (trace context, remaining deadline) for the hop's origin. */
+  readonly decorate: (headers: Headers, origin: string) => void;
 }
 
 /**
@@ -32,9 +32,10 @@ export async function sendAttempt(
 ): Promise<Response> {
   const { request, body } = outgoing;
   const follow = (request.init.redirect ?? 'follow') === 'follow';
-  const callOrigin = request.url.origin;
+  const callOrigin = request.origin;
   let hop: Hop = {
     url: request.url,
+    origin: callOrigin,
     method: request.method,
     body: body.body,
     headers: request.headers,
@@ -42,7 +43,7 @@ export async function sendAttempt(
   };
   for (;;) {
     const headers = sender.scope.headersFor(hop, callOrigin);
-    sender.decorate(headers, hop.url);
+    sender.decorate(headers, hop.origin);
     const response = await sender.fetch(hop.url, {
       ...request.init,
       method: hop.method,
