@@ -8,10 +8,10 @@ import { attachMeta } from './meta.js';
 import { isRetryableStatus } from './methods.js';
 import { injectTraceHeaders } from './propagation.js';
 import type { OutgoingRequest } from './request.js';
+import type { ResolvedFetchOptions } from './resolved-options.js';
 import { parseRetryAfter } from './retry-after.js';
 import { discard, RetryableResponseError } from './retryable-response.js';
 import { sendAttempt } from './send.js';
-import type { FetchSettings } from './settings.js';
 import { endSpan, startAttemptSpan } from './spans.js';
 
 /** Node's fetch takes a `dispatcher` (undici's) beside the standard fields. */
@@ -21,7 +21,8 @@ interface DispatcherInit {
 
 /** What every call of one `createFetch()` function shares. */
 export interface FetchRuntime {
-  readonly settings: FetchSettings;
+  /** The `createFetch()` options, resolved. */
+  readonly resolved: ResolvedFetchOptions;
   /** The errors a cut response body rejects with. */
   readonly bodyCauses: LimitCauses;
   /** True when an attempt's signal can fire without the caller (a deadline or timeout is on). */
@@ -60,30 +61,30 @@ export class FetchCall {
   ) {
     const signalled = request.signal !== undefined;
     this.abortable = runtime.timed || signalled;
-    this.bodyBounded = runtime.settings.totalTimeoutMs !== undefined || signalled;
+    this.bodyBounded = runtime.resolved.totalTimeoutMs !== undefined || signalled;
   }
 
   /** The task given to the pipeline: one attempt. */
   readonly attempt = async (context: AttemptContext): Promise<Response> => {
-    const { settings } = this.runtime;
+    const { resolved } = this.runtime;
     this.attempts = context.attempt;
     // The deadline does not move: where it falls is read once, for the body's limit.
-    if (context.attempt === 1 && settings.totalTimeoutMs !== undefined) {
+    if (context.attempt === 1 && resolved.totalTimeoutMs !== undefined) {
       this.deadlineAt = now() + context.remainingMs;
     }
     this.discardHeld();
     const span =
-      settings.spans === 'attempt' ? startAttemptSpan(this.request, context.attempt) : undefined;
+      resolved.spans === 'attempt' ? startAttemptSpan(this.request, context.attempt) : undefined;
     const exchange = this.abortable ? this.cancellable(context.signal) : undefined;
     const decorate = (headers: Headers, origin: string) => {
-      injectTraceHeaders(headers, settings.scope.isBaggageOrigin(origin), span);
-      if (settings.deadlineHeader && Number.isFinite(context.remainingMs)) {
-        headers.set(settings.deadlineHeader, String(Math.max(0, Math.floor(context.remainingMs))));
+      injectTraceHeaders(headers, resolved.scope.isBaggageOrigin(origin), span);
+      if (resolved.deadlineHeader && Number.isFinite(context.remainingMs)) {
+        headers.set(resolved.deadlineHeader, String(Math.max(0, Math.floor(context.remainingMs))));
       }
     };
     let response: Response;
     try {
-      const sender = { fetch: this.fetchImpl, scope: settings.scope, decorate };
+      const sender = { fetch: this.fetchImpl, scope: resolved.scope, decorate };
       response = await sendAttempt({ request: this.request, body: this.body }, sender, exchange);
     } catch (thrown) {
       // Cancelled through its dispatcher, fetch rejects with a bare "fetch failed".

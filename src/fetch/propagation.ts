@@ -8,11 +8,7 @@ import { context, propagation, type Span, trace } from '@opentelemetry/api';
  * than through the global propagator, which would send baggage everywhere.
  * `span`, when given, is the parent to announce instead of the active span.
  */
-export function injectTraceHeaders(
-  headers: Headers,
-  baggageAllowed: boolean,
-  span?: Span,
-): void {
+export function injectTraceHeaders(headers: Headers, baggageAllowed: boolean, span?: Span): void {
   const active = context.active();
   // The attempt's span is the parent the server sees; read directly, not made active for this.
   const spanContext = span === undefined ? trace.getSpanContext(active) : span.spanContext();
