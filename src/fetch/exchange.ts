@@ -16,7 +16,7 @@
  *
  * A `fetch` that is not Node's own (the `fetch` option, a patched global)
  * may ignore `dispatcher`: for those, and before undici has set its global
- * dispatcher, the exchange hands out a signal instead ({@link wants}).
+ * dispatcher, the exchange hands out a signal instead (`Exchange.signal`).
  */
 
 /** Where undici (Node's and the npm package's) keeps the global dispatcher. */
@@ -45,6 +45,7 @@ interface Dispatcher {
 export class Exchange implements EventListenerObject, Dispatcher {
   /** Why it was cancelled, once it was. */
   reason: unknown;
+  /** True once cancelled; the first reason wins. */
   cancelled = false;
   /** The dispatcher that sends the requests, when `fetch` is Node's own; else undefined. */
   private readonly inner: Dispatcher | undefined;
