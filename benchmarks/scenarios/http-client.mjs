@@ -2,7 +2,8 @@
  * Scenario 5: the HTTP client on loopback. One request at a time to a bare
  * node:http server in another process, body read to the end: raw global
  * `fetch` against `createFetch()` with its defaults. A GET (safe to retry)
- * and a POST carrying an Idempotency-Key (what a payment call looks like).
+ * and a POST carrying an Idempotency-Key (what a payment call looks like),
+ * each its own group with its own target in targets.mjs.
  */
 import { compareTime, scenario } from '../harness.mjs';
 import { startServer, stop } from '../http/processes.mjs';
@@ -42,7 +43,7 @@ await scenario(
     id: 'http-client',
     title: 'HTTP client: fetch vs createFetch()',
     description:
-      'One request at a time from this process to a bare node:http server in another process on 127.0.0.1, body read to the end. Baseline: the global `fetch`; candidate: `createFetch()` with its defaults (a `resilient()` pipeline per origin, a derived Idempotency-Key on the POST).',
+      "One request at a time from this process to a bare node:http server in another process on 127.0.0.1, body read to the end. Baseline: the global `fetch`; candidate: `createFetch()` with its defaults (a `resilient()` pipeline per origin, deadline and attempt timeout on). Two groups, each with its own target: a GET, and a POST carrying the caller's Idempotency-Key.",
   },
   async () => {
     const bulwark = await requireExports('fetch', ['createFetch']);

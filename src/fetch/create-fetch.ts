@@ -1,6 +1,6 @@
 import { now } from '../resilience/clock.js';
 import { resilient } from '../resilience/resilient.js';
-import { prepareBody } from './body.js';
+import { type PreparedBody, prepareBody, preparedAtOnce } from './body.js';
 import {
   bodyAborted,
   bodyDeadlineExceeded,
@@ -11,10 +11,10 @@ import { FetchCall, type FetchRuntime } from './fetch-call.js';
 import { Limit, type LimitCauses } from './limit.js';
 import { isRepeatable, needsIdempotencyKey } from './methods.js';
 import { operationKey } from './operation-key.js';
-import { type FetchOptions, validateFetchOptions } from './options.js';
+import type { FetchOptions } from './options.js';
 import { normaliseRequest, type OutgoingRequest } from './request.js';
+import { type ResolvedFetchOptions, resolveFetchOptions } from './resolved-options.js';
 import { finalResponseOf } from './retryable-response.js';
-import { type FetchSettings, resolveSettings } from './settings.js';
 import { endSpan, startCallSpan, withSpan } from './spans.js';
 
 /**
@@ -41,43 +41,44 @@ import { endSpan, startCallSpan, withSpan } from './spans.js';
  * const res = await bankFetch('https://bank.example/payments', { method: 'POST', body });
  */
 export function createFetch(options: FetchOptions = {}): typeof fetch {
-  validateFetchOptions(options);
-  const settings = resolveSettings(options);
-  const pipeline = resilient(settings.name, settings.resilience);
-  const { name } = settings;
+  const resolved = resolveFetchOptions(options);
+  const pipeline = resilient(resolved.name, resolved.resilience);
+  const { name } = resolved;
   const uploadCauses: LimitCauses = {
-    timedOut: () => requestBodyStalled(name, settings.uploadLimitCode, settings.uploadLimitMs),
+    timedOut: () => requestBodyStalled(name, resolved.uploadLimitCode, resolved.uploadLimitMs),
     aborted: (reason) => requestBodyAborted(name, reason),
   };
   const bodyCauses: LimitCauses = {
-    timedOut: () => bodyDeadlineExceeded(name, settings.totalTimeoutMs ?? 0),
+    timedOut: () => bodyDeadlineExceeded(name, resolved.totalTimeoutMs ?? 0),
     aborted: (reason) => bodyAborted(name, reason),
   };
 
-  const runtime: FetchRuntime = { settings, bodyCauses, timed: hasTimers(settings) };
+  const runtime: FetchRuntime = { resolved, bodyCauses, timed: hasTimers(resolved) };
 
   return async function bulwarkFetch(
     input: RequestInfo | URL,
     init?: RequestInit,
   ): Promise<Response> {
     const request = normaliseRequest(input, init);
-    const uploadLimit =
-      request.body === null
-        ? undefined
-        : new Limit(request.signal, now() + settings.uploadLimitMs, uploadCauses);
-    const body = await prepareBody(request.body, settings.maxBufferedBodyBytes, uploadLimit);
+    const body: PreparedBody =
+      preparedAtOnce(request.body) ??
+      (await prepareBody(
+        request.body,
+        resolved.maxBufferedBodyBytes,
+        new Limit(request.signal, now() + resolved.uploadLimitMs, uploadCauses),
+      ));
     if (body.contentType !== undefined && !request.headers.has('content-type')) {
       request.headers.set('content-type', body.contentType);
     }
-    const key = ensureKey(request, settings);
+    const key = ensureKey(request, resolved);
     const repeatable = body.replayable && isRepeatable(request.method, key !== undefined);
     const call = new FetchCall(runtime, request, body, key, options.fetch ?? globalThis.fetch);
-    const callSpan = settings.spans === 'call' ? startCallSpan(request) : undefined;
+    const callSpan = resolved.spans === 'call' ? startCallSpan(request) : undefined;
     try {
       const response = await withSpan(callSpan, () =>
         pipeline.execute(call.attempt, {
           signal: request.signal,
-          key: request.url.origin,
+          key: request.origin,
           retry: repeatable,
         }),
       );
@@ -97,7 +98,7 @@ export function createFetch(options: FetchOptions = {}): typeof fetch {
  * True when an attempt's signal can fire without the caller: a total deadline,
  * an attempt timeout, or an inner cockatiel policy (which may time out).
  */
-function hasTimers({ resilience }: FetchSettings): boolean {
+function hasTimers({ resilience }: ResolvedFetchOptions): boolean {
   return (
     resilience.deadline !== false ||
     resilience.attemptTimeout !== false ||
@@ -110,11 +111,11 @@ function hasTimers({ resilience }: FetchSettings): boolean {
  * derived from the operation being executed (the same in every execution) or,
  * outside an operation, a new one; else none.
  */
-function ensureKey(request: OutgoingRequest, settings: FetchSettings): string | undefined {
-  const existing = request.headers.get(settings.idempotencyKeyHeader);
+function ensureKey(request: OutgoingRequest, resolved: ResolvedFetchOptions): string | undefined {
+  const existing = request.headers.get(resolved.idempotencyKeyHeader);
   if (existing !== null) return existing;
-  if (!settings.addIdempotencyKey || !needsIdempotencyKey(request.method)) return undefined;
-  const key = operationKey(request) ?? settings.generateKey();
-  request.headers.set(settings.idempotencyKeyHeader, key);
+  if (!resolved.addIdempotencyKey || !needsIdempotencyKey(request.method)) return undefined;
+  const key = operationKey(request) ?? resolved.generateKey();
+  request.headers.set(resolved.idempotencyKeyHeader, key);
   return key;
 }

@@ -1,22 +1,28 @@
 import { now } from '../resilience/clock.js';
 import type { AttemptContext } from '../resilience/context.js';
 import type { PreparedBody } from './body.js';
+import { Exchange } from './exchange.js';
 import { guardResponse } from './guarded-response.js';
 import { Limit, type LimitCauses } from './limit.js';
-import { LinkedAbort } from './linked-abort.js';
 import { attachMeta } from './meta.js';
 import { isRetryableStatus } from './methods.js';
 import { injectTraceHeaders } from './propagation.js';
 import type { OutgoingRequest } from './request.js';
+import type { ResolvedFetchOptions } from './resolved-options.js';
 import { parseRetryAfter } from './retry-after.js';
 import { discard, RetryableResponseError } from './retryable-response.js';
 import { sendAttempt } from './send.js';
-import type { FetchSettings } from './settings.js';
-import { endSpan, startAttemptSpan, withSpan } from './spans.js';
+import { endSpan, startAttemptSpan } from './spans.js';
+
+/** Node's fetch takes a `dispatcher` (undici's) beside the standard fields. */
+interface DispatcherInit {
+  readonly dispatcher?: unknown;
+}
 
 /** What every call of one `createFetch()` function shares. */
 export interface FetchRuntime {
-  readonly settings: FetchSettings;
+  /** The `createFetch()` options, resolved. */
+  readonly resolved: ResolvedFetchOptions;
   /** The errors a cut response body rejects with. */
   readonly bodyCauses: LimitCauses;
   /** True when an attempt's signal can fire without the caller (a deadline or timeout is on). */
@@ -36,11 +42,11 @@ export class FetchCall {
   private held: Response | undefined;
   /** Clock time of the total deadline, once the first attempt has read it. */
   private deadlineAt = Number.POSITIVE_INFINITY;
-  /** The exchange signal of the attempt whose response the caller gets. */
-  private exchange: LinkedAbort | undefined;
+  /** The exchange of the attempt whose response the caller gets, when its body is bounded. */
+  private exchange: Exchange | undefined;
   /**
-   * Read the attempt's signal only when something can abort it: undici's
-   * fetch pays ~10 µs and a FinalizationRegistry entry per request given one.
+   * Read the attempt's signal only when something can abort it: reading it
+   * makes the pipeline create an `AbortController` for the attempt.
    */
   private readonly abortable: boolean;
   /** The body outlives the attempt: with a deadline or a signal, it needs a signal of its own. */
@@ -55,41 +61,42 @@ export class FetchCall {
   ) {
     const signalled = request.signal !== undefined;
     this.abortable = runtime.timed || signalled;
-    this.bodyBounded = runtime.settings.totalTimeoutMs !== undefined || signalled;
+    this.bodyBounded = runtime.resolved.totalTimeoutMs !== undefined || signalled;
   }
 
   /** The task given to the pipeline: one attempt. */
   readonly attempt = async (context: AttemptContext): Promise<Response> => {
-    const { settings } = this.runtime;
+    const { resolved } = this.runtime;
     this.attempts = context.attempt;
     // The deadline does not move: where it falls is read once, for the body's limit.
-    if (context.attempt === 1 && settings.totalTimeoutMs !== undefined) {
+    if (context.attempt === 1 && resolved.totalTimeoutMs !== undefined) {
       this.deadlineAt = now() + context.remainingMs;
     }
     this.discardHeld();
     const span =
-      settings.spans === 'attempt' ? startAttemptSpan(this.request, context.attempt) : undefined;
-    const link = this.bodyBounded ? new LinkedAbort(context.signal) : undefined;
-    const signal = link?.signal ?? (this.abortable ? context.signal : undefined);
-    const decorate = (headers: Headers, url: URL) => {
-      withSpan(span, () => injectTraceHeaders(headers, settings.scope.isBaggageOrigin(url.origin)));
-      if (settings.deadlineHeader && Number.isFinite(context.remainingMs)) {
-        headers.set(settings.deadlineHeader, String(Math.max(0, Math.floor(context.remainingMs))));
+      resolved.spans === 'attempt' ? startAttemptSpan(this.request, context.attempt) : undefined;
+    const exchange = this.abortable ? this.cancellable(context.signal) : undefined;
+    const decorate = (headers: Headers, origin: string) => {
+      injectTraceHeaders(headers, resolved.scope.isBaggageOrigin(origin), span);
+      if (resolved.deadlineHeader && Number.isFinite(context.remainingMs)) {
+        headers.set(resolved.deadlineHeader, String(Math.max(0, Math.floor(context.remainingMs))));
       }
     };
     let response: Response;
     try {
-      const sender = { fetch: this.fetchImpl, scope: settings.scope, decorate };
-      response = await sendAttempt({ request: this.request, body: this.body }, sender, signal);
-    } catch (error) {
+      const sender = { fetch: this.fetchImpl, scope: resolved.scope, decorate };
+      response = await sendAttempt({ request: this.request, body: this.body }, sender, exchange);
+    } catch (thrown) {
+      // Cancelled through its dispatcher, fetch rejects with a bare "fetch failed".
+      const error = exchange?.cancelled ? exchange.reason : thrown;
       if (span) endSpan(span, { error });
       if (!this.body.replayable) this.body.abandon(error);
       throw error;
     } finally {
-      link?.unlink();
+      exchange?.unfollow();
     }
     if (span) endSpan(span, { status: response.status });
-    this.exchange = link;
+    if (this.bodyBounded) this.exchange = exchange;
     if (isRetryableStatus(response.status, this.key !== undefined)) {
       this.held = response;
       throw new RetryableResponseError(
@@ -102,21 +109,25 @@ export class FetchCall {
 
   /** The response for the caller: its body bounded by the call's deadline and signal, its meta attached. */
   deliver(response: Response): Response {
-    const exchange = this.exchange;
-    const bounded =
-      exchange === undefined
-        ? response
-        : guardResponse(
-            response,
-            new Limit(this.request.signal, this.deadlineAt, this.runtime.bodyCauses),
-            exchange.controller,
-          );
-    return attachMeta(bounded, {
+    // The meta first: a property added after guardResponse swapped the prototype
+    // would give every response a map of its own (benchmarks/scenarios/http-client.mjs).
+    attachMeta(response, {
       idempotencyKey: this.key,
       attempts: this.attempts,
       bodyNotReplayable: !this.body.replayable,
       replayed: response.headers.get('idempotent-replayed')?.toLowerCase() === 'true',
     });
+    const exchange = this.exchange;
+    if (exchange === undefined) return response;
+    const limit = new Limit(this.request.signal, this.deadlineAt, this.runtime.bodyCauses);
+    return guardResponse(response, limit, exchange);
+  }
+
+  /** A new exchange for this attempt, cancelled when the attempt's signal aborts. */
+  private cancellable(signal: AbortSignal): Exchange {
+    const exchange = new Exchange(this.fetchImpl, (this.request.init as DispatcherInit).dispatcher);
+    exchange.follow(signal);
+    return exchange;
   }
 
   /** Frees the connection of a held response nobody will read. */

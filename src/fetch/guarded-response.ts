@@ -1,12 +1,12 @@
+import type { Exchange } from './exchange.js';
 import type { Limit } from './limit.js';
 
 /**
  * Keeps the response body under the call's deadline and the caller's signal.
  * `fetch` resolves at the response head and the pipeline's timers end there:
  * without this, a server that sends headers and then stalls leaves
- * `res.text()` pending for good. The limit aborts the exchange's own signal
- * (see linked-abort.ts), so `fetch` itself rejects the read with the typed
- * error and drops the connection; the body is never re-streamed.
+ * `res.text()` pending for good. The limit cancels the exchange (see
+ * exchange.ts), so `fetch` itself fails the read and drops the connection; the body is never re-streamed.
  *
  * What this file adds is the other end: knowing when the body is done, so the
  * limit is released at once and a finished call holds no timer, no listener
@@ -62,16 +62,12 @@ Object.defineProperty(guardedPrototype, 'body', {
 });
 
 /**
- * Bounds the body of `response` by `limit`, which aborts `exchange` (the
- * signal the response was fetched with) when it fires. Returns `response`.
+ * Bounds the body of `response` by `limit`, which cancels `exchange` (the
+ * one the response was fetched through) when it fires. Returns `response`.
  */
-export function guardResponse(
-  response: Response,
-  limit: Limit,
-  exchange: AbortController,
-): Response {
+export function guardResponse(response: Response, limit: Limit, exchange: Exchange): Response {
   if (response.body === null || limit.unbounded) return response;
-  limit.arm((error) => exchange.abort(error));
+  limit.arm((error) => exchange.cancel(error));
   const guarded = response as Guarded;
   guarded[LIMIT] = limit;
   Object.setPrototypeOf(guarded, guardedPrototype);

@@ -17,6 +17,7 @@ import type { Hop } from './redirects.js';
  *   customer (see `injectTraceHeaders`).
  */
 export class OriginScope {
+  /** True when `origin` may receive `baggage`. */
   readonly isBaggageOrigin: (origin: string) => boolean;
   private readonly isKeyOrigin: (origin: string) => boolean;
 
@@ -32,7 +33,7 @@ export class OriginScope {
   /** The caller's headers for `hop`, minus the key where it may not go. */
   headersFor(hop: Hop, callOrigin: string): Headers {
     const headers = new Headers(hop.headers);
-    if (!this.keyMayGo(hop.url.origin, callOrigin)) headers.delete(this.keyHeader);
+    if (!this.keyMayGo(hop.origin, callOrigin)) headers.delete(this.keyHeader);
     return headers;
   }
 
@@ -44,7 +45,7 @@ export class OriginScope {
    */
   mayFollow(hop: Hop, callOrigin: string): boolean {
     if (!needsIdempotencyKey(hop.method) || !hop.headers.has(this.keyHeader)) return true;
-    return this.keyMayGo(hop.url.origin, callOrigin);
+    return this.keyMayGo(hop.origin, callOrigin);
   }
 
   private keyMayGo(origin: string, callOrigin: string): boolean {

@@ -1,4 +1,4 @@
-import { context, propagation, trace } from '@opentelemetry/api';
+import { context, propagation, type Span, trace } from '@opentelemetry/api';
 
 /**
  * Adds trace context to outbound headers. `traceparent` (and `tracestate`)
@@ -6,10 +6,12 @@ import { context, propagation, trace } from '@opentelemetry/api';
  * `baggage` goes only to allow-listed origins, because baggage carries tenant
  * and business data that must never reach a third party. Done by hand rather
  * than through the global propagator, which would send baggage everywhere.
+ * `span`, when given, is the parent to announce instead of the active span.
  */
-export function injectTraceHeaders(headers: Headers, baggageAllowed: boolean): void {
+export function injectTraceHeaders(headers: Headers, baggageAllowed: boolean, span?: Span): void {
   const active = context.active();
-  const spanContext = trace.getSpanContext(active);
+  // The attempt's span is the parent the server sees; read directly, not made active for this.
+  const spanContext = span === undefined ? trace.getSpanContext(active) : span.spanContext();
   if (spanContext !== undefined && trace.isSpanContextValid(spanContext)) {
     const flags = (spanContext.traceFlags & 0xff).toString(16).padStart(2, '0');
     headers.set('traceparent', `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`);
@@ -21,7 +23,8 @@ export function injectTraceHeaders(headers: Headers, baggageAllowed: boolean): v
     return;
   }
   const baggage = propagation.getBaggage(active);
-  const entries = baggage?.getAllEntries() ?? [];
+  if (baggage === undefined) return;
+  const entries = baggage.getAllEntries();
   if (entries.length === 0) return;
   const value = entries
     .map(([key, entry]) => `${encodeURIComponent(key)}=${encodeURIComponent(entry.value)}`)

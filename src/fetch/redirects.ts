@@ -28,6 +28,8 @@ const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
 /** One request of an attempt: the first one, or one a redirect asked for. */
 export interface Hop {
   readonly url: URL;
+  /** `url.origin`, read once: the URL getter builds a new string on every read. */
+  readonly origin: string;
   readonly method: string;
   /** The body to send (`null` for none); a one-shot stream only on the first hop. */
   readonly body: BodyInit | null;
@@ -71,8 +73,9 @@ export function nextHop(hop: Hop, response: Response, bodyReplayable: boolean): 
     body = null;
     for (const name of BODY_HEADERS) headers.delete(name);
   }
-  if (url.origin !== hop.url.origin) {
+  const origin = url.origin;
+  if (origin !== hop.origin) {
     for (const name of CREDENTIAL_HEADERS) headers.delete(name);
   }
-  return { url, method, body, headers, redirects: hop.redirects + 1 };
+  return { url, origin, method, body, headers, redirects: hop.redirects + 1 };
 }

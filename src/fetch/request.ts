@@ -1,6 +1,8 @@
 /** One outgoing call, normalised from `fetch`'s two argument shapes. */
 export interface OutgoingRequest {
   readonly url: URL;
+  /** `url.origin`, read once (the breaker key, the origin-scoped headers). */
+  readonly origin: string;
   /** Upper-case method. */
   readonly method: string;
   /** A private copy: the wrapper adds its headers here, never to the caller's object. */
@@ -24,6 +26,7 @@ export function normaliseRequest(
   const { body, headers, signal, method, ...rest } = init ?? {};
   return {
     url,
+    origin: url.origin,
     method: (method ?? request?.method ?? 'GET').toUpperCase(),
     headers: new Headers(headers ?? request?.headers),
     body: init !== undefined && 'body' in init ? (body ?? null) : (request?.body ?? null),

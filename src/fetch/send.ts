@@ -1,4 +1,5 @@
 import type { PreparedBody } from './body.js';
+import type { Exchange } from './exchange.js';
 import type { OriginScope } from './origin-scope.js';
 import { type Hop, isRedirect, nextHop } from './redirects.js';
 import type { OutgoingRequest } from './request.js';
@@ -14,8 +15,8 @@ export interface Outgoing {
 export interface Sender {
   readonly fetch: typeof fetch;
   readonly scope: OriginScope;
-  /** Adds the headers of this attempt (trace context, remaining deadline) for the hop's URL. */
-  readonly decorate: (headers: Headers, url: URL) => void;
+  /** Adds the headers of this attempt (trace context, remaining deadline) for the hop's origin. */
+  readonly decorate: (headers: Headers, origin: string) => void;
 }
 
 /**
@@ -27,13 +28,14 @@ export interface Sender {
 export async function sendAttempt(
   outgoing: Outgoing,
   sender: Sender,
-  signal: AbortSignal | undefined,
+  exchange: Exchange | undefined,
 ): Promise<Response> {
   const { request, body } = outgoing;
   const follow = (request.init.redirect ?? 'follow') === 'follow';
-  const callOrigin = request.url.origin;
+  const callOrigin = request.origin;
   let hop: Hop = {
     url: request.url,
+    origin: callOrigin,
     method: request.method,
     body: body.body,
     headers: request.headers,
@@ -41,13 +43,15 @@ export async function sendAttempt(
   };
   for (;;) {
     const headers = sender.scope.headersFor(hop, callOrigin);
-    sender.decorate(headers, hop.url);
+    sender.decorate(headers, hop.origin);
     const response = await sender.fetch(hop.url, {
       ...request.init,
       method: hop.method,
       headers,
       body: hop.body,
-      signal,
+      // The exchange cancels through one of the two (see exchange.ts).
+      signal: exchange?.signal,
+      dispatcher: exchange?.dispatcher ?? (request.init as { dispatcher?: unknown }).dispatcher,
       duplex: 'half',
       redirect: follow ? 'manual' : request.init.redirect,
     } as RequestInit);

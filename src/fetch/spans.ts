@@ -1,4 +1,12 @@
-import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  context,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  type TracerProvider,
+  trace,
+} from '@opentelemetry/api';
 import { errorType, httpStatusType, OTHER_ERROR_TYPE } from '../resilience/error-type.js';
 import { Attr, INSTRUMENTATION_SCOPE } from '../telemetry/attributes.js';
 
@@ -8,13 +16,32 @@ export interface SpanTarget {
   readonly url: URL;
 }
 
+let tracerProvider: TracerProvider | undefined;
+let cachedTracer: Tracer | undefined;
+
+/**
+ * bulwark's tracer, asked for once per global provider instead of once per
+ * span: without an SDK, every `getTracer()` builds a new proxy tracer
+ * (`benchmarks/scenarios/http-client.mjs`). A provider registered later is
+ * still picked up: the global provider is a proxy that delegates to it, and
+ * `trace.disable()` replaces the proxy, which this notices.
+ */
+function tracer(): Tracer {
+  const provider = trace.getTracerProvider();
+  if (provider !== tracerProvider || cachedTracer === undefined) {
+    tracerProvider = provider;
+    cachedTracer = provider.getTracer(INSTRUMENTATION_SCOPE);
+  }
+  return cachedTracer;
+}
+
 /**
  * Starts the client span of one attempt, following the HTTP client semantic
  * conventions: named by method, `http.request.resend_count` set from the
  * second attempt on (the convention omits it on the first).
  */
 export function startAttemptSpan(target: SpanTarget, attempt: number): Span {
-  const span = trace.getTracer(INSTRUMENTATION_SCOPE).startSpan(target.method, {
+  const span = tracer().startSpan(target.method, {
     kind: SpanKind.CLIENT,
     attributes: {
       [Attr.HttpRequestMethod]: target.method,
@@ -30,7 +57,7 @@ export function startAttemptSpan(target: SpanTarget, attempt: number): Span {
 
 /** Starts the internal span of one logical call (the `'call'` span mode). */
 export function startCallSpan(target: SpanTarget): Span {
-  return trace.getTracer(INSTRUMENTATION_SCOPE).startSpan(`bulwark.fetch ${target.method}`, {
+  return tracer().startSpan(`bulwark.fetch ${target.method}`, {
     kind: SpanKind.INTERNAL,
     attributes: {
       [Attr.HttpRequestMethod]: target.method,

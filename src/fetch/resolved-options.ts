@@ -3,12 +3,12 @@ import { ErrorCode } from '../errors.js';
 import { keyByTenant } from '../resilience/keys.js';
 import { type ResilientOptions, TIMEOUT_DEFAULTS } from '../resilience/resilient.js';
 import { isTransientError } from '../resilience/transient.js';
-import { FETCH_DEFAULTS, type FetchOptions } from './options.js';
+import { FETCH_DEFAULTS, type FetchOptions, validateFetchOptions } from './options.js';
 import { OriginScope } from './origin-scope.js';
 import { RetryableResponseError } from './retryable-response.js';
 
-/** {@link FetchOptions} with every default applied, resolved once per `createFetch()`. */
-export interface FetchSettings {
+/** {@link FetchOptions} validated, with every default applied: made once per `createFetch()`. */
+export interface ResolvedFetchOptions {
   readonly name: string;
   readonly resilience: ResilientOptions;
   readonly addIdempotencyKey: boolean;
@@ -31,8 +31,12 @@ export interface FetchSettings {
   readonly uploadLimitCode: typeof ErrorCode.AttemptTimeout | typeof ErrorCode.DeadlineExceeded;
 }
 
-/** Applies the defaults to `options`; validation happened before. */
-export function resolveSettings(options: FetchOptions): FetchSettings {
+/**
+ * Validates `options` (throwing an error that names the field) and applies
+ * the defaults; `createFetch()` calls it once.
+ */
+export function resolveFetchOptions(options: FetchOptions): ResolvedFetchOptions {
+  validateFetchOptions(options);
   const resilience = options.resilience ?? {};
   const userRetry = resilience.retry;
   const idempotencyKeyHeader = options.idempotencyKeyHeader ?? FETCH_DEFAULTS.idempotencyKeyHeader;

@@ -1,0 +1,151 @@
+/**
+ * The cancel handle of one attempt's exchange (its request, its redirect hops
+ * and the response body read after the call resolved), handed to `fetch` as
+ * its `dispatcher` instead of an `AbortSignal`.
+ *
+ * Why not a signal: undici's fetch pays for every signal it is given (a
+ * `FinalizationRegistry` entry, listener bookkeeping, a second controller
+ * linked to it), and the wrapper needed one of its own per attempt because
+ * the body outlives the attempt's. The `http-client` benchmark scenario
+ * (`benchmarks/scenarios/http-client.mjs`) measured that as the largest part
+ * of `createFetch()`'s overhead. A dispatcher sees each hop's undici request
+ * handler, which receives the request's own abort function when the request
+ * is sent; cancelling calls it, which errors the request and its response
+ * body (fetch then rejects the pending read) and destroys the connection.
+ * The global dispatcher does the real work: this only watches.
+ *
+ * A `fetch` that is not Node's own (the `fetch` option, a patched global)
+ * may ignore `dispatcher`: for those, and before undici has set its global
+ * dispatcher, the exchange hands out a signal instead (`Exchange.signal`).
+ */
+
+/** Where undici (Node's and the npm package's) keeps the global dispatcher. */
+const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+
+/** Node's own `fetch`, as found when this module loaded. */
+const nodeFetch = globalThis.fetch;
+
+/** The part of undici's request handler this watches (both handler APIs: v6 and v7+). */
+interface RequestHandler {
+  onConnect?: (abort: (reason?: unknown) => void, context?: unknown) => void;
+  onRequestStart?: (controller: { abort(reason: unknown): void }, context: unknown) => void;
+}
+
+/** The part of an undici `Dispatcher` fetch calls. */
+interface Dispatcher {
+  dispatch(options: object, handler: RequestHandler): boolean;
+  readonly isMockActive?: boolean;
+}
+
+/**
+ * One attempt's exchange; see the module comment. It may be cancelled before,
+ * during or after `fetch` resolves; a request not yet sent is aborted the
+ * moment undici hands it a connection, before any byte goes out.
+ */
+export class Exchange implements EventListenerObject, Dispatcher {
+  /** Why it was cancelled, once it was. */
+  reason: unknown;
+  /** True once cancelled; the first reason wins. */
+  cancelled = false;
+  /** The dispatcher that sends the requests, when `fetch` is Node's own; else undefined. */
+  private readonly inner: Dispatcher | undefined;
+  /** The abort of the hop in flight, from undici. */
+  private abortHop: ((reason: unknown) => void) | undefined;
+  /** The signal handed out on the fallback path. */
+  private controller: AbortController | undefined;
+  private followed: AbortSignal | undefined;
+
+  /**
+   * @param fetchImpl The `fetch` the attempt calls.
+   * @param given The caller's own `dispatcher` option, if any: requests still go through it.
+   */
+  constructor(fetchImpl: typeof fetch, given: unknown) {
+    const inner = (given ?? (globalThis as Record<symbol, unknown>)[GLOBAL_DISPATCHER]) as
+      | Dispatcher
+      | undefined;
+    if (fetchImpl === nodeFetch && typeof inner?.dispatch === 'function') this.inner = inner;
+  }
+
+  /** The `dispatcher` to give `fetch`: this exchange, or `undefined` on the fallback path. */
+  get dispatcher(): Dispatcher | undefined {
+    return this.inner === undefined ? undefined : this;
+  }
+
+  /** The `signal` to give `fetch`: none through a dispatcher, else one aborted with the exchange. */
+  get signal(): AbortSignal | undefined {
+    if (this.inner !== undefined) return undefined;
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.cancelled) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Cancels the exchange when `signal` (the attempt's) aborts, until {@link unfollow}. */
+  follow(signal: AbortSignal): void {
+    if (signal.aborted) {
+      this.cancel(signal.reason);
+      return;
+    }
+    this.followed = signal;
+    signal.addEventListener('abort', this);
+  }
+
+  /** The attempt is over: its signal (never aborted after success) no longer concerns the body. */
+  unfollow(): void {
+    this.followed?.removeEventListener('abort', this);
+    this.followed = undefined;
+  }
+
+  /** The followed signal aborted. */
+  handleEvent(): void {
+    this.cancel(this.followed?.reason);
+  }
+
+  /** Cancels the request or the body being received with `reason`; later calls do nothing. */
+  cancel(reason: unknown): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.reason = reason;
+    this.unfollow();
+    this.abortHop?.(reason);
+    this.controller?.abort(reason);
+  }
+
+  /** fetch reads it to choose what body to pass a MockAgent. */
+  get isMockActive(): boolean | undefined {
+    return this.inner?.isMockActive;
+  }
+
+  /** fetch sends each hop through here: forwarded to the real dispatcher, its abort kept. */
+  dispatch(options: object, handler: RequestHandler): boolean {
+    watchHandler(handler, this);
+    return this.inner!.dispatch(options, handler);
+  }
+
+  /** undici handed the hop in flight its abort (once per redirect hop). */
+  hopStarted(abort: (reason: unknown) => void): void {
+    this.abortHop = abort;
+    if (this.cancelled) abort(this.reason);
+  }
+}
+
+/**
+ * Hooks the exchange into undici's handler in place (fetch's own object, made
+ * for this one request): wrapping it instead would add a forwarding call for
+ * every chunk of the body. The handler keeps its own hook, run first.
+ */
+function watchHandler(handler: RequestHandler, exchange: Exchange): void {
+  const { onRequestStart, onConnect } = handler;
+  if (typeof onRequestStart === 'function') {
+    handler.onRequestStart = (controller, context) => {
+      onRequestStart.call(handler, controller, context);
+      exchange.hopStarted((reason) => controller.abort(reason));
+    };
+  } else if (typeof onConnect === 'function') {
+    handler.onConnect = (abort, context) => {
+      onConnect.call(handler, abort, context);
+      exchange.hopStarted(abort);
+    };
+  }
+}
