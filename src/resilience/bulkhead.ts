@@ -2,7 +2,7 @@ import type { Call } from './call.js';
 import type { ExecuteOptions } from './context.js';
 import { ResilienceEventName, type ResilienceEvents } from './events.js';
 import { bulkheadFull } from './failures.js';
-import { type KeyedEntry, KeyedRegistry } from './keyed.js';
+import { type KeyedEntry, KeyedRegistry } from './keyed-registry.js';
 import { checkFunction, checkKnownFields, checkNumber, definedFields } from './validate.js';
 import { type Waiter, WaitQueue } from './wait-queue.js';
 
@@ -68,9 +68,9 @@ export class Bulkhead implements KeyedEntry {
 
   /** Gives the slot back, handing it straight to the first waiter if any. */
   release(): void {
-    const next = this.queue.shift();
-    if (next === undefined) this.active--;
-    else next.grant();
+    // The queue is asked only when someone waits: an uncontended call never leaves this file.
+    if (this.queue.length === 0) this.active--;
+    else this.queue.shift()!.grant();
   }
 
   /** Calls running plus calls queued. */
@@ -146,7 +146,8 @@ export class BulkheadLayer {
   /** The bulkhead a call uses; throws `BULWARK_BULKHEAD_FULL` when its key is new and every bulkhead is busy. */
   bulkheadFor(options: ExecuteOptions): Bulkhead {
     const key = this.keyBy?.(options) ?? '';
-    const bulkhead = this.registry.get(key);
+    const registry = this.registry;
+    const bulkhead = key === '' ? (registry.unkeyed ?? registry.get(key)) : registry.get(key);
     if (bulkhead !== undefined) return bulkhead;
     const error = bulkheadFull(this.events.pipeline, `all ${this.registry.maxKeys} keys busy`);
     this.events.emit(ResilienceEventName.BulkheadRejected, key === '' ? undefined : key, 0, error);

@@ -4,7 +4,6 @@ import type { Bulkhead, BulkheadLayer } from './bulkhead.js';
 import type { CallCounts } from './call-counts.js';
 import type { BreakerLayer } from './circuit-breaker.js';
 import { type CircuitBreaker, NOT_A_PROBE } from './circuit-breaker.js';
-import { now } from './clock.js';
 import type { AttemptContext, ExecuteOptions } from './context.js';
 import { ResilienceEventName, type ResilienceEvents } from './events.js';
 import { aborted, attemptTimedOut, deadlineExceeded } from './failures.js';
@@ -42,6 +41,8 @@ export interface CallSettings {
   readonly inner: IPolicy | undefined;
   /** The pipeline's call and failure counters. */
   readonly counts: CallCounts;
+  /** The pipeline's deadlines and attempt timeouts in flight. */
+  readonly timers: CallTimers;
 }
 
 /** The resolved layers of a pipeline; `undefined` = switched off. */
@@ -57,18 +58,15 @@ export interface Layers {
  * set (caller abort or deadline) it never clears, every wait is rejected at
  * once, and no attempt may start: this is how "no attempt after abort" holds.
  *
- * A call has one slot on the shared timer, due at the earlier of the attempt
- * timeout and the deadline, and re-armed for the other when it fires. A
- * successful call schedules once and cancels once.
+ * A call's deadline and attempt timeout are entries in its pipeline's
+ * {@link CallTimers} (end of this file): a successful call adds and deletes
+ * them and, most of the time, never touches a timer.
  */
 export class Call<T> implements EventListenerObject {
   #attempt = 0;
   #deadlineAt = Number.POSITIVE_INFINITY;
-  /** When the attempt in progress times out; Infinity between attempts or with that layer off. */
+  /** When the attempt in progress times out; Infinity between attempts, with that layer off, or when the deadline comes first. */
   #attemptAt = Number.POSITIVE_INFINITY;
-  /** When the timer slot is due; Infinity when it is not scheduled. */
-  #timerAt = Number.POSITIVE_INFINITY;
-  #timer: TimerSlot | undefined;
   #failure: unknown;
   #lastError: unknown;
   /** The backoff before the attempt in progress (decorrelated jitter grows from it). */
@@ -103,6 +101,11 @@ export class Call<T> implements EventListenerObject {
   /** Clock time of the total deadline; Infinity with that layer off. */
   get deadlineAt(): number {
     return this.#deadlineAt;
+  }
+
+  /** Clock time the attempt in progress times out; Infinity when it has no timeout of its own. */
+  get attemptAt(): number {
+    return this.#attemptAt;
   }
 
   /** Breaker key of the attempt in progress, when keyed. */
@@ -166,13 +169,15 @@ export class Call<T> implements EventListenerObject {
 
   /**
    * 2. Total deadline, inside the bulkhead: it spans every attempt and every
-   * backoff, so retries can never outlive what the caller waits for. Its
-   * timer is armed by the first attempt, together with the attempt timeout.
+   * backoff, so retries can never outlive what the caller waits for.
    */
   private start(): Promise<T> {
     const startMs = now();
     const totalMs = this.settings.totalTimeoutMs;
-    if (totalMs !== undefined) this.#deadlineAt = startMs + totalMs;
+    if (totalMs !== undefined) {
+      this.#deadlineAt = startMs + totalMs;
+      this.settings.timers.addDeadline(this, startMs);
+    }
     try {
       this.layers.retry?.recordCall(this, startMs);
     } catch (error) {
@@ -265,8 +270,8 @@ export class Call<T> implements EventListenerObject {
     // Cut to the deadline: when the deadline comes first, it covers the attempt.
     if (timeoutMs !== undefined && nowMs + timeoutMs < this.#deadlineAt) {
       this.#attemptAt = nowMs + timeoutMs;
+      this.settings.timers.addAttempt(this, nowMs);
     }
-    this.armTimer();
     let result: PromiseLike<T> | T;
     try {
       const inner = this.settings.inner;
@@ -275,7 +280,11 @@ export class Call<T> implements EventListenerObject {
       return Promise.reject(error);
     }
     // Nothing can interrupt the attempt: skip the race and its closure.
-    if (this.#timerAt === Number.POSITIVE_INFINITY && this.options.signal === undefined) {
+    if (
+      this.#deadlineAt === Number.POSITIVE_INFINITY &&
+      this.#attemptAt === Number.POSITIVE_INFINITY &&
+      this.options.signal === undefined
+    ) {
       return Promise.resolve(result);
     }
     // The caller may have aborted synchronously inside the task, before the race
@@ -288,14 +297,15 @@ export class Call<T> implements EventListenerObject {
   }
 
   /**
-   * Ends the attempt (never aborts its signal): tells the breaker how it went
-   * and records its duration. Its timeout is only forgotten: a timer slot left
-   * due at it re-arms for the deadline when it fires, which keeps the success
-   * path to one schedule per call.
+   * Ends the attempt (never aborts its signal): forgets its timeout, tells the
+   * breaker how it went and records its duration.
    */
   private closeAttempt(error: unknown): void {
     this.#current = undefined;
-    this.#attemptAt = Number.POSITIVE_INFINITY;
+    if (this.#attemptAt !== Number.POSITIVE_INFINITY) {
+      this.#attemptAt = Number.POSITIVE_INFINITY;
+      this.settings.timers.attempts.delete(this);
+    }
     const breaker = this.#breaker;
     if (breaker === undefined && this.#attemptStartMs < 0) return;
     const nowMs = now();
@@ -336,9 +346,11 @@ export class Call<T> implements EventListenerObject {
     return error;
   }
 
-  /** The call settled: its timer goes, and its bulkhead slot passes on. */
+  /** The call settled: its timers go, and its bulkhead slot passes on. */
   private end(): void {
-    this.#timer?.cancel();
+    const timers = this.settings.timers;
+    timers.deadlines.delete(this);
+    if (this.#attemptAt !== Number.POSITIVE_INFINITY) timers.attempts.delete(this);
     this.#bulkhead?.release();
     this.#bulkhead = undefined;
   }
@@ -353,30 +365,8 @@ export class Call<T> implements EventListenerObject {
     wait?.(error);
   }
 
-  /** Keeps the one timer slot due at the earlier of the attempt timeout and the deadline. */
-  private armTimer(): void {
-    const at = Math.min(this.#attemptAt, this.#deadlineAt);
-    if (at === this.#timerAt) return;
-    this.#timerAt = at;
-    if (at === Number.POSITIVE_INFINITY) {
-      this.#timer?.cancel();
-      return;
-    }
-    this.#timer ??= new TimerSlot(() => this.timerDue());
-    this.#timer.schedule(at);
-  }
-
-  /** The timer slot is due: the attempt timeout, the deadline, or both have passed. */
-  private timerDue(): void {
-    this.#timerAt = Number.POSITIVE_INFINITY;
-    const nowMs = now();
-    // The earlier of the two fires first, as two separate timers would.
-    if (nowMs >= this.#attemptAt) this.timeOutAttempt();
-    if (nowMs >= this.#deadlineAt) this.passDeadline();
-    else if (this.#failure === undefined) this.armTimer();
-  }
-
-  private passDeadline(): void {
+  /** The total deadline passed (seen by the timers, or by an attempt about to open). */
+  passDeadline(): void {
     if (this.#failure !== undefined) return;
     const { name, totalTimeoutMs, events } = this.settings;
     const error = deadlineExceeded(name, totalTimeoutMs ?? 0, this.#lastError);
@@ -384,7 +374,8 @@ export class Call<T> implements EventListenerObject {
     this.interrupt(error);
   }
 
-  private timeOutAttempt(): void {
+  /** The attempt in progress ran out of time (seen by the timers). */
+  timeOutAttempt(): void {
     const current = this.#current;
     this.#attemptAt = Number.POSITIVE_INFINITY;
     if (current === undefined) return;
@@ -433,4 +424,85 @@ export class Attempt implements AttemptContext {
     this.reject = undefined;
     reject?.(error);
   }
+}
+
+/**
+ * The timers of one pipeline's calls in flight: total deadlines and attempt
+ * timeouts. Every call of a pipeline has the same total timeout and every
+ * attempt the same attempt timeout, on a monotonic clock, so entries added in
+ * time order also fall due in that order: an insertion-ordered `Set` is a
+ * queue by due time, with O(1) add and delete and nothing allocated. One slot
+ * on the shared timer wheel (timer-wheel.ts), armed at the earliest time an
+ * entry may fall due, serves them all; a call re-arms it only when it falls
+ * due before the slot does, so the success path of the `policy` scenario
+ * (benchmarks/scenarios/policy.mjs) adds and deletes two entries and touches
+ * no timer. Like the wheel, a timeout fires up to one tick late, never early.
+ */
+export class CallTimers {
+  /** Calls with a total deadline, in the order their deadlines fall due. */
+  readonly deadlines = new Set<Call<unknown>>();
+  /** Calls whose attempt in progress has a timeout of its own, in the order they fall due. */
+  readonly attempts = new Set<Call<unknown>>();
+  readonly #slot = new TimerSlot(() => this.due());
+  /** When the slot is due; Infinity when it is not scheduled. */
+  #armedAt = Number.POSITIVE_INFINITY;
+
+  /** Watches `call`'s total deadline, set at clock time `nowMs`. */
+  addDeadline(call: Call<unknown>, nowMs: number): void {
+    this.deadlines.add(call);
+    this.watch(call.deadlineAt, nowMs);
+  }
+
+  /** Watches the timeout of `call`'s attempt, opened at clock time `nowMs`. */
+  addAttempt(call: Call<unknown>, nowMs: number): void {
+    this.attempts.add(call);
+    this.watch(call.attemptAt, nowMs);
+  }
+
+  /**
+   * Makes the slot fire by `atMs`. A slot still armed for a time already
+   * passed never fired (fake timers came or went): scheduling it again lets
+   * the wheel start over.
+   */
+  private watch(atMs: number, nowMs: number): void {
+    if (atMs >= this.#armedAt && this.#armedAt > nowMs) return;
+    this.#armedAt = Math.min(atMs, this.#armedAt);
+    this.#slot.schedule(this.#armedAt);
+  }
+
+  /** The slot is due: every timeout passed fires, earliest first; the slot re-arms for the next. */
+  private due(): void {
+    this.#armedAt = Number.POSITIVE_INFINITY;
+    const nowMs = now();
+    // Attempt timeouts before deadlines: when both passed, the attempt's came first.
+    for (const call of this.attempts) {
+      if (call.attemptAt > nowMs) break;
+      this.attempts.delete(call);
+      call.timeOutAttempt();
+    }
+    for (const call of this.deadlines) {
+      if (call.deadlineAt > nowMs) break;
+      this.deadlines.delete(call);
+      call.passDeadline();
+    }
+    const next = Math.min(
+      firstDue(this.attempts, 'attemptAt'),
+      firstDue(this.deadlines, 'deadlineAt'),
+    );
+    if (next !== Number.POSITIVE_INFINITY) this.watch(next, nowMs);
+  }
+}
+
+function firstDue(calls: Set<Call<unknown>>, field: 'attemptAt' | 'deadlineAt'): number {
+  for (const call of calls) return call[field];
+  return Number.POSITIVE_INFINITY;
+}
+
+/**
+ * The resilience clock (see clock.ts: monotonic, and faked by fake timers),
+ * read here rather than imported so that a successful call runs in the files
+ * of its policies alone (test/resilience/walk.test.ts).
+ */
+function now(): number {
+  return performance.now();
 }

@@ -1,3 +1,4 @@
+import { metrics } from '@opentelemetry/api';
 import type { Event, IFailureEvent, IPolicy, ISuccessEvent } from 'cockatiel';
 import { EventEmitter } from 'cockatiel';
 import { type BreakerSnapshot, takeSnapshot } from './breaker-snapshot.js';
@@ -55,6 +56,9 @@ export class Pipeline implements ResilientPipeline {
   private readonly failures = new EventEmitter<IFailureEvent>();
   readonly onSuccess: Event<ISuccessEvent> = safeEvent(this.successes);
   readonly onFailure: Event<IFailureEvent> = safeEvent(this.failures);
+  /** The global meter provider when {@link metered} was last asked of the telemetry. */
+  private meterProvider: unknown;
+  private metered = false;
 
   constructor(
     private readonly settings: CallSettings,
@@ -78,8 +82,7 @@ export class Pipeline implements ResilientPipeline {
     const opts = toOptions(options);
     const signal = opts.signal;
     if (signal?.aborted) return Promise.reject(aborted(this.settings.name, signal.reason));
-    // Asked once per call: the OTel global look-up is the costliest part of "telemetry off".
-    const metered = this.layers.telemetry?.metricsOn() === true;
+    const metered = this.layers.telemetry !== undefined && this.sdkRecords();
     const call = new Call<T>(this.settings, this.layers, fn, opts, metered);
     const timed = metered || this.successes.size > 0 || this.failures.size > 0;
     // The common case needs no wrapper: no signal to follow, nobody timing the call.
@@ -100,6 +103,20 @@ export class Pipeline implements ResilientPipeline {
     } finally {
       signal?.removeEventListener('abort', call);
     }
+  }
+
+  /**
+   * Whether an OTel SDK records this pipeline's metrics. The telemetry is
+   * asked only when the global meter provider changed (an SDK registered):
+   * with none, a call runs no telemetry code at all (test/resilience/walk.test.ts).
+   */
+  private sdkRecords(): boolean {
+    const provider = metrics.getMeterProvider();
+    if (provider !== this.meterProvider) {
+      this.meterProvider = provider;
+      this.metered = this.layers.telemetry?.metricsOn() === true;
+    }
+    return this.metered;
   }
 
   circuitState(key = ''): CircuitState | undefined {

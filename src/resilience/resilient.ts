@@ -2,6 +2,7 @@ import type { IPolicy } from 'cockatiel';
 import { invalidOption } from '../errors.js';
 import type { BreakerOptions } from './breaker-options.js';
 import { BulkheadLayer, type BulkheadOptions } from './bulkhead.js';
+import { CallTimers } from './call.js';
 import { CallCounts } from './call-counts.js';
 import { BreakerLayer } from './circuit-breaker.js';
 import { ResilienceEvents } from './events.js';
@@ -103,7 +104,9 @@ export function resilient(name: string, options: ResilientOptions = {}): Resilie
         : new BreakerLayer(scope, options.breaker ?? {}, events),
   };
   const counts = new CallCounts();
-  const settings = { name, events, totalTimeoutMs, attemptTimeoutMs, inner: options.inner, counts };
+  const timers = new CallTimers();
+  const inner = options.inner;
+  const settings = { name, events, totalTimeoutMs, attemptTimeoutMs, inner, counts, timers };
   return new Pipeline(settings, layers, events);
 }
 

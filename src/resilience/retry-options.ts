@@ -1,7 +1,7 @@
 import { invalidOption } from '../errors.js';
 import type { Jitter } from './backoff.js';
 import type { ExecuteOptions } from './context.js';
-import { KeyedRegistry } from './keyed.js';
+import { KeyedRegistry } from './keyed-registry.js';
 import { keyOfCall, RetryBudget } from './retry.js';
 import { isTransientError } from './transient.js';
 import {
