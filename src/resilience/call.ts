@@ -67,6 +67,9 @@ export class Call<T> implements EventListenerObject {
   #deadlineAt = Number.POSITIVE_INFINITY;
   /** When the attempt in progress times out; Infinity between attempts, with that layer off, or when the deadline comes first. */
   #attemptAt = Number.POSITIVE_INFINITY;
+  /** This call's places in its pipeline's {@link CallTimers}, made on first use. */
+  #deadlineEntry: DueEntry | undefined;
+  #attemptEntry: DueEntry | undefined;
   #failure: unknown;
   #lastError: unknown;
   /** The backoff before the attempt in progress (decorrelated jitter grows from it). */
@@ -82,9 +85,11 @@ export class Call<T> implements EventListenerObject {
   #permit = NOT_A_PROBE;
   /** Clock time the attempt in progress started, or -1 when it is not timed. */
   #attemptStartMs = -1;
+  /** Clock time the call came in (before any bulkhead wait), when metered. */
+  #runMs = 0;
   #current: Attempt | undefined;
 
-  /** @param metered Whether attempt durations are recorded (an OTel SDK is registered). */
+  /** @param metered Whether durations are recorded (an OTel SDK is registered). */
   constructor(
     readonly settings: CallSettings,
     private readonly layers: Layers,
@@ -125,6 +130,7 @@ export class Call<T> implements EventListenerObject {
     //    call costs the downstream nothing. Queue time has its own bound
     //    (queueTimeoutMs) and does not eat into the deadline.
     this.settings.counts.calls++;
+    if (this.metered) this.#runMs = now();
     try {
       const bulkhead = this.layers.bulkhead?.bulkheadFor(this.options);
       const queued = bulkhead?.acquire(this);
@@ -137,6 +143,7 @@ export class Call<T> implements EventListenerObject {
           },
           (error: unknown) => {
             this.settings.counts.failures++;
+            this.recordCall(error);
             throw error;
           },
         );
@@ -144,6 +151,7 @@ export class Call<T> implements EventListenerObject {
       this.#bulkhead = bulkhead;
     } catch (error) {
       this.settings.counts.failures++;
+      this.recordCall(error);
       return Promise.reject(error);
     }
     return this.start();
@@ -176,7 +184,8 @@ export class Call<T> implements EventListenerObject {
     const totalMs = this.settings.totalTimeoutMs;
     if (totalMs !== undefined) {
       this.#deadlineAt = startMs + totalMs;
-      this.settings.timers.addDeadline(this, startMs);
+      this.#deadlineEntry = new DueEntry(this, this.#deadlineAt);
+      this.settings.timers.addDeadline(this.#deadlineEntry, startMs);
     }
     try {
       this.layers.retry?.recordCall(this, startMs);
@@ -216,6 +225,7 @@ export class Call<T> implements EventListenerObject {
     } finally {
       this.end();
     }
+    this.recordCall(undefined);
     return value;
   }
 
@@ -270,7 +280,9 @@ export class Call<T> implements EventListenerObject {
     // Cut to the deadline: when the deadline comes first, it covers the attempt.
     if (timeoutMs !== undefined && nowMs + timeoutMs < this.#deadlineAt) {
       this.#attemptAt = nowMs + timeoutMs;
-      this.settings.timers.addAttempt(this, nowMs);
+      this.#attemptEntry ??= new DueEntry(this, 0);
+      this.#attemptEntry.at = this.#attemptAt;
+      this.settings.timers.addAttempt(this.#attemptEntry, nowMs);
     }
     let result: PromiseLike<T> | T;
     try {
@@ -304,7 +316,7 @@ export class Call<T> implements EventListenerObject {
     this.#current = undefined;
     if (this.#attemptAt !== Number.POSITIVE_INFINITY) {
       this.#attemptAt = Number.POSITIVE_INFINITY;
-      this.settings.timers.attempts.delete(this);
+      this.settings.timers.attempts.remove(this.#attemptEntry!);
     }
     const breaker = this.#breaker;
     if (breaker === undefined && this.#attemptStartMs < 0) return;
@@ -319,7 +331,10 @@ export class Call<T> implements EventListenerObject {
         breaker.released(permit);
       } else breaker.failed(permit, nowMs, this.#attempt, error);
     }
-    if (this.#attemptStartMs >= 0) {
+    // The only attempt of a call that succeeds first time is recorded as the call (recordCall):
+    // one recording per call on the common path (the `policy-otel` scenario,
+    // benchmarks/scenarios/policy-otel.mjs).
+    if (this.#attemptStartMs >= 0 && (error !== undefined || this.#attempt > 1)) {
       this.layers.telemetry?.recordAttempt(nowMs - this.#attemptStartMs, error);
     }
   }
@@ -343,14 +358,20 @@ export class Call<T> implements EventListenerObject {
   private failedWith(error: unknown): unknown {
     this.settings.counts.failures++;
     this.end();
+    this.recordCall(error);
     return error;
+  }
+
+  /** Records the call's duration, from its arrival to now, when metered; `error` undefined on success. */
+  private recordCall(error: unknown): void {
+    if (this.metered) this.layers.telemetry?.recordCall(now() - this.#runMs, error);
   }
 
   /** The call settled: its timers go, and its bulkhead slot passes on. */
   private end(): void {
     const timers = this.settings.timers;
-    timers.deadlines.delete(this);
-    if (this.#attemptAt !== Number.POSITIVE_INFINITY) timers.attempts.delete(this);
+    if (this.#deadlineEntry !== undefined) timers.deadlines.remove(this.#deadlineEntry);
+    if (this.#attemptEntry !== undefined) timers.attempts.remove(this.#attemptEntry);
     this.#bulkhead?.release();
     this.#bulkhead = undefined;
   }
@@ -430,33 +451,33 @@ export class Attempt implements AttemptContext {
  * The timers of one pipeline's calls in flight: total deadlines and attempt
  * timeouts. Every call of a pipeline has the same total timeout and every
  * attempt the same attempt timeout, on a monotonic clock, so entries added in
- * time order also fall due in that order: an insertion-ordered `Set` is a
- * queue by due time, with O(1) add and delete and nothing allocated. One slot
- * on the shared timer wheel (timer-wheel.ts), armed at the earliest time an
- * entry may fall due, serves them all; a call re-arms it only when it falls
- * due before the slot does, so the success path of the `policy` scenario
- * (benchmarks/scenarios/policy.mjs) adds and deletes two entries and touches
- * no timer. Like the wheel, a timeout fires up to one tick late, never early.
+ * time order also fall due in that order: a FIFO ({@link DueList}) is a queue
+ * by due time, with O(1) add and remove. One slot on the shared timer wheel
+ * (timer-wheel.ts), armed at the earliest time an entry may fall due, serves
+ * them all; a call re-arms it only when it falls due before the slot does, so
+ * the success path of the `policy` scenario (benchmarks/scenarios/policy.mjs)
+ * links and unlinks two entries and touches no timer. Like the wheel, a
+ * timeout fires up to one tick late, never early.
  */
 export class CallTimers {
   /** Calls with a total deadline, in the order their deadlines fall due. */
-  readonly deadlines = new Set<Call<unknown>>();
+  readonly deadlines = new DueList();
   /** Calls whose attempt in progress has a timeout of its own, in the order they fall due. */
-  readonly attempts = new Set<Call<unknown>>();
+  readonly attempts = new DueList();
   readonly #slot = new TimerSlot(() => this.due());
   /** When the slot is due; Infinity when it is not scheduled. */
   #armedAt = Number.POSITIVE_INFINITY;
 
-  /** Watches `call`'s total deadline, set at clock time `nowMs`. */
-  addDeadline(call: Call<unknown>, nowMs: number): void {
-    this.deadlines.add(call);
-    this.watch(call.deadlineAt, nowMs);
+  /** Watches a call's total deadline, set at clock time `nowMs`. */
+  addDeadline(entry: DueEntry, nowMs: number): void {
+    this.deadlines.push(entry);
+    this.watch(entry.at, nowMs);
   }
 
-  /** Watches the timeout of `call`'s attempt, opened at clock time `nowMs`. */
-  addAttempt(call: Call<unknown>, nowMs: number): void {
-    this.attempts.add(call);
-    this.watch(call.attemptAt, nowMs);
+  /** Watches the timeout of a call's attempt, opened at clock time `nowMs`. */
+  addAttempt(entry: DueEntry, nowMs: number): void {
+    this.attempts.push(entry);
+    this.watch(entry.at, nowMs);
   }
 
   /**
@@ -475,27 +496,65 @@ export class CallTimers {
     this.#armedAt = Number.POSITIVE_INFINITY;
     const nowMs = now();
     // Attempt timeouts before deadlines: when both passed, the attempt's came first.
-    for (const call of this.attempts) {
-      if (call.attemptAt > nowMs) break;
-      this.attempts.delete(call);
-      call.timeOutAttempt();
+    for (let entry = this.attempts.head; entry !== undefined && entry.at <= nowMs; ) {
+      this.attempts.remove(entry);
+      entry.call.timeOutAttempt();
+      entry = this.attempts.head;
     }
-    for (const call of this.deadlines) {
-      if (call.deadlineAt > nowMs) break;
-      this.deadlines.delete(call);
-      call.passDeadline();
+    for (let entry = this.deadlines.head; entry !== undefined && entry.at <= nowMs; ) {
+      this.deadlines.remove(entry);
+      entry.call.passDeadline();
+      entry = this.deadlines.head;
     }
     const next = Math.min(
-      firstDue(this.attempts, 'attemptAt'),
-      firstDue(this.deadlines, 'deadlineAt'),
+      this.attempts.head?.at ?? Number.POSITIVE_INFINITY,
+      this.deadlines.head?.at ?? Number.POSITIVE_INFINITY,
     );
     if (next !== Number.POSITIVE_INFINITY) this.watch(next, nowMs);
   }
 }
 
-function firstDue(calls: Set<Call<unknown>>, field: 'attemptAt' | 'deadlineAt'): number {
-  for (const call of calls) return call[field];
-  return Number.POSITIVE_INFINITY;
+/** A call's place in a {@link DueList}, due at clock time `at`. */
+class DueEntry {
+  prev: DueEntry | undefined;
+  next: DueEntry | undefined;
+  listed = false;
+
+  constructor(
+    readonly call: Call<unknown>,
+    public at: number,
+  ) {}
+}
+
+/**
+ * A FIFO of entries as a doubly linked list, so a call that settles leaves
+ * it at once, wherever it is (a `Set` would do, but deleting its last entry
+ * shrinks and reallocates its table on every call).
+ */
+class DueList {
+  head: DueEntry | undefined;
+  private tail: DueEntry | undefined;
+
+  push(entry: DueEntry): void {
+    entry.prev = this.tail;
+    entry.next = undefined;
+    entry.listed = true;
+    if (this.tail === undefined) this.head = entry;
+    else this.tail.next = entry;
+    this.tail = entry;
+  }
+
+  /** Unlinks `entry`; a no-op when it is not listed. */
+  remove(entry: DueEntry): void {
+    if (!entry.listed) return;
+    entry.listed = false;
+    if (entry.prev === undefined) this.head = entry.next;
+    else entry.prev.next = entry.next;
+    if (entry.next === undefined) this.tail = entry.prev;
+    else entry.next.prev = entry.prev;
+    entry.prev = undefined;
+    entry.next = undefined;
+  }
 }
 
 /**

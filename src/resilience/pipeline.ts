@@ -84,7 +84,8 @@ export class Pipeline implements ResilientPipeline {
     if (signal?.aborted) return Promise.reject(aborted(this.settings.name, signal.reason));
     const metered = this.layers.telemetry !== undefined && this.sdkRecords();
     const call = new Call<T>(this.settings, this.layers, fn, opts, metered);
-    const timed = metered || this.successes.size > 0 || this.failures.size > 0;
+    // The call records its own duration when metered; this wrapper serves onSuccess/onFailure.
+    const timed = this.successes.size > 0 || this.failures.size > 0;
     // The common case needs no wrapper: no signal to follow, nobody timing the call.
     if (signal === undefined && !timed) return call.run();
     return this.observed(call, signal, timed);
@@ -142,7 +143,6 @@ export class Pipeline implements ResilientPipeline {
 
   private report(startMs: number, error: unknown): void {
     const duration = now() - startMs;
-    this.layers.telemetry?.recordCall(duration, error);
     if (error === undefined) this.successes.emit({ duration });
     else this.failures.emit({ duration, handled: true, reason: { error: error as Error } });
   }
