@@ -3,7 +3,7 @@ import type { ExecuteOptions } from './context.js';
 import { ResilienceEventName, type ResilienceEvents } from './events.js';
 import { bulkheadFull } from './failures.js';
 import { type KeyedEntry, KeyedRegistry } from './keyed-registry.js';
-import { checkFunction, checkKnownFields, checkNumber, definedFields } from './validate.js';
+import { checkFunction, checkKnownFields, checkNumber, definedFields } from './option-checks.js';
 import { type Waiter, WaitQueue } from './wait-queue.js';
 
 /** Options of the bulkhead layer (`resilient(name, { bulkhead })`). */
@@ -38,11 +38,34 @@ export const BULKHEAD_DEFAULTS = {
 
 const FIELDS = [...Object.keys(BULKHEAD_DEFAULTS), 'keyBy'];
 
-/** The validated settings every bulkhead of a layer runs with. */
-export interface BulkheadSettings {
+/** Bulkhead options validated once, at construction ({@link resolveBulkheadOptions}). */
+export interface ResolvedBulkheadOptions {
   readonly maxConcurrent: number;
   readonly maxQueued: number;
   readonly queueTimeoutMs: number;
+  readonly maxKeys: number;
+  readonly keyBy: ((options: ExecuteOptions) => string | undefined) | undefined;
+}
+
+/** Validates bulkhead options at construction; the errors name the field. */
+export function resolveBulkheadOptions(
+  scope: string,
+  options: BulkheadOptions,
+): ResolvedBulkheadOptions {
+  checkKnownFields(scope, 'bulkhead.', options, FIELDS);
+  const o = { ...BULKHEAD_DEFAULTS, ...definedFields(options) };
+  const maxConcurrent = checkNumber(scope, 'bulkhead.maxConcurrent', o.maxConcurrent, 1, 1e9, true);
+  const maxQueued = checkNumber(scope, 'bulkhead.maxQueued', o.maxQueued, 0, 1e9, true);
+  const queueTimeoutMs = checkNumber(
+    scope,
+    'bulkhead.queueTimeoutMs',
+    o.queueTimeoutMs,
+    1,
+    3_600_000,
+  );
+  const maxKeys = checkNumber(scope, 'bulkhead.maxKeys', o.maxKeys, 1, 1e6, true);
+  checkFunction(scope, 'bulkhead.keyBy', o.keyBy);
+  return { maxConcurrent, maxQueued, queueTimeoutMs, maxKeys, keyBy: o.keyBy };
 }
 
 /** One bulkhead: a counter of running calls and a queue of waiting ones. */
@@ -51,7 +74,7 @@ export class Bulkhead implements KeyedEntry {
   private readonly queue = new WaitQueue();
 
   constructor(
-    private readonly settings: BulkheadSettings,
+    private readonly settings: ResolvedBulkheadOptions,
     private readonly events: ResilienceEvents,
     private readonly key: string | undefined,
   ) {}
@@ -119,26 +142,18 @@ export class Bulkhead implements KeyedEntry {
 /** The bulkhead layer of one pipeline: one bulkhead per key, at most `maxKeys` of them. */
 export class BulkheadLayer {
   /** The validated settings every bulkhead of this layer runs with. */
-  readonly settings: BulkheadSettings;
+  readonly settings: ResolvedBulkheadOptions;
   private readonly registry: KeyedRegistry<Bulkhead>;
   /** Which bulkhead a call uses; read by the status page to tell tenant keys. */
   readonly keyBy: ((options: ExecuteOptions) => string | undefined) | undefined;
   private readonly events: ResilienceEvents;
 
   constructor(scope: string, options: BulkheadOptions, events: ResilienceEvents) {
-    checkKnownFields(scope, 'bulkhead.', options, FIELDS);
-    const o = { ...BULKHEAD_DEFAULTS, ...definedFields(options) };
-    const settings = {
-      maxConcurrent: checkNumber(scope, 'bulkhead.maxConcurrent', o.maxConcurrent, 1, 1e9, true),
-      maxQueued: checkNumber(scope, 'bulkhead.maxQueued', o.maxQueued, 0, 1e9, true),
-      queueTimeoutMs: checkNumber(scope, 'bulkhead.queueTimeoutMs', o.queueTimeoutMs, 1, 3_600_000),
-    };
-    const maxKeys = checkNumber(scope, 'bulkhead.maxKeys', o.maxKeys, 1, 1e6, true);
-    checkFunction(scope, 'bulkhead.keyBy', o.keyBy);
+    const settings = resolveBulkheadOptions(scope, options);
     this.settings = settings;
-    this.keyBy = o.keyBy;
+    this.keyBy = settings.keyBy;
     this.events = events;
-    this.registry = new KeyedRegistry(maxKeys, (key) => {
+    this.registry = new KeyedRegistry(settings.maxKeys, (key) => {
       return new Bulkhead(settings, events, key === '' ? undefined : key);
     });
   }

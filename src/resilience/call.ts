@@ -30,7 +30,7 @@ import { TimerSlot } from './timer-wheel.js';
  */
 
 /** What a call needs to know about its pipeline. */
-export interface CallSettings {
+export interface ResolvedPipelineOptions {
   readonly name: string;
   readonly events: ResilienceEvents;
   /** Total deadline in ms, or undefined when the deadline layer is off. */
@@ -91,7 +91,7 @@ export class Call<T> implements EventListenerObject {
 
   /** @param metered Whether durations are recorded (an OTel SDK is registered). */
   constructor(
-    readonly settings: CallSettings,
+    readonly settings: ResolvedPipelineOptions,
     private readonly layers: Layers,
     private readonly task: Task<T>,
     readonly options: ExecuteOptions,

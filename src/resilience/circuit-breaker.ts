@@ -23,7 +23,7 @@
  * transitions to it, asks it before probing, and takes the fleet's
  * transitions through `adopt`. The fleet logic itself lives in fleet-link.ts.
  */
-import { type BreakerOptions, resolveBreaker } from './breaker-options.js';
+import { type BreakerOptions, resolveBreakerOptions } from './breaker-options.js';
 import { type BreakerSnapshot, entriesToRestore, takeSnapshot } from './breaker-snapshot.js';
 import { now } from './clock.js';
 import type { ExecuteOptions } from './context.js';
@@ -36,7 +36,7 @@ import { type KeyedEntry, KeyedRegistry } from './keyed-registry.js';
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
 /** The validated settings a breaker runs with. */
-export interface BreakerSettings {
+export interface ResolvedCircuitBreakerOptions {
   readonly mode: 'ratio' | 'consecutive';
   readonly failureRatio: number;
   readonly minimumCalls: number;
@@ -98,7 +98,7 @@ export class CircuitBreaker implements KeyedEntry {
   private readonly window: RollingWindow;
 
   constructor(
-    private readonly settings: BreakerSettings,
+    private readonly settings: ResolvedCircuitBreakerOptions,
     private readonly events: ResilienceEvents,
     private readonly key: string | undefined,
     private readonly link?: BreakerLink,
@@ -277,7 +277,7 @@ export class CircuitBreaker implements KeyedEntry {
 export class BreakerLayer {
   readonly isFailure: (error: unknown) => boolean;
   /** The validated settings every breaker of this layer runs with. */
-  readonly settings: BreakerSettings;
+  readonly settings: ResolvedCircuitBreakerOptions;
   private readonly registry: KeyedRegistry<CircuitBreaker>;
   /** Which breaker a call uses; read by the status page to tell tenant keys. */
   readonly keyBy: (options: ExecuteOptions) => string | undefined;
@@ -286,7 +286,7 @@ export class BreakerLayer {
   private readonly fleet: FleetLink | undefined;
 
   constructor(scope: string, options: BreakerOptions, events: ResilienceEvents) {
-    const { settings, maxKeys, isFailure, keyBy } = resolveBreaker(scope, options);
+    const { settings, maxKeys, isFailure, keyBy } = resolveBreakerOptions(scope, options);
     this.settings = settings;
     this.isFailure = isFailure;
     this.keyBy = keyBy ?? keyOfCall;

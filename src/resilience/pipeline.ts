@@ -2,7 +2,7 @@ import { metrics } from '@opentelemetry/api';
 import type { Event, IFailureEvent, IPolicy, ISuccessEvent } from 'cockatiel';
 import { EventEmitter } from 'cockatiel';
 import { type BreakerSnapshot, takeSnapshot } from './breaker-snapshot.js';
-import { Call, type CallSettings, type Layers } from './call.js';
+import { Call, type Layers, type ResolvedPipelineOptions } from './call.js';
 import type { CircuitState } from './circuit-breaker.js';
 import { now } from './clock.js';
 import type { AttemptContext, ExecuteOptions } from './context.js';
@@ -61,7 +61,7 @@ export class Pipeline implements ResilientPipeline {
   private metered = false;
 
   constructor(
-    private readonly settings: CallSettings,
+    private readonly settings: ResolvedPipelineOptions,
     private readonly layers: Layers,
     events: ResilienceEvents,
   ) {

@@ -6,11 +6,11 @@ import { CallTimers } from './call.js';
 import { CallCounts } from './call-counts.js';
 import { BreakerLayer } from './circuit-breaker.js';
 import { ResilienceEvents } from './events.js';
+import { checkKnownFields, checkNumber, checkSection } from './option-checks.js';
 import { Pipeline, type ResilientPipeline } from './pipeline.js';
 import { RetryLayer } from './retry.js';
-import { type RetryOptions, resolveRetry } from './retry-options.js';
+import { type RetryOptions, resolveRetryOptions } from './retry-options.js';
 import { PipelineTelemetry } from './telemetry.js';
-import { checkKnownFields, checkNumber, checkSection } from './validate.js';
 
 /** Options of the total deadline layer (`resilient(name, { deadline })`). */
 export interface DeadlineOptions {
@@ -97,7 +97,7 @@ export function resilient(name: string, options: ResilientOptions = {}): Resilie
     retry:
       options.retry === false
         ? undefined
-        : new RetryLayer(resolveRetry(scope, options.retry ?? {})),
+        : new RetryLayer(resolveRetryOptions(scope, options.retry ?? {})),
     breaker:
       options.breaker === false
         ? undefined

@@ -7,7 +7,7 @@ import type { ExecuteOptions } from './context.js';
 import { ResilienceEventName } from './events.js';
 import { budgetExhausted, noTimeForRetry, retryAfterTooLong } from './failures.js';
 import type { KeyedEntry } from './keyed-registry.js';
-import type { RetrySettings } from './retry-options.js';
+import type { ResolvedRetryOptions } from './retry-options.js';
 
 /** Failures that retrying can only make worse, or that the caller asked for. */
 const NEVER_RETRIED: ReadonlySet<string> = new Set([
@@ -21,7 +21,7 @@ const NEVER_RETRIED: ReadonlySet<string> = new Set([
 
 /** The retry layer of one pipeline. */
 export class RetryLayer {
-  constructor(readonly settings: RetrySettings) {}
+  constructor(readonly settings: ResolvedRetryOptions) {}
 
   /** Records a new call in its key's budget (each call deposits a fraction of a retry). */
   recordCall(call: Call<unknown>, nowMs: number): void {
