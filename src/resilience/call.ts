@@ -130,7 +130,8 @@ export class Call<T> implements EventListenerObject {
     //    call costs the downstream nothing. Queue time has its own bound
     //    (queueTimeoutMs) and does not eat into the deadline.
     this.settings.counts.calls++;
-    if (this.metered) this.#runMs = now();
+    const arrivedMs = now();
+    if (this.metered) this.#runMs = arrivedMs;
     try {
       const bulkhead = this.layers.bulkhead?.bulkheadFor(this.options);
       const queued = bulkhead?.acquire(this);
@@ -139,7 +140,7 @@ export class Call<T> implements EventListenerObject {
         return queued.then(
           () => {
             this.#bulkhead = bulkhead;
-            return this.start();
+            return this.start(now());
           },
           (error: unknown) => {
             this.settings.counts.failures++;
@@ -154,7 +155,7 @@ export class Call<T> implements EventListenerObject {
       this.recordCall(error);
       return Promise.reject(error);
     }
-    return this.start();
+    return this.start(arrivedMs);
   }
 
   /** The caller's signal aborted. */
@@ -179,8 +180,7 @@ export class Call<T> implements EventListenerObject {
    * 2. Total deadline, inside the bulkhead: it spans every attempt and every
    * backoff, so retries can never outlive what the caller waits for.
    */
-  private start(): Promise<T> {
-    const startMs = now();
+  private start(startMs: number): Promise<T> {
     const totalMs = this.settings.totalTimeoutMs;
     if (totalMs !== undefined) {
       this.#deadlineAt = startMs + totalMs;
@@ -220,12 +220,13 @@ export class Call<T> implements EventListenerObject {
   }
 
   private succeeded(value: T): T {
+    let endMs = -1;
     try {
-      this.closeAttempt(undefined);
+      endMs = this.closeAttempt(undefined);
     } finally {
       this.end();
     }
-    this.recordCall(undefined);
+    this.recordCall(undefined, endMs);
     return value;
   }
 
@@ -310,16 +311,17 @@ export class Call<T> implements EventListenerObject {
 
   /**
    * Ends the attempt (never aborts its signal): forgets its timeout, tells the
-   * breaker how it went and records its duration.
+   * breaker how it went and records its duration. Returns the clock time it
+   * read, or -1 when it needed none.
    */
-  private closeAttempt(error: unknown): void {
+  private closeAttempt(error: unknown): number {
     this.#current = undefined;
     if (this.#attemptAt !== Number.POSITIVE_INFINITY) {
       this.#attemptAt = Number.POSITIVE_INFINITY;
       this.settings.timers.attempts.remove(this.#attemptEntry!);
     }
     const breaker = this.#breaker;
-    if (breaker === undefined && this.#attemptStartMs < 0) return;
+    if (breaker === undefined && this.#attemptStartMs < 0) return -1;
     const nowMs = now();
     if (breaker !== undefined) {
       const permit = this.#permit;
@@ -337,6 +339,7 @@ export class Call<T> implements EventListenerObject {
     if (this.#attemptStartMs >= 0 && (error !== undefined || this.#attempt > 1)) {
       this.layers.telemetry?.recordAttempt(nowMs - this.#attemptStartMs, error);
     }
+    return nowMs;
   }
 
   /** Waits `delayMs` before the next attempt; rejects at once when the call is interrupted. */
@@ -362,9 +365,13 @@ export class Call<T> implements EventListenerObject {
     return error;
   }
 
-  /** Records the call's duration, from its arrival to now, when metered; `error` undefined on success. */
-  private recordCall(error: unknown): void {
-    if (this.metered) this.layers.telemetry?.recordCall(now() - this.#runMs, error);
+  /**
+   * Records the call's duration, from its arrival to `endMs` (-1: now), when
+   * metered; `error` undefined on success.
+   */
+  private recordCall(error: unknown, endMs = -1): void {
+    if (!this.metered) return;
+    this.layers.telemetry?.recordCall((endMs < 0 ? now() : endMs) - this.#runMs, error);
   }
 
   /** The call settled: its timers go, and its bulkhead slot passes on. */
