@@ -13,12 +13,14 @@ import type { PipelineTelemetry } from './telemetry.js';
 import { TimerSlot } from './timer-wheel.js';
 
 /*
- * One `execute` call, from its bulkhead slot to its last attempt, and the
- * context each attempt hands `fn` (`Attempt`, at the end). This file is a
+ * One `execute` call, from its bulkhead slot to its last attempt, the
+ * context each attempt hands `fn` (`Attempt`), and the timers that watch a
+ * pipeline's calls in flight (`CallTimers`, at the end). This file is a
  * state machine and longer than the others on purpose: the order of the
  * layers, what happens around every attempt and the call's two timers
- * (attempt timeout, total deadline) read top to bottom in one place, and only
- * the Call writes its own state. The order, outermost first, is decided in
+ * (attempt timeout, total deadline) read top to bottom in one place, only
+ * the Call writes its own state, and a successful call needs no other file
+ * than its policies' (test/resilience/walk.test.ts). The order, outermost first, is decided in
  * `run()` and nowhere else:
  *
  *   bulkhead → total deadline → retry → circuit breaker → attempt timeout → fn

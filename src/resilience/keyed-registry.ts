@@ -72,10 +72,13 @@ export class KeyedRegistry<T extends KeyedEntry> {
     return key === '' ? this.unkeyed : this.entries.get(key);
   }
 
-  /** The held keys and entries: the unkeyed one (`''`) first, then least recently used first. */
+  /**
+   * The held keys and entries, least recently used first; the unkeyed one
+   * (`''`), whose recency is not tracked, last, as the one most likely in use.
+   */
   *entriesView(): IterableIterator<[string, T]> {
-    if (this.unkeyed !== undefined) yield ['', this.unkeyed];
     yield* this.entries.entries();
+    if (this.unkeyed !== undefined) yield ['', this.unkeyed];
   }
 
   /** How many entries are held, the unkeyed one included. */
