@@ -21,7 +21,7 @@ export type { BulkheadOptions } from './resilience/bulkhead.js';
 export type { CircuitState } from './resilience/circuit-breaker.js';
 export type { AttemptContext, ExecuteOptions } from './resilience/context.js';
 export type { ResilienceEvent } from './resilience/events.js';
-export { keyByTenant } from './resilience/keys.js';
+export { keyByTenant } from './resilience/key-by-tenant.js';
 export type { ResilientPipeline } from './resilience/pipeline.js';
 export type {
   AttemptTimeoutOptions,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../errors.js';
-import { keyByTenant } from '../resilience/keys.js';
+import { keyByTenant } from '../resilience/key-by-tenant.js';
 import { type ResilientOptions, TIMEOUT_DEFAULTS } from '../resilience/resilient.js';
 import { isTransientError } from '../resilience/transient.js';
 import { FETCH_DEFAULTS, type FetchOptions, validateFetchOptions } from './options.js';

@@ -1,6 +1,6 @@
 import type { BulwarkError } from '../errors.js';
 import { invalidOption } from '../errors.js';
-import { checkNumber, definedFields } from '../resilience/validate.js';
+import { checkNumber, definedFields } from '../resilience/option-checks.js';
 import { type RedisScriptClient, type RunScript, scriptRunner } from './client.js';
 import { isSubscriber, type RedisSubscriber } from './subscriber.js';
 
@@ -50,7 +50,7 @@ export const REDIS_BREAKER_STATE_DEFAULTS = {
 const SCOPE = 'RedisBreakerState';
 
 /** {@link RedisBreakerStateOptions}, validated once with their defaults applied. */
-export interface BreakerStateSettings {
+export interface ResolvedBreakerStateOptions {
   readonly run: RunScript;
   readonly subscriber: RedisSubscriber | undefined;
   readonly keyPrefix: string;
@@ -62,7 +62,7 @@ export interface BreakerStateSettings {
 }
 
 /** Validates `options` (an error names the field) and applies the defaults. */
-export function resolveOptions(options: RedisBreakerStateOptions): BreakerStateSettings {
+export function resolveOptions(options: RedisBreakerStateOptions): ResolvedBreakerStateOptions {
   const run = options?.client ? scriptRunner(options.client) : undefined;
   if (run === undefined) {
     throw invalidOption(SCOPE, 'client', options?.client, 'an ioredis or node-redis client');

@@ -9,7 +9,7 @@
 export type Jitter = 'full' | 'decorrelated';
 
 /** The settings a backoff is computed from. */
-export interface BackoffConfig {
+export interface ResolvedBackoffOptions {
   readonly jitter: Jitter;
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
@@ -24,7 +24,11 @@ const MAX_EXPONENT = 30;
  * milliseconds within [baseDelayMs, maxDelayMs]; `previousMs` is the delay
  * before the previous retry (decorrelated jitter), or 0.
  */
-export function backoffDelay(config: BackoffConfig, retry: number, previousMs: number): number {
+export function backoffDelay(
+  config: ResolvedBackoffOptions,
+  retry: number,
+  previousMs: number,
+): number {
   const { baseDelayMs: base, maxDelayMs: cap } = config;
   const ceiling =
     config.jitter === 'full'

@@ -1,10 +1,10 @@
 import { ErrorCode, invalidOption, isBulwarkError } from '../errors.js';
 import type { BreakerSnapshot } from './breaker-snapshot.js';
-import type { BreakerSettings } from './circuit-breaker.js';
+import type { ResolvedCircuitBreakerOptions } from './circuit-breaker.js';
 import type { ExecuteOptions } from './context.js';
+import { checkFunction, checkKnownFields, checkNumber, definedFields } from './option-checks.js';
 import type { SharedBreakerState } from './shared-state.js';
 import { isTransientError } from './transient.js';
-import { checkFunction, checkKnownFields, checkNumber, definedFields } from './validate.js';
 
 /** Options of the circuit breaker layer (`resilient(name, { breaker })`). */
 export interface BreakerOptions {
@@ -80,8 +80,8 @@ export function countsAgainstDownstream(error: unknown): boolean {
 const FIELDS = [...Object.keys(BREAKER_DEFAULTS), 'isFailure', 'keyBy', 'shared', 'initialState'];
 
 /** Breaker options validated once, at construction. */
-export interface ResolvedBreaker {
-  readonly settings: BreakerSettings;
+export interface ResolvedBreakerOptions {
+  readonly settings: ResolvedCircuitBreakerOptions;
   readonly maxKeys: number;
   readonly isFailure: (error: unknown) => boolean;
   /** Undefined: the call's `key`. */
@@ -89,10 +89,13 @@ export interface ResolvedBreaker {
 }
 
 /** Validates breaker options at construction; the errors name the field. */
-export function resolveBreaker(scope: string, options: BreakerOptions): ResolvedBreaker {
+export function resolveBreakerOptions(
+  scope: string,
+  options: BreakerOptions,
+): ResolvedBreakerOptions {
   checkKnownFields(scope, 'breaker.', options, FIELDS);
   const o = { ...BREAKER_DEFAULTS, ...definedFields(options) };
-  const settings = resolveSettings(scope, o);
+  const settings = resolveCircuitBreakerOptions(scope, o);
   const maxKeys = checkNumber(scope, 'breaker.maxKeys', o.maxKeys, 1, 1e6, true);
   checkFunction(scope, 'breaker.isFailure', options.isFailure);
   checkFunction(scope, 'breaker.keyBy', options.keyBy);
@@ -112,10 +115,10 @@ function checkShared(scope: string, shared: unknown): void {
   }
 }
 
-function resolveSettings(
+function resolveCircuitBreakerOptions(
   scope: string,
   o: Required<Omit<BreakerOptions, 'isFailure' | 'keyBy' | 'shared' | 'initialState'>>,
-): BreakerSettings {
+): ResolvedCircuitBreakerOptions {
   if (o.mode !== 'ratio' && o.mode !== 'consecutive') {
     throw invalidOption(scope, 'breaker.mode', o.mode, '"ratio" or "consecutive"');
   }

@@ -2,8 +2,8 @@ import type { Call } from './call.js';
 import type { ExecuteOptions } from './context.js';
 import { ResilienceEventName, type ResilienceEvents } from './events.js';
 import { bulkheadFull } from './failures.js';
-import { type KeyedEntry, KeyedRegistry } from './keyed.js';
-import { checkFunction, checkKnownFields, checkNumber, definedFields } from './validate.js';
+import { type KeyedEntry, KeyedRegistry } from './keyed-registry.js';
+import { checkFunction, checkKnownFields, checkNumber, definedFields } from './option-checks.js';
 import { type Waiter, WaitQueue } from './wait-queue.js';
 
 /** Options of the bulkhead layer (`resilient(name, { bulkhead })`). */
@@ -38,11 +38,34 @@ export const BULKHEAD_DEFAULTS = {
 
 const FIELDS = [...Object.keys(BULKHEAD_DEFAULTS), 'keyBy'];
 
-/** The validated settings every bulkhead of a layer runs with. */
-export interface BulkheadSettings {
+/** Bulkhead options validated once, at construction ({@link resolveBulkheadOptions}). */
+export interface ResolvedBulkheadOptions {
   readonly maxConcurrent: number;
   readonly maxQueued: number;
   readonly queueTimeoutMs: number;
+  readonly maxKeys: number;
+  readonly keyBy: ((options: ExecuteOptions) => string | undefined) | undefined;
+}
+
+/** Validates bulkhead options at construction; the errors name the field. */
+export function resolveBulkheadOptions(
+  scope: string,
+  options: BulkheadOptions,
+): ResolvedBulkheadOptions {
+  checkKnownFields(scope, 'bulkhead.', options, FIELDS);
+  const o = { ...BULKHEAD_DEFAULTS, ...definedFields(options) };
+  const maxConcurrent = checkNumber(scope, 'bulkhead.maxConcurrent', o.maxConcurrent, 1, 1e9, true);
+  const maxQueued = checkNumber(scope, 'bulkhead.maxQueued', o.maxQueued, 0, 1e9, true);
+  const queueTimeoutMs = checkNumber(
+    scope,
+    'bulkhead.queueTimeoutMs',
+    o.queueTimeoutMs,
+    1,
+    3_600_000,
+  );
+  const maxKeys = checkNumber(scope, 'bulkhead.maxKeys', o.maxKeys, 1, 1e6, true);
+  checkFunction(scope, 'bulkhead.keyBy', o.keyBy);
+  return { maxConcurrent, maxQueued, queueTimeoutMs, maxKeys, keyBy: o.keyBy };
 }
 
 /** One bulkhead: a counter of running calls and a queue of waiting ones. */
@@ -51,7 +74,7 @@ export class Bulkhead implements KeyedEntry {
   private readonly queue = new WaitQueue();
 
   constructor(
-    private readonly settings: BulkheadSettings,
+    private readonly settings: ResolvedBulkheadOptions,
     private readonly events: ResilienceEvents,
     private readonly key: string | undefined,
   ) {}
@@ -68,9 +91,9 @@ export class Bulkhead implements KeyedEntry {
 
   /** Gives the slot back, handing it straight to the first waiter if any. */
   release(): void {
-    const next = this.queue.shift();
-    if (next === undefined) this.active--;
-    else next.grant();
+    // The queue is asked only when someone waits: an uncontended call never leaves this file.
+    if (this.queue.length === 0) this.active--;
+    else this.queue.shift()!.grant();
   }
 
   /** Calls running plus calls queued. */
@@ -119,26 +142,18 @@ export class Bulkhead implements KeyedEntry {
 /** The bulkhead layer of one pipeline: one bulkhead per key, at most `maxKeys` of them. */
 export class BulkheadLayer {
   /** The validated settings every bulkhead of this layer runs with. */
-  readonly settings: BulkheadSettings;
+  readonly settings: ResolvedBulkheadOptions;
   private readonly registry: KeyedRegistry<Bulkhead>;
   /** Which bulkhead a call uses; read by the status page to tell tenant keys. */
   readonly keyBy: ((options: ExecuteOptions) => string | undefined) | undefined;
   private readonly events: ResilienceEvents;
 
   constructor(scope: string, options: BulkheadOptions, events: ResilienceEvents) {
-    checkKnownFields(scope, 'bulkhead.', options, FIELDS);
-    const o = { ...BULKHEAD_DEFAULTS, ...definedFields(options) };
-    const settings = {
-      maxConcurrent: checkNumber(scope, 'bulkhead.maxConcurrent', o.maxConcurrent, 1, 1e9, true),
-      maxQueued: checkNumber(scope, 'bulkhead.maxQueued', o.maxQueued, 0, 1e9, true),
-      queueTimeoutMs: checkNumber(scope, 'bulkhead.queueTimeoutMs', o.queueTimeoutMs, 1, 3_600_000),
-    };
-    const maxKeys = checkNumber(scope, 'bulkhead.maxKeys', o.maxKeys, 1, 1e6, true);
-    checkFunction(scope, 'bulkhead.keyBy', o.keyBy);
+    const settings = resolveBulkheadOptions(scope, options);
     this.settings = settings;
-    this.keyBy = o.keyBy;
+    this.keyBy = settings.keyBy;
     this.events = events;
-    this.registry = new KeyedRegistry(maxKeys, (key) => {
+    this.registry = new KeyedRegistry(settings.maxKeys, (key) => {
       return new Bulkhead(settings, events, key === '' ? undefined : key);
     });
   }
@@ -146,7 +161,8 @@ export class BulkheadLayer {
   /** The bulkhead a call uses; throws `BULWARK_BULKHEAD_FULL` when its key is new and every bulkhead is busy. */
   bulkheadFor(options: ExecuteOptions): Bulkhead {
     const key = this.keyBy?.(options) ?? '';
-    const bulkhead = this.registry.get(key);
+    const registry = this.registry;
+    const bulkhead = key === '' ? (registry.unkeyed ?? registry.get(key)) : registry.get(key);
     if (bulkhead !== undefined) return bulkhead;
     const error = bulkheadFull(this.events.pipeline, `all ${this.registry.maxKeys} keys busy`);
     this.events.emit(ResilienceEventName.BulkheadRejected, key === '' ? undefined : key, 0, error);

@@ -4,7 +4,6 @@ import type { Bulkhead, BulkheadLayer } from './bulkhead.js';
 import type { CallCounts } from './call-counts.js';
 import type { BreakerLayer } from './circuit-breaker.js';
 import { type CircuitBreaker, NOT_A_PROBE } from './circuit-breaker.js';
-import { now } from './clock.js';
 import type { AttemptContext, ExecuteOptions } from './context.js';
 import { ResilienceEventName, type ResilienceEvents } from './events.js';
 import { aborted, attemptTimedOut, deadlineExceeded } from './failures.js';
@@ -14,12 +13,14 @@ import type { PipelineTelemetry } from './telemetry.js';
 import { TimerSlot } from './timer-wheel.js';
 
 /*
- * One `execute` call, from its bulkhead slot to its last attempt, and the
- * context each attempt hands `fn` (`Attempt`, at the end). This file is a
+ * One `execute` call, from its bulkhead slot to its last attempt, the
+ * context each attempt hands `fn` (`Attempt`), and the timers that watch a
+ * pipeline's calls in flight (`CallTimers`, at the end). This file is a
  * state machine and longer than the others on purpose: the order of the
  * layers, what happens around every attempt and the call's two timers
- * (attempt timeout, total deadline) read top to bottom in one place, and only
- * the Call writes its own state. The order, outermost first, is decided in
+ * (attempt timeout, total deadline) read top to bottom in one place, only
+ * the Call writes its own state, and a successful call needs no other file
+ * than its policies' (test/resilience/walk.test.ts). The order, outermost first, is decided in
  * `run()` and nowhere else:
  *
  *   bulkhead → total deadline → retry → circuit breaker → attempt timeout → fn
@@ -31,7 +32,7 @@ import { TimerSlot } from './timer-wheel.js';
  */
 
 /** What a call needs to know about its pipeline. */
-export interface CallSettings {
+export interface ResolvedPipelineOptions {
   readonly name: string;
   readonly events: ResilienceEvents;
   /** Total deadline in ms, or undefined when the deadline layer is off. */
@@ -42,6 +43,8 @@ export interface CallSettings {
   readonly inner: IPolicy | undefined;
   /** The pipeline's call and failure counters. */
   readonly counts: CallCounts;
+  /** The pipeline's deadlines and attempt timeouts in flight. */
+  readonly timers: CallTimers;
 }
 
 /** The resolved layers of a pipeline; `undefined` = switched off. */
@@ -57,18 +60,18 @@ export interface Layers {
  * set (caller abort or deadline) it never clears, every wait is rejected at
  * once, and no attempt may start: this is how "no attempt after abort" holds.
  *
- * A call has one slot on the shared timer, due at the earlier of the attempt
- * timeout and the deadline, and re-armed for the other when it fires. A
- * successful call schedules once and cancels once.
+ * A call's deadline and attempt timeout are entries in its pipeline's
+ * {@link CallTimers} (end of this file): a successful call adds and deletes
+ * them and, most of the time, never touches a timer.
  */
 export class Call<T> implements EventListenerObject {
   #attempt = 0;
   #deadlineAt = Number.POSITIVE_INFINITY;
-  /** When the attempt in progress times out; Infinity between attempts or with that layer off. */
+  /** When the attempt in progress times out; Infinity between attempts, with that layer off, or when the deadline comes first. */
   #attemptAt = Number.POSITIVE_INFINITY;
-  /** When the timer slot is due; Infinity when it is not scheduled. */
-  #timerAt = Number.POSITIVE_INFINITY;
-  #timer: TimerSlot | undefined;
+  /** This call's places in its pipeline's {@link CallTimers}, made on first use. */
+  #deadlineEntry: DueEntry | undefined;
+  #attemptEntry: DueEntry | undefined;
   #failure: unknown;
   #lastError: unknown;
   /** The backoff before the attempt in progress (decorrelated jitter grows from it). */
@@ -84,11 +87,13 @@ export class Call<T> implements EventListenerObject {
   #permit = NOT_A_PROBE;
   /** Clock time the attempt in progress started, or -1 when it is not timed. */
   #attemptStartMs = -1;
+  /** Clock time the call came in (before any bulkhead wait), when metered. */
+  #runMs = 0;
   #current: Attempt | undefined;
 
-  /** @param metered Whether attempt durations are recorded (an OTel SDK is registered). */
+  /** @param metered Whether durations are recorded (an OTel SDK is registered). */
   constructor(
-    readonly settings: CallSettings,
+    readonly settings: ResolvedPipelineOptions,
     private readonly layers: Layers,
     private readonly task: Task<T>,
     readonly options: ExecuteOptions,
@@ -103,6 +108,11 @@ export class Call<T> implements EventListenerObject {
   /** Clock time of the total deadline; Infinity with that layer off. */
   get deadlineAt(): number {
     return this.#deadlineAt;
+  }
+
+  /** Clock time the attempt in progress times out; Infinity when it has no timeout of its own. */
+  get attemptAt(): number {
+    return this.#attemptAt;
   }
 
   /** Breaker key of the attempt in progress, when keyed. */
@@ -122,6 +132,8 @@ export class Call<T> implements EventListenerObject {
     //    call costs the downstream nothing. Queue time has its own bound
     //    (queueTimeoutMs) and does not eat into the deadline.
     this.settings.counts.calls++;
+    const arrivedMs = now();
+    if (this.metered) this.#runMs = arrivedMs;
     try {
       const bulkhead = this.layers.bulkhead?.bulkheadFor(this.options);
       const queued = bulkhead?.acquire(this);
@@ -130,10 +142,11 @@ export class Call<T> implements EventListenerObject {
         return queued.then(
           () => {
             this.#bulkhead = bulkhead;
-            return this.start();
+            return this.start(now());
           },
           (error: unknown) => {
             this.settings.counts.failures++;
+            this.recordCall(error);
             throw error;
           },
         );
@@ -141,9 +154,10 @@ export class Call<T> implements EventListenerObject {
       this.#bulkhead = bulkhead;
     } catch (error) {
       this.settings.counts.failures++;
+      this.recordCall(error);
       return Promise.reject(error);
     }
-    return this.start();
+    return this.start(arrivedMs);
   }
 
   /** The caller's signal aborted. */
@@ -166,13 +180,15 @@ export class Call<T> implements EventListenerObject {
 
   /**
    * 2. Total deadline, inside the bulkhead: it spans every attempt and every
-   * backoff, so retries can never outlive what the caller waits for. Its
-   * timer is armed by the first attempt, together with the attempt timeout.
+   * backoff, so retries can never outlive what the caller waits for.
    */
-  private start(): Promise<T> {
-    const startMs = now();
+  private start(startMs: number): Promise<T> {
     const totalMs = this.settings.totalTimeoutMs;
-    if (totalMs !== undefined) this.#deadlineAt = startMs + totalMs;
+    if (totalMs !== undefined) {
+      this.#deadlineAt = startMs + totalMs;
+      this.#deadlineEntry = new DueEntry(this, this.#deadlineAt);
+      this.settings.timers.addDeadline(this.#deadlineEntry, startMs);
+    }
     try {
       this.layers.retry?.recordCall(this, startMs);
     } catch (error) {
@@ -206,11 +222,13 @@ export class Call<T> implements EventListenerObject {
   }
 
   private succeeded(value: T): T {
+    let endMs = -1;
     try {
-      this.closeAttempt(undefined);
+      endMs = this.closeAttempt(undefined);
     } finally {
       this.end();
     }
+    this.recordCall(undefined, endMs);
     return value;
   }
 
@@ -265,8 +283,10 @@ export class Call<T> implements EventListenerObject {
     // Cut to the deadline: when the deadline comes first, it covers the attempt.
     if (timeoutMs !== undefined && nowMs + timeoutMs < this.#deadlineAt) {
       this.#attemptAt = nowMs + timeoutMs;
+      this.#attemptEntry ??= new DueEntry(this, 0);
+      this.#attemptEntry.at = this.#attemptAt;
+      this.settings.timers.addAttempt(this.#attemptEntry, nowMs);
     }
-    this.armTimer();
     let result: PromiseLike<T> | T;
     try {
       const inner = this.settings.inner;
@@ -275,7 +295,11 @@ export class Call<T> implements EventListenerObject {
       return Promise.reject(error);
     }
     // Nothing can interrupt the attempt: skip the race and its closure.
-    if (this.#timerAt === Number.POSITIVE_INFINITY && this.options.signal === undefined) {
+    if (
+      this.#deadlineAt === Number.POSITIVE_INFINITY &&
+      this.#attemptAt === Number.POSITIVE_INFINITY &&
+      this.options.signal === undefined
+    ) {
       return Promise.resolve(result);
     }
     // The caller may have aborted synchronously inside the task, before the race
@@ -288,16 +312,18 @@ export class Call<T> implements EventListenerObject {
   }
 
   /**
-   * Ends the attempt (never aborts its signal): tells the breaker how it went
-   * and records its duration. Its timeout is only forgotten: a timer slot left
-   * due at it re-arms for the deadline when it fires, which keeps the success
-   * path to one schedule per call.
+   * Ends the attempt (never aborts its signal): forgets its timeout, tells the
+   * breaker how it went and records its duration. Returns the clock time it
+   * read, or -1 when it needed none.
    */
-  private closeAttempt(error: unknown): void {
+  private closeAttempt(error: unknown): number {
     this.#current = undefined;
-    this.#attemptAt = Number.POSITIVE_INFINITY;
+    if (this.#attemptAt !== Number.POSITIVE_INFINITY) {
+      this.#attemptAt = Number.POSITIVE_INFINITY;
+      this.settings.timers.attempts.remove(this.#attemptEntry!);
+    }
     const breaker = this.#breaker;
-    if (breaker === undefined && this.#attemptStartMs < 0) return;
+    if (breaker === undefined && this.#attemptStartMs < 0) return -1;
     const nowMs = now();
     if (breaker !== undefined) {
       const permit = this.#permit;
@@ -309,9 +335,13 @@ export class Call<T> implements EventListenerObject {
         breaker.released(permit);
       } else breaker.failed(permit, nowMs, this.#attempt, error);
     }
-    if (this.#attemptStartMs >= 0) {
+    // The only attempt of a call that succeeds first time is recorded as the call (recordCall):
+    // one recording per call on the common path (the `policy-otel` scenario,
+    // benchmarks/scenarios/policy-otel.mjs).
+    if (this.#attemptStartMs >= 0 && (error !== undefined || this.#attempt > 1)) {
       this.layers.telemetry?.recordAttempt(nowMs - this.#attemptStartMs, error);
     }
+    return nowMs;
   }
 
   /** Waits `delayMs` before the next attempt; rejects at once when the call is interrupted. */
@@ -333,12 +363,24 @@ export class Call<T> implements EventListenerObject {
   private failedWith(error: unknown): unknown {
     this.settings.counts.failures++;
     this.end();
+    this.recordCall(error);
     return error;
   }
 
-  /** The call settled: its timer goes, and its bulkhead slot passes on. */
+  /**
+   * Records the call's duration, from its arrival to `endMs` (-1: now), when
+   * metered; `error` undefined on success.
+   */
+  private recordCall(error: unknown, endMs = -1): void {
+    if (!this.metered) return;
+    this.layers.telemetry?.recordCall((endMs < 0 ? now() : endMs) - this.#runMs, error);
+  }
+
+  /** The call settled: its timers go, and its bulkhead slot passes on. */
   private end(): void {
-    this.#timer?.cancel();
+    const timers = this.settings.timers;
+    if (this.#deadlineEntry !== undefined) timers.deadlines.remove(this.#deadlineEntry);
+    if (this.#attemptEntry !== undefined) timers.attempts.remove(this.#attemptEntry);
     this.#bulkhead?.release();
     this.#bulkhead = undefined;
   }
@@ -353,30 +395,8 @@ export class Call<T> implements EventListenerObject {
     wait?.(error);
   }
 
-  /** Keeps the one timer slot due at the earlier of the attempt timeout and the deadline. */
-  private armTimer(): void {
-    const at = Math.min(this.#attemptAt, this.#deadlineAt);
-    if (at === this.#timerAt) return;
-    this.#timerAt = at;
-    if (at === Number.POSITIVE_INFINITY) {
-      this.#timer?.cancel();
-      return;
-    }
-    this.#timer ??= new TimerSlot(() => this.timerDue());
-    this.#timer.schedule(at);
-  }
-
-  /** The timer slot is due: the attempt timeout, the deadline, or both have passed. */
-  private timerDue(): void {
-    this.#timerAt = Number.POSITIVE_INFINITY;
-    const nowMs = now();
-    // The earlier of the two fires first, as two separate timers would.
-    if (nowMs >= this.#attemptAt) this.timeOutAttempt();
-    if (nowMs >= this.#deadlineAt) this.passDeadline();
-    else if (this.#failure === undefined) this.armTimer();
-  }
-
-  private passDeadline(): void {
+  /** The total deadline passed (seen by the timers, or by an attempt about to open). */
+  passDeadline(): void {
     if (this.#failure !== undefined) return;
     const { name, totalTimeoutMs, events } = this.settings;
     const error = deadlineExceeded(name, totalTimeoutMs ?? 0, this.#lastError);
@@ -384,7 +404,8 @@ export class Call<T> implements EventListenerObject {
     this.interrupt(error);
   }
 
-  private timeOutAttempt(): void {
+  /** The attempt in progress ran out of time (seen by the timers). */
+  timeOutAttempt(): void {
     const current = this.#current;
     this.#attemptAt = Number.POSITIVE_INFINITY;
     if (current === undefined) return;
@@ -433,4 +454,123 @@ export class Attempt implements AttemptContext {
     this.reject = undefined;
     reject?.(error);
   }
+}
+
+/**
+ * The timers of one pipeline's calls in flight: total deadlines and attempt
+ * timeouts. Every call of a pipeline has the same total timeout and every
+ * attempt the same attempt timeout, on a monotonic clock, so entries added in
+ * time order also fall due in that order: a FIFO ({@link DueList}) is a queue
+ * by due time, with O(1) add and remove. One slot on the shared timer wheel
+ * (timer-wheel.ts), armed at the earliest time an entry may fall due, serves
+ * them all; a call re-arms it only when it falls due before the slot does, so
+ * the success path of the `policy` scenario (benchmarks/scenarios/policy.mjs)
+ * links and unlinks two entries and touches no timer. Like the wheel, a
+ * timeout fires up to one tick late, never early.
+ */
+export class CallTimers {
+  /** Calls with a total deadline, in the order their deadlines fall due. */
+  readonly deadlines = new DueList();
+  /** Calls whose attempt in progress has a timeout of its own, in the order they fall due. */
+  readonly attempts = new DueList();
+  readonly #slot = new TimerSlot(() => this.due());
+  /** When the slot is due; Infinity when it is not scheduled. */
+  #armedAt = Number.POSITIVE_INFINITY;
+
+  /** Watches a call's total deadline, set at clock time `nowMs`. */
+  addDeadline(entry: DueEntry, nowMs: number): void {
+    this.deadlines.push(entry);
+    this.watch(entry.at, nowMs);
+  }
+
+  /** Watches the timeout of a call's attempt, opened at clock time `nowMs`. */
+  addAttempt(entry: DueEntry, nowMs: number): void {
+    this.attempts.push(entry);
+    this.watch(entry.at, nowMs);
+  }
+
+  /**
+   * Makes the slot fire by `atMs`. A slot still armed for a time already
+   * passed never fired (fake timers came or went): scheduling it again lets
+   * the wheel start over.
+   */
+  private watch(atMs: number, nowMs: number): void {
+    if (atMs >= this.#armedAt && this.#armedAt > nowMs) return;
+    this.#armedAt = Math.min(atMs, this.#armedAt);
+    this.#slot.schedule(this.#armedAt);
+  }
+
+  /** The slot is due: every timeout passed fires, earliest first; the slot re-arms for the next. */
+  private due(): void {
+    this.#armedAt = Number.POSITIVE_INFINITY;
+    const nowMs = now();
+    // Attempt timeouts before deadlines: when both passed, the attempt's came first.
+    for (let entry = this.attempts.head; entry !== undefined && entry.at <= nowMs; ) {
+      this.attempts.remove(entry);
+      entry.call.timeOutAttempt();
+      entry = this.attempts.head;
+    }
+    for (let entry = this.deadlines.head; entry !== undefined && entry.at <= nowMs; ) {
+      this.deadlines.remove(entry);
+      entry.call.passDeadline();
+      entry = this.deadlines.head;
+    }
+    const next = Math.min(
+      this.attempts.head?.at ?? Number.POSITIVE_INFINITY,
+      this.deadlines.head?.at ?? Number.POSITIVE_INFINITY,
+    );
+    if (next !== Number.POSITIVE_INFINITY) this.watch(next, nowMs);
+  }
+}
+
+/** A call's place in a {@link DueList}, due at clock time `at`. */
+class DueEntry {
+  prev: DueEntry | undefined;
+  next: DueEntry | undefined;
+  listed = false;
+
+  constructor(
+    readonly call: Call<unknown>,
+    public at: number,
+  ) {}
+}
+
+/**
+ * A FIFO of entries as a doubly linked list, so a call that settles leaves
+ * it at once, wherever it is (a `Set` would do, but deleting its last entry
+ * shrinks and reallocates its table on every call).
+ */
+class DueList {
+  head: DueEntry | undefined;
+  private tail: DueEntry | undefined;
+
+  push(entry: DueEntry): void {
+    entry.prev = this.tail;
+    entry.next = undefined;
+    entry.listed = true;
+    if (this.tail === undefined) this.head = entry;
+    else this.tail.next = entry;
+    this.tail = entry;
+  }
+
+  /** Unlinks `entry`; a no-op when it is not listed. */
+  remove(entry: DueEntry): void {
+    if (!entry.listed) return;
+    entry.listed = false;
+    if (entry.prev === undefined) this.head = entry.next;
+    else entry.prev.next = entry.next;
+    if (entry.next === undefined) this.tail = entry.prev;
+    else entry.next.prev = entry.prev;
+    entry.prev = undefined;
+    entry.next = undefined;
+  }
+}
+
+/**
+ * The resilience clock (see clock.ts: monotonic, and faked by fake timers),
+ * read here rather than imported so that a successful call runs in the files
+ * of its policies alone (test/resilience/walk.test.ts).
+ */
+function now(): number {
+  return performance.now();
 }

@@ -14,27 +14,29 @@
  * In half-open at most `halfOpenProbes` calls are let through; every other
  * caller fails fast (never queued behind a probe, unlike cockatiel). Every
  * operation is O(1): counts live in a {@link RollingWindow} whose size is
- * fixed, whatever the traffic or the window length.
+ * fixed, whatever the traffic or the window length. The window is at the end
+ * of this file: the breaker counts every call in it, and the retry budget
+ * (retry.ts) counts in one too; keeping it here keeps a successful call in
+ * the files of its policies (test/resilience/walk.test.ts).
  *
  * A breaker shared with a fleet has a {@link BreakerLink}: it reports its own
  * transitions to it, asks it before probing, and takes the fleet's
  * transitions through `adopt`. The fleet logic itself lives in fleet-link.ts.
  */
-import { type BreakerOptions, resolveBreaker } from './breaker-options.js';
+import { type BreakerOptions, resolveBreakerOptions } from './breaker-options.js';
 import { type BreakerSnapshot, entriesToRestore, takeSnapshot } from './breaker-snapshot.js';
 import { now } from './clock.js';
 import type { ExecuteOptions } from './context.js';
 import { type BreakerOrigin, ResilienceEventName, type ResilienceEvents } from './events.js';
 import { circuitKeysFull, circuitOpen } from './failures.js';
 import { FleetLink } from './fleet-link.js';
-import { type KeyedEntry, KeyedRegistry } from './keyed.js';
-import { RollingWindow } from './rolling-window.js';
+import { type KeyedEntry, KeyedRegistry } from './keyed-registry.js';
 
 /** The state of a circuit breaker. */
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
 /** The validated settings a breaker runs with. */
-export interface BreakerSettings {
+export interface ResolvedCircuitBreakerOptions {
   readonly mode: 'ratio' | 'consecutive';
   readonly failureRatio: number;
   readonly minimumCalls: number;
@@ -96,7 +98,7 @@ export class CircuitBreaker implements KeyedEntry {
   private readonly window: RollingWindow;
 
   constructor(
-    private readonly settings: BreakerSettings,
+    private readonly settings: ResolvedCircuitBreakerOptions,
     private readonly events: ResilienceEvents,
     private readonly key: string | undefined,
     private readonly link?: BreakerLink,
@@ -275,7 +277,7 @@ export class CircuitBreaker implements KeyedEntry {
 export class BreakerLayer {
   readonly isFailure: (error: unknown) => boolean;
   /** The validated settings every breaker of this layer runs with. */
-  readonly settings: BreakerSettings;
+  readonly settings: ResolvedCircuitBreakerOptions;
   private readonly registry: KeyedRegistry<CircuitBreaker>;
   /** Which breaker a call uses; read by the status page to tell tenant keys. */
   readonly keyBy: (options: ExecuteOptions) => string | undefined;
@@ -284,7 +286,7 @@ export class BreakerLayer {
   private readonly fleet: FleetLink | undefined;
 
   constructor(scope: string, options: BreakerOptions, events: ResilienceEvents) {
-    const { settings, maxKeys, isFailure, keyBy } = resolveBreaker(scope, options);
+    const { settings, maxKeys, isFailure, keyBy } = resolveBreakerOptions(scope, options);
     this.settings = settings;
     this.isFailure = isFailure;
     this.keyBy = keyBy ?? keyOfCall;
@@ -326,7 +328,8 @@ export class BreakerLayer {
    * when `key` is new and every breaker is live.
    */
   breakerFor(key: string, attempt: number): CircuitBreaker {
-    const breaker = this.registry.get(key);
+    const registry = this.registry;
+    const breaker = key === '' ? (registry.unkeyed ?? registry.get(key)) : registry.get(key);
     if (breaker !== undefined) return breaker;
     const { pipeline } = this.events;
     const error = circuitKeysFull(pipeline, this.registry.maxKeys, this.breakDurationMs);
@@ -383,4 +386,68 @@ function* mapEntries<T, U>(entries: Iterable<[string, T]>, map: (value: T) => U)
 /** The default `keyBy`: the call's `key` (one breaker per downstream). */
 function keyOfCall(options: ExecuteOptions): string | undefined {
   return options.key;
+}
+
+/**
+ * Two counters (`total`, `marked`) over a sliding time window, kept in a
+ * fixed ring of buckets with running sums. Every read and write first
+ * expires the buckets that fell out of the window, so counts from before an
+ * idle period never linger (cockatiel's SamplingBreaker rotates one bucket
+ * per call, and stale buckets open the breaker after a pause). The cost of
+ * each operation is bounded by the bucket count, a constant, never by the
+ * number of calls or the window length.
+ */
+export class RollingWindow {
+  private readonly totals: Float64Array;
+  private readonly marks: Float64Array;
+  private readonly bucketMs: number;
+  private head = 0;
+  private headStart = Number.NEGATIVE_INFINITY;
+  /** Sum of `total` over the live buckets. */
+  total = 0;
+  /** Sum of `marked` over the live buckets. */
+  marked = 0;
+
+  constructor(windowMs: number, buckets = 10) {
+    this.totals = new Float64Array(buckets);
+    this.marks = new Float64Array(buckets);
+    this.bucketMs = windowMs / buckets;
+  }
+
+  /** Adds to the current bucket after expiring stale ones. */
+  add(nowMs: number, total: number, marked: number): void {
+    this.advance(nowMs);
+    this.totals[this.head]! += total;
+    this.marks[this.head]! += marked;
+    this.total += total;
+    this.marked += marked;
+  }
+
+  /** Expires stale buckets so that `total` and `marked` describe the window ending now. */
+  advance(nowMs: number): void {
+    const elapsed = nowMs - this.headStart;
+    if (elapsed < this.bucketMs) return;
+    const steps = Math.floor(elapsed / this.bucketMs);
+    if (steps >= this.totals.length) {
+      this.reset();
+      this.headStart = nowMs;
+      return;
+    }
+    for (let i = 0; i < steps; i++) {
+      this.head = (this.head + 1) % this.totals.length;
+      this.total -= this.totals[this.head]!;
+      this.marked -= this.marks[this.head]!;
+      this.totals[this.head] = 0;
+      this.marks[this.head] = 0;
+    }
+    this.headStart += steps * this.bucketMs;
+  }
+
+  /** Forgets every count. */
+  reset(): void {
+    this.totals.fill(0);
+    this.marks.fill(0);
+    this.total = 0;
+    this.marked = 0;
+  }
 }

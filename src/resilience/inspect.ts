@@ -1,7 +1,7 @@
 import type { Bulkhead, BulkheadLayer } from './bulkhead.js';
 import type { CallCounts } from './call-counts.js';
 import type { BreakerLayer, BreakerReading } from './circuit-breaker.js';
-import { keyByTenant } from './keys.js';
+import { keyByTenant } from './key-by-tenant.js';
 import type { RetryLayer } from './retry.js';
 
 /**

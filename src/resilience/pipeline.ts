@@ -1,7 +1,8 @@
+import { metrics } from '@opentelemetry/api';
 import type { Event, IFailureEvent, IPolicy, ISuccessEvent } from 'cockatiel';
 import { EventEmitter } from 'cockatiel';
 import { type BreakerSnapshot, takeSnapshot } from './breaker-snapshot.js';
-import { Call, type CallSettings, type Layers } from './call.js';
+import { Call, type Layers, type ResolvedPipelineOptions } from './call.js';
 import type { CircuitState } from './circuit-breaker.js';
 import { now } from './clock.js';
 import type { AttemptContext, ExecuteOptions } from './context.js';
@@ -55,9 +56,12 @@ export class Pipeline implements ResilientPipeline {
   private readonly failures = new EventEmitter<IFailureEvent>();
   readonly onSuccess: Event<ISuccessEvent> = safeEvent(this.successes);
   readonly onFailure: Event<IFailureEvent> = safeEvent(this.failures);
+  /** The global meter provider when {@link metered} was last asked of the telemetry. */
+  private meterProvider: unknown;
+  private metered = false;
 
   constructor(
-    private readonly settings: CallSettings,
+    private readonly settings: ResolvedPipelineOptions,
     private readonly layers: Layers,
     events: ResilienceEvents,
   ) {
@@ -78,10 +82,10 @@ export class Pipeline implements ResilientPipeline {
     const opts = toOptions(options);
     const signal = opts.signal;
     if (signal?.aborted) return Promise.reject(aborted(this.settings.name, signal.reason));
-    // Asked once per call: the OTel global look-up is the costliest part of "telemetry off".
-    const metered = this.layers.telemetry?.metricsOn() === true;
+    const metered = this.layers.telemetry !== undefined && this.sdkRecords();
     const call = new Call<T>(this.settings, this.layers, fn, opts, metered);
-    const timed = metered || this.successes.size > 0 || this.failures.size > 0;
+    // The call records its own duration when metered; this wrapper serves onSuccess/onFailure.
+    const timed = this.successes.size > 0 || this.failures.size > 0;
     // The common case needs no wrapper: no signal to follow, nobody timing the call.
     if (signal === undefined && !timed) return call.run();
     return this.observed(call, signal, timed);
@@ -100,6 +104,20 @@ export class Pipeline implements ResilientPipeline {
     } finally {
       signal?.removeEventListener('abort', call);
     }
+  }
+
+  /**
+   * Whether an OTel SDK records this pipeline's metrics. The telemetry is
+   * asked only when the global meter provider changed (an SDK registered):
+   * with none, a call runs no telemetry code at all (test/resilience/walk.test.ts).
+   */
+  private sdkRecords(): boolean {
+    const provider = metrics.getMeterProvider();
+    if (provider !== this.meterProvider) {
+      this.meterProvider = provider;
+      this.metered = this.layers.telemetry?.metricsOn() === true;
+    }
+    return this.metered;
   }
 
   circuitState(key = ''): CircuitState | undefined {
@@ -125,7 +143,6 @@ export class Pipeline implements ResilientPipeline {
 
   private report(startMs: number, error: unknown): void {
     const duration = now() - startMs;
-    this.layers.telemetry?.recordCall(duration, error);
     if (error === undefined) this.successes.emit({ duration });
     else this.failures.emit({ duration, handled: true, reason: { error: error as Error } });
   }

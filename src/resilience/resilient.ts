@@ -2,14 +2,15 @@ import type { IPolicy } from 'cockatiel';
 import { invalidOption } from '../errors.js';
 import type { BreakerOptions } from './breaker-options.js';
 import { BulkheadLayer, type BulkheadOptions } from './bulkhead.js';
+import { CallTimers } from './call.js';
 import { CallCounts } from './call-counts.js';
 import { BreakerLayer } from './circuit-breaker.js';
 import { ResilienceEvents } from './events.js';
+import { checkKnownFields, checkNumber, checkSection } from './option-checks.js';
 import { Pipeline, type ResilientPipeline } from './pipeline.js';
 import { RetryLayer } from './retry.js';
-import { type RetryOptions, resolveRetry } from './retry-options.js';
+import { type RetryOptions, resolveRetryOptions } from './retry-options.js';
 import { PipelineTelemetry } from './telemetry.js';
-import { checkKnownFields, checkNumber, checkSection } from './validate.js';
 
 /** Options of the total deadline layer (`resilient(name, { deadline })`). */
 export interface DeadlineOptions {
@@ -96,14 +97,16 @@ export function resilient(name: string, options: ResilientOptions = {}): Resilie
     retry:
       options.retry === false
         ? undefined
-        : new RetryLayer(resolveRetry(scope, options.retry ?? {})),
+        : new RetryLayer(resolveRetryOptions(scope, options.retry ?? {})),
     breaker:
       options.breaker === false
         ? undefined
         : new BreakerLayer(scope, options.breaker ?? {}, events),
   };
   const counts = new CallCounts();
-  const settings = { name, events, totalTimeoutMs, attemptTimeoutMs, inner: options.inner, counts };
+  const timers = new CallTimers();
+  const inner = options.inner;
+  const settings = { name, events, totalTimeoutMs, attemptTimeoutMs, inner, counts, timers };
   return new Pipeline(settings, layers, events);
 }
 

@@ -1,16 +1,16 @@
 import { invalidOption } from '../errors.js';
 import type { Jitter } from './backoff.js';
 import type { ExecuteOptions } from './context.js';
-import { KeyedRegistry } from './keyed.js';
-import { keyOfCall, RetryBudget } from './retry.js';
-import { isTransientError } from './transient.js';
+import { KeyedRegistry } from './keyed-registry.js';
 import {
   checkFunction,
   checkKnownFields,
   checkNumber,
   checkSection,
   definedFields,
-} from './validate.js';
+} from './option-checks.js';
+import { keyOfCall, RetryBudget } from './retry.js';
+import { isTransientError } from './transient.js';
 
 /** Options of the retry layer (`resilient(name, { retry })`). */
 export interface RetryOptions {
@@ -65,7 +65,7 @@ const FIELDS = [
 ];
 
 /** Validated retry settings. */
-export interface RetrySettings {
+export interface ResolvedRetryOptions {
   readonly maxRetries: number;
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
@@ -79,7 +79,7 @@ export interface RetrySettings {
 }
 
 /** Validates retry options at construction; the errors name the field. */
-export function resolveRetry(scope: string, options: RetryOptions): RetrySettings {
+export function resolveRetryOptions(scope: string, options: RetryOptions): ResolvedRetryOptions {
   checkKnownFields(scope, 'retry.', options, FIELDS);
   const o = { ...RETRY_DEFAULTS, ...definedFields(options) };
   const baseDelayMs = checkNumber(scope, 'retry.baseDelayMs', o.baseDelayMs, 1, 3_600_000);
@@ -89,7 +89,7 @@ export function resolveRetry(scope: string, options: RetryOptions): RetrySetting
   checkFunction(scope, 'retry.shouldRetry', o.shouldRetry);
   checkFunction(scope, 'retry.random', o.random);
   checkSection(scope, 'retry.budget', o.budget);
-  const budget = o.budget === false ? undefined : resolveRetryBudget(scope, o.budget ?? {});
+  const budget = o.budget === false ? undefined : resolveRetryBudgetOptions(scope, o.budget ?? {});
   return {
     maxRetries: checkNumber(scope, 'retry.maxRetries', o.maxRetries, 0, MAX_RETRIES, true),
     baseDelayMs,
@@ -136,14 +136,17 @@ export const RETRY_BUDGET_DEFAULTS = {
 const BUDGET_FIELDS = ['ratio', 'minRetriesPerSecond', 'windowMs', 'keyBy', 'maxKeys'];
 
 /** Validated budget settings and a factory of per-key budgets. */
-interface ResolvedRetryBudget {
+interface ResolvedRetryBudgetOptions {
   readonly maxKeys: number;
   readonly keyBy: ((options: ExecuteOptions) => string | undefined) | undefined;
   create(): RetryBudget;
 }
 
 /** Validates budget options at construction; the errors name the field. */
-function resolveRetryBudget(scope: string, options: RetryBudgetOptions): ResolvedRetryBudget {
+function resolveRetryBudgetOptions(
+  scope: string,
+  options: RetryBudgetOptions,
+): ResolvedRetryBudgetOptions {
   checkKnownFields(scope, 'retry.budget.', options, BUDGET_FIELDS);
   const o = { ...RETRY_BUDGET_DEFAULTS, ...definedFields(options) };
   const ratio = checkNumber(scope, 'retry.budget.ratio', o.ratio, 0, 1);

@@ -1,13 +1,13 @@
 import { ErrorCode, isBulwarkError } from '../errors.js';
 import { backoffDelay } from './backoff.js';
 import type { Call } from './call.js';
+import { RollingWindow } from './circuit-breaker.js';
 import { now } from './clock.js';
 import type { ExecuteOptions } from './context.js';
 import { ResilienceEventName } from './events.js';
 import { budgetExhausted, noTimeForRetry, retryAfterTooLong } from './failures.js';
-import type { KeyedEntry } from './keyed.js';
-import type { RetrySettings } from './retry-options.js';
-import { RollingWindow } from './rolling-window.js';
+import type { KeyedEntry } from './keyed-registry.js';
+import type { ResolvedRetryOptions } from './retry-options.js';
 
 /** Failures that retrying can only make worse, or that the caller asked for. */
 const NEVER_RETRIED: ReadonlySet<string> = new Set([
@@ -21,13 +21,12 @@ const NEVER_RETRIED: ReadonlySet<string> = new Set([
 
 /** The retry layer of one pipeline. */
 export class RetryLayer {
-  constructor(readonly settings: RetrySettings) {}
+  constructor(readonly settings: ResolvedRetryOptions) {}
 
   /** Records a new call in its key's budget (each call deposits a fraction of a retry). */
   recordCall(call: Call<unknown>, nowMs: number): void {
-    const { budgets, budgetKey } = this.settings;
     // A new key finding every budget spent deposits nothing: it will get no retry anyway.
-    budgets?.get(budgetKey(call.options) ?? '')?.recordCall(nowMs);
+    this.budgetFor(call.options)?.recordCall(nowMs);
   }
 
   /**
@@ -58,15 +57,22 @@ export class RetryLayer {
       events.emit(ResilienceEventName.DeadlineExceeded, call.key, call.attempt, error);
       throw noTimeForRetry(name, delayMs, remainingMs, error);
     }
-    const { budgets, budgetKey } = this.settings;
     // No budget for the key (every slot holds a spent one) means no retry: fail safe.
-    const budget = budgets?.get(budgetKey(call.options) ?? '');
-    if (budgets !== undefined && (budget === undefined || !budget.tryRetry(nowMs))) {
+    const budget = this.budgetFor(call.options);
+    if (this.settings.budgets !== undefined && (budget === undefined || !budget.tryRetry(nowMs))) {
       events.emit(ResilienceEventName.RetryBudgetExhausted, call.key, call.attempt, error);
       throw budgetExhausted(name, error);
     }
     events.emit(ResilienceEventName.Retry, call.key, call.attempt, error, delayMs);
     return delayMs;
+  }
+
+  /** The budget a call draws from; undefined with no budget, or when its new key finds every one spent. */
+  private budgetFor(options: ExecuteOptions): RetryBudget | undefined {
+    const { budgets, budgetKey } = this.settings;
+    if (budgets === undefined) return undefined;
+    const key = budgetKey(options) ?? '';
+    return key === '' ? (budgets.unkeyed ?? budgets.get(key)) : budgets.get(key);
   }
 
   private retryable(call: Call<unknown>, error: unknown): boolean {

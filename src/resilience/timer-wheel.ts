@@ -88,15 +88,18 @@ const STALL_MS = 100 * RESOLUTION_MS;
 
 /** The bucket of the tick `atMs` falls in, created (and the interval started) when new. */
 function bucketFor(atMs: number): TimerSlot[] {
+  // Fake timers came or went: the interval and the buckets it would have
+  // fired belong to a clock that no longer runs. Checked on every schedule,
+  // as a slot may be re-armed into a bucket left from that clock.
+  if (setInterval !== armedWith && armedWith !== undefined) start();
   const tick = Math.ceil(atMs / RESOLUTION_MS);
   if (tick === lastTick) return lastBucket;
   let bucket = buckets.get(tick);
   if (bucket === undefined) {
     bucket = [];
     buckets.set(tick, bucket);
-    // Checked once per new bucket, not per slot: cheap, and enough to recover
-    // when a test installs or removes fake timers while deadlines are pending.
-    if (interval === undefined || setInterval !== armedWith || now() - lastSweepMs > STALL_MS) {
+    // Checked once per new bucket, not per slot: a lost or blocked interval.
+    if (interval === undefined || now() - lastSweepMs > STALL_MS) {
       start();
     }
     if (tick < nextTick) nextTick = tick;

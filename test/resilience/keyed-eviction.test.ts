@@ -144,6 +144,17 @@ function keyedBreaker(maxKeys: number): ResilientPipeline {
 const FAILING = 'https://failing.example';
 
 describe('a keyed breaker under a flood of other origins', () => {
+  it('still lets the calls with no key through when every keyed breaker is open', async () => {
+    const breaker = keyedBreaker(1);
+    await settle(breaker.execute(fail, { key: FAILING }));
+    await settle(breaker.execute(fail, { key: FAILING }));
+    expect(breaker.circuitState(FAILING)).toBe('open');
+    // The unkeyed breaker is held beside the keyed ones: a full registry never refuses it.
+    expect((await settle(breaker.execute(ok))).value).toBe('ok');
+    expect(breaker.circuitState()).toBe('closed');
+    expect(breaker.circuitState(FAILING)).toBe('open');
+  });
+
   it('stays open: the failing host is not called again', async () => {
     const breaker = keyedBreaker(4);
     await settle(breaker.execute(fail, { key: FAILING }));

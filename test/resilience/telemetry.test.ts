@@ -61,6 +61,25 @@ describe('telemetry through the OTel API', () => {
     expect(histogram.sum).toBeLessThan(5); // seconds, not milliseconds
   });
 
+  it('records a call that succeeds at its first attempt once, as the pipeline duration', async () => {
+    const pipeline = resilient('bank-first-time');
+    await withTenant({ tenantId: 'acme', jurisdiction: 'de' }, () => pipeline.execute(() => 'ok'));
+    await pipeline.execute(() => 'ok');
+    const mine = (p: { attributes: Record<string, unknown> }) =>
+      p.attributes[Attr.PipelineName] === 'bank-first-time';
+    expect((await points(Metric.AttemptDuration)).filter(mine)).toEqual([]);
+    const calls = (await points(Metric.PipelineDuration)).filter(mine);
+    expect(calls.map((p) => p.attributes)).toEqual([
+      {
+        [Attr.PipelineName]: 'bank-first-time',
+        [Attr.TenantJurisdiction]: 'DE',
+        [Attr.TenantId]: 'acme',
+      },
+      { [Attr.PipelineName]: 'bank-first-time' },
+    ]);
+    expect(calls.map((p) => (p.value as { count: number }).count)).toEqual([1, 1]);
+  });
+
   it('adds span events with the attempt number to the active span', async () => {
     const pipeline = resilient('bank-spans', fastRetry);
     const tracer = trace.getTracer('test');

@@ -35,6 +35,30 @@ describe('shared deadline timer', () => {
     expect((await outcome).error).toMatchObject({ code: ErrorCode.DeadlineExceeded });
   });
 
+  it('fires each deadline at its own time when calls start apart and the first one settled', async () => {
+    vi.useFakeTimers();
+    const pipeline = resilient('bank', { deadline: { totalTimeoutMs: 1_000 }, retry: false });
+    const settledAt: Record<string, number> = {};
+    const start = (name: string, task: () => Promise<string>) =>
+      void settle(pipeline.execute(task)).then(() => {
+        settledAt[name] = performance.now();
+      });
+    let releaseFirst = () => {};
+    start('first', () => new Promise<string>((resolve) => (releaseFirst = () => resolve('ok'))));
+    await vi.advanceTimersByTimeAsync(100);
+    releaseFirst();
+    await vi.advanceTimersByTimeAsync(400);
+    start('second', () => never()); // due at 1,500
+    await vi.advanceTimersByTimeAsync(200);
+    start('third', () => never()); // due at 1,700
+    await vi.advanceTimersByTimeAsync(1_100);
+    expect(settledAt.first).toBe(100);
+    expect(settledAt.second).toBeGreaterThanOrEqual(1_500);
+    expect(settledAt.second).toBeLessThanOrEqual(1_510);
+    expect(settledAt.third).toBeGreaterThanOrEqual(1_700);
+    expect(settledAt.third).toBeLessThanOrEqual(1_710);
+  });
+
   it('still fires the deadlines of a tick after other calls of that tick settled', async () => {
     vi.useFakeTimers();
     const pipeline = resilient('bank', { deadline: { totalTimeoutMs: 1_000 }, retry: false });

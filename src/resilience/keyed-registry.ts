@@ -18,6 +18,12 @@ export interface KeyedEntry {
  * its running calls, a breaker its open circuit), so the policy fails safe
  * instead.
  *
+ * Calls with no key (the key `''`) share one entry held beside the keyed
+ * ones, in {@link KeyedRegistry.unkeyed}: it is never evicted and does not
+ * count against `maxKeys`, so keyed traffic can never refuse the pipeline's
+ * unkeyed calls, and a layer finds it with a field read (a pipeline's default
+ * calls then run no code of this file: test/resilience/walk.test.ts).
+ *
  * A Map keeps insertion order, so moving a key to the back on use makes its
  * first key the least recently used. Making room walks from that end and
  * stops at the first idle entry: O(1) unless live entries pile up at that end,
@@ -25,6 +31,8 @@ export interface KeyedEntry {
  */
 export class KeyedRegistry<T extends KeyedEntry> {
   private readonly entries = new Map<string, T>();
+  /** The entry of the calls with no key, once one came; read directly by the layers. */
+  unkeyed: T | undefined;
   // The last key used is already the most recent: skip the Map reorder for it.
   private lastKey: string | undefined;
   private lastEntry: T | undefined;
@@ -40,6 +48,10 @@ export class KeyedRegistry<T extends KeyedEntry> {
    * `undefined` when `key` is new and every one of the `maxKeys` slots is live.
    */
   get(key: string): T | undefined {
+    if (key === '') {
+      this.unkeyed ??= this.create('');
+      return this.unkeyed;
+    }
     if (key === this.lastKey) return this.lastEntry;
     const entries = this.entries;
     let entry = entries.get(key);
@@ -57,17 +69,21 @@ export class KeyedRegistry<T extends KeyedEntry> {
 
   /** The entry for `key` if held, without creating it or changing its recency. */
   peek(key: string): T | undefined {
-    return this.entries.get(key);
+    return key === '' ? this.unkeyed : this.entries.get(key);
   }
 
-  /** The held keys and entries, least recently used first. */
-  entriesView(): IterableIterator<[string, T]> {
-    return this.entries.entries();
+  /**
+   * The held keys and entries, least recently used first; the unkeyed one
+   * (`''`), whose recency is not tracked, last, as the one most likely in use.
+   */
+  *entriesView(): IterableIterator<[string, T]> {
+    yield* this.entries.entries();
+    if (this.unkeyed !== undefined) yield ['', this.unkeyed];
   }
 
-  /** How many keys are held. */
+  /** How many entries are held, the unkeyed one included. */
   get size(): number {
-    return this.entries.size;
+    return this.entries.size + (this.unkeyed === undefined ? 0 : 1);
   }
 
   /** Drops the least recently used entry that is not live; false when every entry is live. */
