@@ -19,6 +19,9 @@
  * dispatcher, the exchange hands out a signal instead (`Exchange.signal`).
  */
 
+import { type Attempt, type AttemptStopWatcher, watchableAttempt } from '../resilience/call.js';
+import type { AttemptContext } from '../resilience/context.js';
+
 /** Where undici (Node's and the npm package's) keeps the global dispatcher. */
 const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
 
@@ -42,7 +45,7 @@ interface Dispatcher {
  * during or after `fetch` resolves; a request not yet sent is aborted the
  * moment undici hands it a connection, before any byte goes out.
  */
-export class Exchange implements EventListenerObject, Dispatcher {
+export class Exchange implements EventListenerObject, Dispatcher, AttemptStopWatcher {
   /** Why it was cancelled, once it was. */
   reason: unknown;
   /** True once cancelled; the first reason wins. */
@@ -54,6 +57,7 @@ export class Exchange implements EventListenerObject, Dispatcher {
   /** The signal handed out on the fallback path. */
   private controller: AbortController | undefined;
   private followed: AbortSignal | undefined;
+  private watched: Attempt | undefined;
 
   /**
    * @param fetchImpl The `fetch` the attempt calls.
@@ -81,6 +85,26 @@ export class Exchange implements EventListenerObject, Dispatcher {
     return this.controller.signal;
   }
 
+  /**
+   * Cancels the exchange when the attempt stops, until {@link unfollow}:
+   * watched directly when it is `resilient()`'s own attempt (no signal made),
+   * else through its signal.
+   */
+  followAttempt(context: AttemptContext): void {
+    const attempt = watchableAttempt(context);
+    if (attempt === undefined) {
+      this.follow(context.signal);
+      return;
+    }
+    this.watched = attempt;
+    attempt.watch(this);
+  }
+
+  /** The watched attempt stopped. */
+  attemptStopped(reason: unknown): void {
+    this.cancel(reason);
+  }
+
   /** Cancels the exchange when `signal` (the attempt's) aborts, until {@link unfollow}. */
   follow(signal: AbortSignal): void {
     if (signal.aborted) {
@@ -95,6 +119,8 @@ export class Exchange implements EventListenerObject, Dispatcher {
   unfollow(): void {
     this.followed?.removeEventListener('abort', this);
     this.followed = undefined;
+    this.watched?.unwatch(this);
+    this.watched = undefined;
   }
 
   /** The followed signal aborted. */

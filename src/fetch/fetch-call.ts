@@ -45,8 +45,8 @@ export class FetchCall {
   /** The exchange of the attempt whose response the caller gets, when its body is bounded. */
   private exchange: Exchange | undefined;
   /**
-   * Read the attempt's signal only when something can abort it: reading it
-   * makes the pipeline create an `AbortController` for the attempt.
+   * Watch the attempt only when something can stop it (a timeout, the
+   * deadline or the caller's signal).
    */
   private readonly abortable: boolean;
   /** The body outlives the attempt: with a deadline or a signal, it needs a signal of its own. */
@@ -75,7 +75,7 @@ export class FetchCall {
     this.discardHeld();
     const span =
       resolved.spans === 'attempt' ? startAttemptSpan(this.request, context.attempt) : undefined;
-    const exchange = this.abortable ? this.cancellable(context.signal) : undefined;
+    const exchange = this.abortable ? this.cancellable(context) : undefined;
     const decorate = (headers: Headers, origin: string) => {
       injectTraceHeaders(headers, resolved.scope.isBaggageOrigin(origin), span);
       if (resolved.deadlineHeader && Number.isFinite(context.remainingMs)) {
@@ -123,10 +123,10 @@ export class FetchCall {
     return guardResponse(response, limit, exchange);
   }
 
-  /** A new exchange for this attempt, cancelled when the attempt's signal aborts. */
-  private cancellable(signal: AbortSignal): Exchange {
+  /** A new exchange for this attempt, cancelled when the attempt stops. */
+  private cancellable(context: AttemptContext): Exchange {
     const exchange = new Exchange(this.fetchImpl, (this.request.init as DispatcherInit).dispatcher);
-    exchange.follow(signal);
+    exchange.followAttempt(context);
     return exchange;
   }
 

@@ -420,9 +420,26 @@ export class Call<T> implements EventListenerObject {
   }
 }
 
+/**
+ * Told when an attempt is stopped (its timeout, the total deadline, the
+ * caller's abort) without an `AbortSignal` being made for it: `createFetch()`
+ * cancels its exchange this way, because a signal per attempt was the largest
+ * part of its cost per call (benchmarks/scenarios/http-client.mjs).
+ */
+export interface AttemptStopWatcher {
+  attemptStopped(reason: unknown): void;
+}
+
+/** The attempt behind `context` when it is one of `resilient()`'s own, to watch with {@link Attempt.watch}. */
+export function watchableAttempt(context: AttemptContext): Attempt | undefined {
+  return context instanceof Attempt ? context : undefined;
+}
+
 /** The attempt context handed to `fn`; see {@link AttemptContext}. */
 export class Attempt implements AttemptContext {
   private controller: AbortController | undefined;
+  /** One watcher at most: the attempt's own exchange. */
+  private watcher: AttemptStopWatcher | undefined;
   /** Why this attempt was stopped, once it was. */
   failure: unknown;
   /** Rejects the attempt's race promise, while it is pending. */
@@ -445,11 +462,25 @@ export class Attempt implements AttemptContext {
     return this.controller.signal;
   }
 
-  /** Stops this attempt: aborts its signal (if anyone read it) and rejects its race. */
+  /** Tells `watcher` when this attempt stops (at once if it has), until {@link unwatch}. */
+  watch(watcher: AttemptStopWatcher): void {
+    if (this.failure !== undefined) watcher.attemptStopped(this.failure);
+    else this.watcher = watcher;
+  }
+
+  /** `watcher` no longer needs to hear of this attempt. */
+  unwatch(watcher: AttemptStopWatcher): void {
+    if (this.watcher === watcher) this.watcher = undefined;
+  }
+
+  /** Stops this attempt: aborts its signal (if anyone read it), tells its watcher, rejects its race. */
   fail(error: unknown): void {
     if (this.failure !== undefined) return;
     this.failure = error;
     this.controller?.abort(error);
+    const watcher = this.watcher;
+    this.watcher = undefined;
+    watcher?.attemptStopped(error);
     const reject = this.reject;
     this.reject = undefined;
     reject?.(error);
