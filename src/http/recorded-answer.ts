@@ -20,14 +20,23 @@ export function storedAnswer(response: StoredResponse, replayed: boolean): HttpA
   return { status: response.status, headers, body };
 }
 
-/** The replayable headers of an answer, read through `get` (a framework's header getter). */
+/** Whatever answers `getHeader(name)`: a Node response (Express's `res`) or a framework's reply. */
+export interface HeaderSource {
+  getHeader(name: string): unknown;
+}
+
+/**
+ * The replayable headers of an answer, read through `get` (a framework's
+ * header getter, or an object with `getHeader`, such as a Node response,
+ * which spares a closure per request).
+ */
 export function replayableHeaders(
   names: readonly string[],
-  get: (name: string) => unknown,
+  get: ((name: string) => unknown) | HeaderSource,
 ): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const name of names) {
-    const value = get(name);
+    const value = typeof get === 'function' ? get(name) : get.getHeader(name);
     if (value !== undefined)
       headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
   }
