@@ -5,9 +5,16 @@
  * `benchmarks/http/load.mjs`, then profiled over one more load of the same
  * shape. Self time is summed per area and divided by the requests served.
  * CPU time per request is what the variants' throughput ratio follows, and
- * it is far less disturbed by a busy machine than requests per second.
+ * it is far less disturbed by a busy machine than requests per second. The
+ * samples are wall-clock (time the process waited for a core lands on
+ * whatever ran next), so the table also gives the process's own CPU time
+ * (user + system) per request, the number to compare variants by.
  *
  *   node benchmarks/profile/cpu-profile.mjs otel-span bulwark-memory [--seconds 10] [--top 40]
+ *   node benchmarks/profile/cpu-profile.mjs bulwark-memory@/tmp/base/dist bulwark-memory
+ *
+ * `variant@dir` runs the variant against another build (`BULWARK_DIST=dir`),
+ * to compare a change with its base in one run.
  *
  * Writes the profiles and a JSON summary to `benchmarks/results/profile/`
  * (not committed) and prints a markdown table per area, one column per variant.
@@ -15,6 +22,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -30,6 +38,7 @@ const { values, positionals } = parseArgs({
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '10' },
     top: { type: 'string', default: '40' },
+    rounds: { type: 'string', default: '1' },
     script: { type: 'string', default: '../http/server.mjs' },
   },
 });
@@ -37,12 +46,14 @@ const variants = positionals.length > 0 ? positionals : ['otel-span', 'bulwark-m
 const outDir = here('../results/profile/');
 mkdirSync(outDir, { recursive: true });
 
-/** Starts `variant` with the profiler preloaded and an IPC channel; resolves `{ child, port }`. */
-async function startProfiled(variant) {
+/** Starts `spec` (`variant[@dist]`) with the profiler preloaded and an IPC channel; resolves `{ child, port }`. */
+async function startProfiled(spec) {
+  const [variant, dist] = spec.split('@');
+  const env = dist === undefined ? process.env : { ...process.env, BULWARK_DIST: dist };
   const child = spawn(
     process.execPath,
     ['--import', here('./profiler-preload.mjs'), here(values.script), variant],
-    { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
+    { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env },
   );
   const [line] = await once(createInterface({ input: child.stdout }), 'line');
   const message = JSON.parse(line);
@@ -64,24 +75,61 @@ async function ask(child, message, type) {
   return reply;
 }
 
-async function profileVariant(variant) {
-  const { child, port } = await startProfiled(variant);
-  try {
-    const shape = { url: transfersUrl(port), connections: Number(values.connections) };
-    await load({ ...shape, durationS: Number(values.warmup) });
-    await ask(child, { type: 'start' }, 'started');
-    const result = await load({ ...shape, durationS: Number(values.seconds) });
-    const file = `${outDir}${variant}-${Date.now()}.cpuprofile`;
-    await ask(child, { type: 'stop', file }, 'stopped');
-    const profile = JSON.parse(readFileSync(file, 'utf8'));
-    return { variant, result, file, ...summariseProfile(profile, result.requests) };
-  } finally {
-    await stop(child);
-  }
+/** One profiled load of a running variant: its autocannon result, CPU time and profile summary. */
+async function profileOnce(server) {
+  const shape = { url: transfersUrl(server.port), connections: Number(values.connections) };
+  await ask(server.child, { type: 'start' }, 'started');
+  const result = await load({ ...shape, durationS: Number(values.seconds) });
+  const file = `${outDir}${server.spec.replace(/[^\w.-]+/g, '_')}-${Date.now()}.cpuprofile`;
+  const { cpuUs } = await ask(server.child, { type: 'stop', file }, 'stopped');
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  return { result, file, cpuUs, ...summariseProfile(profile, result.requests) };
 }
 
-const runs = [];
-for (const variant of variants) runs.push(await profileVariant(variant));
+/** Pools the rounds of one variant: areas and functions weighted by requests, CPU per round and pooled. */
+function pooled(spec, rounds) {
+  const requests = rounds.reduce((n, r) => n + r.result.requests, 0);
+  const pool = (key) => {
+    const total = new Map();
+    for (const r of rounds) {
+      for (const [name, us] of r[key])
+        total.set(name, (total.get(name) ?? 0) + us * r.result.requests);
+    }
+    return new Map([...total].map(([name, us]) => [name, us / requests]));
+  };
+  const perRound = rounds.map((r) => r.cpuUs / r.result.requests).sort((x, y) => x - y);
+  return {
+    variant: spec,
+    requests,
+    rps: rounds.map((r) => Math.round(r.result.rps)),
+    failed: rounds.reduce((n, r) => n + r.result.non2xx + r.result.errors, 0),
+    files: rounds.map((r) => r.file),
+    cpuRoundsUs: perRound,
+    cpuMedianUs: perRound[Math.floor(perRound.length / 2)],
+    cpuPerRequestUs: rounds.reduce((n, r) => n + r.cpuUs, 0) / requests,
+    totalUs: rounds.reduce((n, r) => n + r.totalUs * r.result.requests, 0) / requests,
+    areas: pool('areas'),
+    functions: pool('functions'),
+  };
+}
+
+// Every variant runs at once (idle but one), warmed up, then profiled in
+// interleaved rounds, so a busy spell of the machine falls on all of them.
+const servers = [];
+try {
+  for (const spec of variants) servers.push({ spec, ...(await startProfiled(spec)), rounds: [] });
+  for (const server of servers) {
+    const url = transfersUrl(server.port);
+    await load({ url, connections: Number(values.connections), durationS: Number(values.warmup) });
+  }
+  for (let round = 0; round < Number(values.rounds); round++) {
+    const order = round % 2 === 0 ? servers : [...servers].reverse();
+    for (const server of order) server.rounds.push(await profileOnce(server));
+  }
+} finally {
+  await Promise.all(servers.map((server) => stop(server.child)));
+}
+const runs = servers.map((server) => pooled(server.spec, server.rounds));
 
 const fmt = (us) => (us === undefined ? '' : us.toFixed(1));
 const header = (first) => `| ${first} | ${runs.map((r) => r.variant).join(' | ')} |`;
@@ -93,14 +141,25 @@ const rowsOf = (key, limit) => {
 };
 
 const lines = [
-  `${runs.map((r) => `${r.variant}: ${r.result.requests} requests in ${values.seconds} s (${Math.round(r.result.rps)} req/s, non-2xx ${r.result.non2xx}, errors ${r.result.errors})`).join('; ')}`,
+  `${values.rounds} round(s) of ${values.seconds} s per variant, load average ${loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')} at the end`,
+  '',
+  ...runs.map(
+    (r) =>
+      `- ${r.variant}: ${r.requests} requests (req/s per round ${r.rps.join(', ')}; failed ${r.failed}); process CPU µs/request per round ${r.cpuRoundsUs.map(fmt).join(', ')}`,
+  ),
   '',
   '### CPU µs per request, by area',
   '',
   header('area'),
   rule,
-  ...rowsOf('areas', 100).map((a) => `| ${a} | ${runs.map((r) => fmt(r.areas.get(a))).join(' | ')} |`),
-  `| **total** | ${runs.map((r) => `**${fmt(r.totalUs)}**`).join(' | ')} |`,
+  ...rowsOf('areas', 100).map(
+    (a) => `| ${a} | ${runs.map((r) => fmt(r.areas.get(a))).join(' | ')} |`,
+  ),
+  `| **total sampled** | ${runs.map((r) => `**${fmt(r.totalUs)}**`).join(' | ')} |`,
+  `| **process CPU (user + system), pooled** | ${runs.map((r) => `**${fmt(r.cpuPerRequestUs)}**`).join(' | ')} |`,
+  `| **process CPU, median round** | ${runs.map((r) => `**${fmt(r.cpuMedianUs)}**`).join(' | ')} |`,
   '',
   `### Top ${values.top} functions (self µs per request)`,
   '',
@@ -118,9 +177,12 @@ writeFileSync(
   JSON.stringify(
     runs.map((r) => ({
       variant: r.variant,
-      result: r.result,
-      file: r.file,
+      requests: r.requests,
+      rps: r.rps,
+      files: r.files,
       totalUs: r.totalUs,
+      cpuPerRequestUs: r.cpuPerRequestUs,
+      cpuRoundsUs: r.cpuRoundsUs,
       areas: Object.fromEntries(r.areas),
       functions: Object.fromEntries(r.functions),
     })),

@@ -178,7 +178,8 @@ function placeOf(url, line, functionName) {
 export function summariseProfile(profile, requests) {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parentOf.set(child, node.id);
   const self = selfTimes(profile);
   const areas = new Map();
   const functions = new Map();
@@ -199,14 +200,21 @@ export function summariseProfile(profile, requests) {
         caller = parentOf.get(caller);
       }
       const frame = caller === undefined ? undefined : byId.get(caller).callFrame;
-      const callerPlace = frame === undefined ? { area: 'other JS' } : placeOf(frame.url, frame.lineNumber, frame.functionName);
+      const callerPlace =
+        frame === undefined
+          ? { area: 'other JS' }
+          : placeOf(frame.url, frame.lineNumber, frame.functionName);
       place = { area: callerPlace.area, file: `native (from ${callerPlace.file ?? '?'})` };
     } else place = placeOf(url, lineNumber, functionName);
     add(areas, place.area, us);
     add(functions, `${place.area} | ${place.file} | ${functionName || '(anonymous)'}`, us);
   }
   const perRequest = (map) => new Map([...map].map(([k, us]) => [k, us / requests]));
-  return { totalUs: totalUs / requests, areas: perRequest(areas), functions: perRequest(functions) };
+  return {
+    totalUs: totalUs / requests,
+    areas: perRequest(areas),
+    functions: perRequest(functions),
+  };
 }
 
 /** `node summarise-profile.mjs <file.cpuprofile> <requests>`: prints the areas of one profile. */

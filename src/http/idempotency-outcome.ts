@@ -2,6 +2,7 @@ import { type Attributes, trace } from '@opentelemetry/api';
 import { Attr, Metric } from '../telemetry/attributes.js';
 import { lazyInstruments } from '../telemetry/instruments.js';
 import { createJurisdictionGuard } from '../telemetry/jurisdiction-guard.js';
+import { createTalliedCounter } from '../telemetry/tallied-counter.js';
 import { getTenant } from '../tenant/context.js';
 
 /**
@@ -17,8 +18,11 @@ export type IdempotencyOutcomeLabel =
   | 'rejected'
   | 'store_unavailable';
 
+// Counted in process and collected as an observable counter: one request, one
+// Map increment (see `createTalliedCounter`). Re-created with each meter
+// provider, so a new provider counts from zero, as a new counter would.
 const instruments = lazyInstruments((meter) => ({
-  requests: meter.createCounter(Metric.IdempotencyRequests, {
+  requests: createTalliedCounter(meter, Metric.IdempotencyRequests, {
     description: 'Requests seen by the idempotency middleware, by outcome',
     unit: '{request}',
   }),
@@ -57,7 +61,7 @@ export function recordOutcome(outcome: IdempotencyOutcomeLabel): void {
   try {
     const served = outcome === 'executed' || outcome === 'replayed';
     const jurisdiction = jurisdictionLabel(getTenant()?.jurisdiction, served);
-    instruments().requests.add(1, attributesOf(outcome, jurisdiction));
+    instruments().requests.add(attributesOf(outcome, jurisdiction));
     trace.getActiveSpan()?.setAttribute(Attr.IdempotencyOutcome, outcome);
   } catch {
     // Telemetry observes; it never breaks the request.
