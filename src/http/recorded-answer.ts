@@ -20,9 +20,10 @@ export function storedAnswer(response: StoredResponse, replayed: boolean): HttpA
   return { status: response.status, headers, body };
 }
 
-/** Whatever answers `getHeader(name)`: a Node response (Express's `res`) or a framework's reply. */
+/** A Node response's header getters (Express's `res`). */
 export interface HeaderSource {
   getHeader(name: string): unknown;
+  getHeaderNames(): string[];
 }
 
 /**
@@ -35,7 +36,10 @@ export function replayableHeaders(
   get: ((name: string) => unknown) | HeaderSource,
 ): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const name of names) {
+  // A response says which headers it has: look up those only (in `names` order), not every replayable name.
+  const present = typeof get === 'function' ? undefined : get.getHeaderNames();
+  const candidates = present === undefined ? names : names.filter((name) => present.includes(name));
+  for (const name of candidates) {
     const value = typeof get === 'function' ? get(name) : get.getHeader(name);
     if (value !== undefined)
       headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
