@@ -14,6 +14,7 @@
  * bulwark stack of `benchmarks/http/stack.mjs` (MemoryStore) per build `dir`
  * (default `dist/`), so a change can be compared with its base in one run.
  */
+import { createHook } from 'node:async_hooks';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -29,6 +30,7 @@ const { values, positionals } = parseArgs({
     rounds: { type: 'string', default: '10' },
     requests: { type: 'string', default: '3000' },
     concurrency: { type: 'string', default: '10' },
+    count: { type: 'boolean', default: false },
   },
 });
 const dists =
@@ -182,11 +184,32 @@ const count = Number(values.requests);
 const concurrency = Number(values.concurrency);
 for (const c of cases) {
   c.series = [];
-  await cpuPerRequest(c.app, count, concurrency); // warm-up
+  if (!values.count) await cpuPerRequest(c.app, count, concurrency); // warm-up
 }
 for (let round = 0; round < Number(values.rounds); round++) {
   const order = round % 2 === 0 ? cases : [...cases].reverse();
   for (const c of order) c.series.push(await cpuPerRequest(c.app, count, concurrency));
+}
+
+if (values.count) {
+  // Deterministic, whatever the machine's load: the async resources (promises,
+  // ticks, timers) a request creates; each costs every AsyncLocalStorage in use.
+  let counts = new Map();
+  const hook = createHook({
+    init(_id, type) {
+      counts.set(type, (counts.get(type) ?? 0) + 1);
+    },
+  });
+  process.stdout.write('| case | async resources per request, by type |\n| --- | --- |\n');
+  for (const c of cases) {
+    counts = new Map();
+    hook.enable();
+    await cpuPerRequest(c.app, count, 1);
+    hook.disable();
+    const perRequest = [...counts].map(([type, n]) => `${type} ${(n / count).toFixed(1)}`);
+    process.stdout.write(`| ${c.id} | ${perRequest.join(', ')} |\n`);
+  }
+  process.exit(0);
 }
 
 const baseline = cases[0].series;

@@ -15,7 +15,7 @@ export class ExpressExchange implements HandlerExchange {
   readonly res: Response;
   readonly #next: NextFunction;
   readonly #config: ResolvedIdempotencyOptions<Request>;
-  #capture: ResponseCapture | undefined;
+  #capture: ResponseCapture<HeldAnswer> | undefined;
 
   constructor(res: Response, next: NextFunction, config: ResolvedIdempotencyOptions<Request>) {
     this.res = res;
@@ -23,12 +23,15 @@ export class ExpressExchange implements HandlerExchange {
     this.#config = config;
   }
 
-  // A `then` rather than an async function: one promise per request fewer (http-server benchmark).
+  // The capture settles with the held answer itself, not an async function
+  // awaiting it: two promises per request fewer (the http-server benchmark).
   runHandler(): Promise<HeldAnswer> {
-    const capture = captureResponse(this.res, this.#config.maxResponseBytes);
+    const capture = captureResponse(this.res, this.#config.maxResponseBytes, (result) =>
+      this.#held(result),
+    );
     this.#capture = capture;
     this.#next();
-    return capture.done.then((held) => this.#held(held));
+    return capture.done;
   }
 
   #held(held: CaptureResult): HeldAnswer {
