@@ -4,7 +4,7 @@ import type { HandlerExchange, HeldAnswer } from '../http/idempotent-exchange.js
 import { type HttpAnswer, writeAnswer } from '../http/problem.js';
 import { applyRecordedHeaders, replayableHeaders } from '../http/recorded-answer.js';
 import { responseErrorType } from '../http/response-error.js';
-import { captureResponse, type ResponseCapture } from './response-capture.js';
+import { type CaptureResult, captureResponse, type ResponseCapture } from './response-capture.js';
 
 /**
  * One idempotent Express request, as the framework-neutral flow drives it:
@@ -15,7 +15,7 @@ export class ExpressExchange implements HandlerExchange {
   readonly res: Response;
   readonly #next: NextFunction;
   readonly #config: ResolvedIdempotencyOptions<Request>;
-  #capture: ResponseCapture | undefined;
+  #capture: ResponseCapture<HeldAnswer> | undefined;
 
   constructor(res: Response, next: NextFunction, config: ResolvedIdempotencyOptions<Request>) {
     this.res = res;
@@ -23,18 +23,25 @@ export class ExpressExchange implements HandlerExchange {
     this.#config = config;
   }
 
-  async runHandler(): Promise<HeldAnswer> {
-    const capture = captureResponse(this.res, this.#config.maxResponseBytes);
+  // The capture settles with the held answer itself, not an async function
+  // awaiting it: two promises per request fewer (the http-server benchmark).
+  runHandler(): Promise<HeldAnswer> {
+    const capture = captureResponse(this.res, this.#config.maxResponseBytes, (result) =>
+      this.#held(result),
+    );
     this.#capture = capture;
     this.#next();
-    const held = await capture.done;
+    return capture.done;
+  }
+
+  #held(held: CaptureResult): HeldAnswer {
     if (held.kind !== 'complete') return held;
     const res = this.res;
     return {
       kind: 'complete',
       status: held.status,
       body: held.body,
-      headers: replayableHeaders(this.#config.replayHeaders, (name) => res.getHeader(name)),
+      headers: replayableHeaders(this.#config.replayHeaders, res),
       // errorHandler() answered: a thrown error, whatever status it chose.
       errored: responseErrorType(res) !== undefined,
     };

@@ -12,8 +12,9 @@ export function headersSentError(operation: 'write' | 'set' | 'append' | 'remove
   return Object.assign(new Error(message), { code: 'ERR_HTTP_HEADERS_SENT' });
 }
 
-/** One written chunk as bytes (a string in its encoding, default UTF-8). */
+/** One written chunk as bytes (a string in its encoding, default UTF-8); a Buffer is kept as it is, not copied. */
 export function toBuffer(chunk: unknown, encoding: string | undefined): Buffer {
+  if (Buffer.isBuffer(chunk)) return chunk;
   if (typeof chunk === 'string') return Buffer.from(chunk, (encoding ?? 'utf8') as BufferEncoding);
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
   throw new TypeError('response chunks must be strings, Buffers or Uint8Arrays');

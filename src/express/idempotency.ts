@@ -82,7 +82,9 @@ function proceed(
     case 'fail':
       return next(admission.error);
     case 'claim':
-      return answerIdempotently(
+      // Not returned to Express: it never rejects (errors go to `next`), and
+      // Express 5 would otherwise chain a handler on it for every request.
+      void answerIdempotently(
         engine,
         config,
         admission.request,

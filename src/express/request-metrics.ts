@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { finishedRequest, onResponseEnd } from '../http/finished-request.js';
 import { createRequestRecorder, type RequestMetricsOptions } from '../http/request-recorder.js';
-import { tenantOfRequest } from '../http/request-tenant.js';
+import { awaitTenant, type TenantSlot, tenantOfRequest } from '../http/request-tenant.js';
 import { getTenant } from '../tenant/context.js';
 import { rejectMiddlewareMisuse } from './misuse-guard.js';
 import { routeTemplate } from './route-template.js';
@@ -28,8 +28,9 @@ export function requestMetrics(options: RequestMetricsOptions = {}): RequestHand
   return function requestMetricsMiddleware(req: Request, res: Response, next: NextFunction) {
     const startedAtMs = performance.now();
     const entryTenant = getTenant();
+    const slot: TenantSlot = { req, tenant: undefined, outer: undefined };
     onResponseEnd(res, () => {
-      const tenant = tenantOfRequest(req) ?? entryTenant;
+      const tenant = tenantOfRequest(req, slot) ?? entryTenant;
       record(
         finishedRequest({
           method: req.method,
@@ -40,6 +41,8 @@ export function requestMetrics(options: RequestMetricsOptions = {}): RequestHand
         }),
       );
     });
-    next();
+    // Mounted inside tenant(), the tenant is known already: nothing to wait for.
+    if (entryTenant === undefined) awaitTenant(slot, next);
+    else next();
   };
 }

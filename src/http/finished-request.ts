@@ -67,17 +67,13 @@ function errorTypeOf(res: ServerResponse, statusCode: number | undefined, aborte
 }
 
 /**
- * Calls `onEnd` once, when `res` finishes or its connection closes (an
- * aborted request has no 'finish'). Listeners on the Node response, so they
- * fire whatever the framework does.
+ * Calls `onEnd` once, when `res` is over: finished, or its connection closed
+ * first (an aborted request has no 'finish'). A listener on the Node response,
+ * so it fires whatever the framework does. One plain 'close' listener is
+ * enough: Node emits 'close' on every response, once, a tick after 'finish'
+ * when it finished; and one listener costs less than a `once` pair
+ * (the http-server benchmark).
  */
 export function onResponseEnd(res: ServerResponse, onEnd: () => void): void {
-  let done = false;
-  const end = (): void => {
-    if (done) return;
-    done = true;
-    onEnd();
-  };
-  res.once('finish', end);
-  res.once('close', end);
+  res.on('close', onEnd);
 }

@@ -68,37 +68,72 @@ const ENGINE_ERRORS: Readonly<Record<string, ProblemKind>> = {
   [ErrorCode.IdempotencyLeaseLost]: PROBLEMS.idempotencyLeaseLost,
 };
 
-/** Runs one admitted request through the engine and answers it; never rejects. */
-export async function answerIdempotently<Req>(
+/**
+ * Runs one admitted request through the engine and answers it; never rejects:
+ * an error while answering goes to the framework's error path
+ * ({@link HandlerExchange.fail}), so an adapter need not hand the promise to
+ * its framework.
+ */
+export function answerIdempotently<Req>(
   engine: IdempotencyEngine,
   config: ResolvedIdempotencyOptions<Req>,
   request: IdempotentRequest,
   exchange: HandlerExchange,
 ): Promise<void> {
   const run = new HandlerRun(exchange, config);
-  let outcome: ExecutionOutcome;
+  // `then` rather than async/await: each await costs promises that every
+  // AsyncLocalStorage of the process then tracks (the http-server benchmark).
+  return engine.execute(request, run.operation).then(
+    (result) => guarded(answerResult, result, run, exchange),
+    (error: unknown) => guarded(answerEngineError, error, run, exchange),
+  );
+}
+
+function guarded<T, Req>(
+  answer: (value: T, run: HandlerRun<Req>, exchange: HandlerExchange) => void,
+  value: T,
+  run: HandlerRun<Req>,
+  exchange: HandlerExchange,
+): void {
   try {
-    outcome = await engine.execute(request, run.operation);
+    answer(value, run, exchange);
   } catch (error) {
-    exchange.dropHeld();
-    const kind = isBulwarkError(error) ? ENGINE_ERRORS[error.code] : undefined;
-    if (kind === undefined || !isBulwarkError(error)) return exchange.fail(error);
-    recordOutcome(kind === PROBLEMS.idempotencyStoreUnavailable ? 'store_unavailable' : 'executed');
-    return exchange.send(answerOf(kind, { retryAfterMs: error.retryAfterMs }));
+    exchange.fail(error);
   }
-  recordOutcome(outcome.outcome);
-  switch (outcome.outcome) {
+}
+
+/** Answers what the engine decided: the handler's answer, a replay, or a conflict. */
+function answerResult<Req>(
+  result: ExecutionOutcome,
+  run: HandlerRun<Req>,
+  exchange: HandlerExchange,
+): void {
+  recordOutcome(result.outcome);
+  switch (result.outcome) {
     case 'executed':
-      return run.finish();
+      run.finish();
+      break;
     case 'replayed':
-      return exchange.send(storedAnswer(outcome.response, true));
+      exchange.send(storedAnswer(result.response, true));
+      break;
     case 'in_flight':
-      return exchange.send(
-        answerOf(PROBLEMS.idempotencyInFlight, { retryAfterMs: outcome.retryAfterMs }),
-      );
+      exchange.send(answerOf(PROBLEMS.idempotencyInFlight, { retryAfterMs: result.retryAfterMs }));
+      break;
     case 'mismatch':
-      return exchange.send(answerOf(PROBLEMS.idempotencyMismatch));
+      exchange.send(answerOf(PROBLEMS.idempotencyMismatch));
   }
+}
+
+/** Answers an engine error from the problem table; any other error goes to the framework. */
+function answerEngineError(error: unknown, _run: unknown, exchange: HandlerExchange): void {
+  exchange.dropHeld();
+  const kind = isBulwarkError(error) ? ENGINE_ERRORS[error.code] : undefined;
+  if (kind === undefined || !isBulwarkError(error)) {
+    exchange.fail(error);
+    return;
+  }
+  recordOutcome(kind === PROBLEMS.idempotencyStoreUnavailable ? 'store_unavailable' : 'executed');
+  exchange.send(answerOf(kind, { retryAfterMs: error.retryAfterMs }));
 }
 
 /**
@@ -115,13 +150,29 @@ class HandlerRun<Req> {
     readonly config: ResolvedIdempotencyOptions<Req>,
   ) {}
 
-  readonly operation = async (
+  /** The engine's operation: lets the handler run under `claim` and turns its answer into the result to record. */
+  readonly operation = (
     _signal: AbortSignal,
     claim: IdempotencyClaim,
   ): Promise<OperationResult> => {
     const open = openClaim(this.exchange.res, claim);
-    const held = await this.exchange.runHandler();
-    const committed = open.close();
+    let running: Promise<HeldAnswer>;
+    try {
+      running = this.exchange.runHandler();
+    } catch (error) {
+      open.close();
+      return Promise.reject(error);
+    }
+    return running.then(
+      (held) => this.#result(held, open.close()),
+      (error: unknown) => {
+        open.close();
+        throw error;
+      },
+    );
+  };
+
+  #result(held: HeldAnswer, committed: StoredResponse | undefined): OperationResult {
     this.#held = held;
     this.#committed = committed;
     // The handler completed the record in its own transaction: that response is the record.
@@ -135,7 +186,7 @@ class HandlerRun<Req> {
       response: { status, headers, body },
       store: !held.errored && this.config.storeStatus(status),
     };
-  };
+  }
 
   /**
    * Sends what was recorded. With a committed record, the first answer is the

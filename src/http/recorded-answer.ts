@@ -20,14 +20,27 @@ export function storedAnswer(response: StoredResponse, replayed: boolean): HttpA
   return { status: response.status, headers, body };
 }
 
-/** The replayable headers of an answer, read through `get` (a framework's header getter). */
+/** A Node response's header getters (Express's `res`). */
+export interface HeaderSource {
+  getHeader(name: string): unknown;
+  getHeaderNames(): string[];
+}
+
+/**
+ * The replayable headers of an answer, read through `get` (a framework's
+ * header getter, or an object with `getHeader`, such as a Node response,
+ * which spares a closure per request).
+ */
 export function replayableHeaders(
   names: readonly string[],
-  get: (name: string) => unknown,
+  get: ((name: string) => unknown) | HeaderSource,
 ): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const name of names) {
-    const value = get(name);
+  // A response says which headers it has: look up those only (in `names` order), not every replayable name.
+  const present = typeof get === 'function' ? undefined : get.getHeaderNames();
+  const candidates = present === undefined ? names : names.filter((name) => present.includes(name));
+  for (const name of candidates) {
+    const value = typeof get === 'function' ? get(name) : get.getHeader(name);
     if (value !== undefined)
       headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
   }

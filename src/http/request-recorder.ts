@@ -2,13 +2,14 @@ import type { Attributes } from '@opentelemetry/api';
 import { invalidOption } from '../errors.js';
 import { HTTP_DURATION_BUCKETS_SECONDS } from '../slo/http-buckets.js';
 import { jurisdictionsSelectedBy } from '../slo/selected-jurisdictions.js';
-import { Attr, Metric } from '../telemetry/attributes.js';
+import { Metric } from '../telemetry/attributes.js';
 import { lazyInstruments } from '../telemetry/instruments.js';
 import { createJurisdictionGuard } from '../telemetry/jurisdiction-guard.js';
 import type { LabelGuard } from '../telemetry/label-guard.js';
 import { createTenantGuard } from '../telemetry/tenant-guard.js';
 import type { Tenant } from '../tenant/types.js';
 import type { FinishedRequest } from './finished-request.js';
+import { type AttributeSets, createAttributeSets } from './request-attributes.js';
 import { type SliRecorder, sliEventOf } from './sli-feed.js';
 
 /** Options of the HTTP metrics (`requestMetrics()` on Express, `metrics` of the Fastify plugin). */
@@ -72,9 +73,11 @@ export function createRequestRecorder(
       jurisdictionsSelectedBy(resolved.slos),
     ),
   };
+  const sets = createAttributeSets();
   return function recordRequest(request) {
     try {
-      instruments().duration.record(request.durationSeconds, attributesOf(request, guards));
+      const attributes = attributesOf(request, guards, sets);
+      instruments().duration.record(request.durationSeconds, attributes);
     } catch {
       // Telemetry observes and never throws into the request.
     }
@@ -96,20 +99,14 @@ interface Guards {
   readonly jurisdiction: LabelGuard;
 }
 
-function attributesOf(request: FinishedRequest, guards: Guards): Attributes {
+function attributesOf(request: FinishedRequest, guards: Guards, sets: AttributeSets): Attributes {
   const { method, route, statusCode, errorType, tenant } = request;
-  const attributes: Attributes = { [Attr.HttpRequestMethod]: method };
-  if (route !== undefined) attributes[Attr.HttpRoute] = route;
-  if (statusCode !== undefined) attributes[Attr.HttpResponseStatusCode] = statusCode;
-  if (errorType !== undefined) attributes[Attr.ErrorType] = errorType;
   // Values from the request are labels only through their guards. A refused or
   // unanswered request takes no new slot: a client cannot squat them with failures.
   const admit = statusCode !== undefined && statusCode < 400;
   const jurisdiction = guards.jurisdiction(tenant?.jurisdiction, admit);
-  if (jurisdiction !== undefined) attributes[Attr.TenantJurisdiction] = jurisdiction;
   const tenantId = guards.tenant?.(tenant?.tenantId, admit);
-  if (tenantId !== undefined) attributes[Attr.TenantId] = tenantId;
-  return attributes;
+  return sets({ method, route, statusCode, errorType, jurisdiction, tenantId });
 }
 
 function resolveOptions(options: RequestMetricsOptions, scope: string): Resolved {

@@ -144,6 +144,44 @@ describe.each(majors)('requestMetrics() on $name', ({ name, express }) => {
       expect(attributes).toMatchObject({ 'tenant.id': 'acme', 'tenant.jurisdiction': 'GB' });
     });
 
+    it('finds the tenant in every requestMetrics() before tenant(), each request its own, after an asynchronous step too', async () => {
+      const app = express();
+      // An asynchronous step between the metrics and tenant() (an auth lookup, say), and an asynchronous resolver.
+      const later = (_req: Request, _res: Response, next: NextFunction) => {
+        setTimeout(next, 5);
+      };
+      const resolve = async (req: Request) => ({ tenantId: String(req.headers['x-tenant-id']) });
+      app.use('/slow', requestMetrics(), requestMetrics(), later, tenant({ resolve }));
+      app.use('/fast', requestMetrics(), requestMetrics(), tenant());
+      app.get('/slow/:id', (_req, res) => {
+        res.json({ ok: true });
+      });
+      app.get('/fast/:id', (_req, res) => {
+        res.json({ ok: true });
+      });
+      const { url } = await start(app);
+      const ids = ['t-1', 't-2', 't-3', 't-4'];
+      await Promise.all(
+        ['slow', 'fast'].flatMap((path) =>
+          ids.map(async (id) => {
+            const headers = { 'X-Tenant-Id': id };
+            const response = await fetch(`${url}/${path}/${id}`, { headers });
+            await response.arrayBuffer();
+          }),
+        ),
+      );
+      // Two requestMetrics() per request: each records it with its tenant.
+      const all = await recorded(ids.length * 4);
+      const tenantsOf = (route: string) =>
+        all
+          .filter((attributes) => attributes['http.route'] === route)
+          .map((attributes) => attributes['tenant.id'])
+          .sort();
+      const twice = [...ids, ...ids].sort();
+      expect(tenantsOf('/slow/:id')).toEqual(twice);
+      expect(tenantsOf('/fast/:id')).toEqual(twice);
+    });
+
     it('honours maxTenants and can leave tenant.id out while keeping the jurisdiction', async () => {
       const { url } = await start(paymentsApp({ maxTenants: 2 }));
       for (const id of ['a', 'b', 'c', 'd']) {

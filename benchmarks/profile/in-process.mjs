@@ -1,0 +1,226 @@
+/**
+ * The http-server request (`POST /transfers`, JSON body, tenant headers, a
+ * fresh Idempotency-Key) driven through Express apps in this one process,
+ * without sockets: Node's own IncomingMessage and ServerResponse over a
+ * socket stand-in that discards what is written. It measures the JavaScript
+ * a request costs (Express, the span, bulwark) with no kernel, loopback or
+ * load generator in it, so the machine's other work disturbs it far less than
+ * the socket scenario. Variants are measured in interleaved rounds and
+ * compared per round (paired), like `harness.mjs`.
+ *
+ *   node benchmarks/profile/in-process.mjs [--rounds 10] [--requests 3000] [dir ...]
+ *
+ * Cases: Express + the plain OTel span middleware (baseline), and the
+ * bulwark stack of `benchmarks/http/stack.mjs` (MemoryStore) per build `dir`
+ * (default `dist/`), so a change can be compared with its base in one run.
+ */
+import { createHook } from 'node:async_hooks';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Duplex } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { SpanKind, trace } from '@opentelemetry/api';
+import express from 'express';
+import { pairedRatio, summarise } from '../harness.mjs';
+import { registerSdk } from '../otel-sdk.mjs';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rounds: { type: 'string', default: '10' },
+    requests: { type: 'string', default: '3000' },
+    concurrency: { type: 'string', default: '10' },
+    count: { type: 'boolean', default: false },
+  },
+});
+const dists =
+  positionals.length > 0 ? positionals : [new URL('../../dist/', import.meta.url).pathname];
+
+const BODY = Buffer.from(
+  JSON.stringify({ amount: 1250, currency: 'EUR', from: 'acc-1', to: 'acc-2' }),
+);
+let nextKey = 0;
+
+/** A socket stand-in: accepts and drops every write. */
+function nullSocket() {
+  const socket = new Duplex({
+    read() {},
+    write(_chunk, _encoding, callback) {
+      callback();
+    },
+    writev(_chunks, callback) {
+      callback();
+    },
+  });
+  socket.remoteAddress = '127.0.0.1';
+  socket.setTimeout = () => socket;
+  return socket;
+}
+
+/** One request through `app`; resolves when its response closed, as a server would emit it. */
+function request(app) {
+  return new Promise((resolve, reject) => {
+    const socket = nullSocket();
+    const req = new IncomingMessage(socket);
+    req.method = 'POST';
+    req.url = '/transfers';
+    req.httpVersionMajor = 1;
+    req.httpVersionMinor = 1;
+    req.httpVersion = '1.1';
+    req.rawHeaders = [
+      'Host',
+      '127.0.0.1',
+      'Content-Type',
+      'application/json',
+      'Content-Length',
+      String(BODY.length),
+      'Idempotency-Key',
+      `bench-${nextKey++}`,
+      'X-Tenant-Id',
+      'acme-payments',
+      'X-Jurisdiction',
+      'DE',
+    ];
+    // What Node's parser would fill in from those lines.
+    const headers = {};
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      headers[req.rawHeaders[i].toLowerCase()] = req.rawHeaders[i + 1];
+    }
+    req.headers = headers;
+    // The parser marks a message complete once its body is in; an incomplete
+    // one destroys its socket when the stream ends.
+    req.complete = true;
+    req.push(BODY);
+    req.push(null);
+    const res = new ServerResponse(req);
+    res.assignSocket(socket);
+    res.on('finish', () => {
+      // What the server does after 'finish' (resOnFinish): 'close' a tick later.
+      res.detachSocket(socket);
+      process.nextTick(() => {
+        res.emit('close');
+        if (res.statusCode !== 201) reject(new Error(`status ${res.statusCode}`));
+        else resolve();
+      });
+    });
+    app(req, res);
+  });
+}
+
+/** `count` requests, `concurrency` at a time; the process CPU they took, in µs per request. */
+async function cpuPerRequest(app, count, concurrency) {
+  const started = process.cpuUsage();
+  let left = count;
+  const worker = async () => {
+    while (left-- > 0) await request(app);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const { user, system } = process.cpuUsage(started);
+  return (user + system) / count;
+}
+
+function spanMiddleware() {
+  const tracer = trace.getTracer('bench-http');
+  return function otelSpan(req, res, next) {
+    tracer.startActiveSpan(
+      `${req.method} /transfers`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method } },
+      (span) => {
+        res.on('finish', () => {
+          span.setAttribute('http.response.status_code', res.statusCode);
+          span.end();
+        });
+        next();
+      },
+    );
+  };
+}
+
+function assemble(stack) {
+  const app = express();
+  app.use(spanMiddleware());
+  for (const middleware of stack?.beforeBody ?? []) app.use(middleware);
+  app.use(express.json());
+  for (const middleware of stack?.afterBody ?? []) app.use(middleware);
+  app.post('/transfers', (req, res) => {
+    res.status(201).json({ id: 'tr_1', status: 'accepted', amount: req.body.amount });
+  });
+  for (const middleware of stack?.afterRoutes ?? []) app.use(middleware);
+  app.use((error, _req, _res, next) => {
+    reportOnce(error);
+    next(error);
+  });
+  return app;
+}
+
+let reported = false;
+/** Prints the first error a bulwark stack answered: every request here must succeed. */
+function reportOnce(error) {
+  if (reported) return;
+  reported = true;
+  console.error(error);
+}
+
+const processors = [];
+const cases = [{ id: 'otel-span', app: assemble(undefined) }];
+for (const dir of dists) {
+  const bulwark = await import(pathToFileURL(`${dir}/express/index.js`).href);
+  const { MemoryStore } = await import(pathToFileURL(`${dir}/index.js`).href);
+  const otel = await import(pathToFileURL(`${dir}/otel/index.js`).href);
+  if (processors.length === 0) processors.push(new otel.TenantSpanProcessor());
+  const store = new MemoryStore();
+  cases.push({
+    id: `bulwark-memory ${dir}`,
+    app: assemble({
+      beforeBody: [bulwark.requestMetrics(), bulwark.tenant()],
+      afterBody: [bulwark.idempotency({ store })],
+      afterRoutes: [bulwark.errorHandler({ onError: reportOnce })],
+    }),
+  });
+}
+registerSdk({ spanProcessors: processors, batch: true });
+
+const count = Number(values.requests);
+const concurrency = Number(values.concurrency);
+for (const c of cases) {
+  c.series = [];
+  if (!values.count) await cpuPerRequest(c.app, count, concurrency); // warm-up
+}
+for (let round = 0; round < Number(values.rounds); round++) {
+  const order = round % 2 === 0 ? cases : [...cases].reverse();
+  for (const c of order) c.series.push(await cpuPerRequest(c.app, count, concurrency));
+}
+
+if (values.count) {
+  // Deterministic, whatever the machine's load: the async resources (promises,
+  // ticks, timers) a request creates; each costs every AsyncLocalStorage in use.
+  let counts = new Map();
+  const hook = createHook({
+    init(_id, type) {
+      counts.set(type, (counts.get(type) ?? 0) + 1);
+    },
+  });
+  process.stdout.write('| case | async resources per request, by type |\n| --- | --- |\n');
+  for (const c of cases) {
+    counts = new Map();
+    hook.enable();
+    await cpuPerRequest(c.app, count, 1);
+    hook.disable();
+    const perRequest = [...counts].map(([type, n]) => `${type} ${(n / count).toFixed(1)}`);
+    process.stdout.write(`| ${c.id} | ${perRequest.join(', ')} |\n`);
+  }
+  process.exit(0);
+}
+
+const baseline = cases[0].series;
+process.stdout.write(
+  `| case | CPU µs/request, median | p25-p75 | extra over span | ratio to span (paired) |\n| --- | ---: | ---: | ---: | ---: |\n`,
+);
+for (const c of cases) {
+  const s = summarise(c.series);
+  const extra = summarise(c.series.map((v, i) => v - baseline[i]));
+  const ratio = pairedRatio(c.series, baseline);
+  process.stdout.write(
+    `| ${c.id} | ${s.median.toFixed(1)} | ${s.p25.toFixed(1)}-${s.p75.toFixed(1)} | ${extra.median.toFixed(1)} | ${ratio.median.toFixed(2)} |\n`,
+  );
+}
