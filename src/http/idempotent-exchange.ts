@@ -86,8 +86,8 @@ export async function answerIdempotently<Req>(
     recordOutcome(kind === PROBLEMS.idempotencyStoreUnavailable ? 'store_unavailable' : 'executed');
     return exchange.send(answerOf(kind, { retryAfterMs: error.retryAfterMs }));
   }
-  recordOutcome(outcome.outcome);
-  switch (outcome.outcome) {
+  recordOutcome(outcome.kind);
+  switch (outcome.kind) {
     case 'executed':
       return run.finish();
     case 'replayed':
@@ -126,14 +126,14 @@ class HandlerRun<Req> {
     this.#committed = committed;
     // The handler completed the record in its own transaction: that response is the record.
     if (committed !== undefined) {
-      return { response: committed, store: true, completedInTransaction: true };
+      return { response: committed, record: true, completedInTransaction: true };
     }
-    if (held.kind !== 'complete') return { response: EMPTY_RESPONSE, store: false };
+    if (held.kind !== 'complete') return { response: EMPTY_RESPONSE, record: false };
     const { status, headers, body } = held;
     // A thrown handler error releases the key, whatever status its answer has.
     return {
       response: { status, headers, body },
-      store: !held.errored && this.config.storeStatus(status),
+      record: !held.errored && this.config.storeStatus(status),
     };
   };
 

@@ -43,7 +43,7 @@ export interface OperationResult {
    * True to record the response for replay. False releases the key instead,
    * so the next retry runs again (a retryable status, a streamed response).
    */
-  readonly store: boolean;
+  readonly record: boolean;
   /**
    * True when the operation already completed the record itself, fenced on
    * `claim.ownerToken`, in the same transaction as its side effects; the
@@ -56,13 +56,13 @@ export interface OperationResult {
 /** How {@link IdempotencyEngine.execute} ended, when it did not throw. */
 export type ExecutionOutcome =
   /** The operation ran now; `stored` says whether its response was recorded (before this resolved). */
-  | { readonly outcome: 'executed'; readonly response: StoredResponse; readonly stored: boolean }
+  | { readonly kind: 'executed'; readonly response: StoredResponse; readonly stored: boolean }
   /** A completed record with the same fingerprint: replay `response`; nothing ran. */
-  | { readonly outcome: 'replayed'; readonly response: StoredResponse }
+  | { readonly kind: 'replayed'; readonly response: StoredResponse }
   /** Another owner is running the same key; retry after `retryAfterMs`. Nothing ran. */
-  | { readonly outcome: 'in_flight'; readonly retryAfterMs: number }
+  | { readonly kind: 'in_flight'; readonly retryAfterMs: number }
   /** The key was used before with a different request. Nothing ran. */
-  | { readonly outcome: 'mismatch' };
+  | { readonly kind: 'mismatch' };
 
 /**
  * The engine's operation: gets a signal that aborts when the lease is lost,
@@ -109,7 +109,7 @@ const CONFLICT_RETRY_AFTER_MS = 1_000;
  * const engine = createIdempotencyEngine({ store: new MemoryStore() });
  * const result = await engine.execute({ key, fingerprint }, async () => ({
  *   response: { status: 201, headers: {}, body: new Uint8Array() },
- *   store: true,
+ *   record: true,
  * }));
  */
 export function createIdempotencyEngine(options: IdempotencyEngineOptions): IdempotencyEngine {
@@ -137,15 +137,15 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
       void call('release', () => store.release(key, ownerToken)).catch(() => false);
       throw tallyError(error);
     }
-    if (claim.outcome === 'in_progress') {
+    if (claim.outcome === 'in_flight') {
       const retryAfterMs = Math.min(Math.max(claim.leaseRemainingMs, 1), CONFLICT_RETRY_AFTER_MS);
-      return tallyOutcome({ outcome: 'in_flight', retryAfterMs });
+      return tallyOutcome({ kind: 'in_flight', retryAfterMs });
     }
     if (claim.outcome === 'completed') {
       return tallyOutcome(
         claim.fingerprint === fingerprint
-          ? { outcome: 'replayed', response: claim.response }
-          : { outcome: 'mismatch' },
+          ? { kind: 'replayed', response: claim.response }
+          : { kind: 'mismatch' },
       );
     }
 
@@ -157,7 +157,16 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
       // The operation's identity comes from the storage key alone, so every
       // execution of this key (a re-run, a takeover, another process) sees the same one.
       const identity = operationFor(key, tenantId);
-      const claimed = { key, ownerToken, retentionMs, operationId: identity.id };
+      // A plain object (users spread and compare it) whose `operationId` is read
+      // through the operation, so its hash is computed only when asked for (operation.ts).
+      const claimed: IdempotencyClaim = {
+        key,
+        ownerToken,
+        retentionMs,
+        get operationId() {
+          return identity.id;
+        },
+      };
       result = await runInOperation(identity, () => operation(lease.signal, claimed));
     } catch (error) {
       lease.stop();
@@ -167,11 +176,11 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     lease.stop();
 
     if (result.completedInTransaction === true) {
-      return tallyOutcome({ outcome: 'executed', response: result.response, stored: true });
+      return tallyOutcome({ kind: 'executed', response: result.response, stored: true });
     }
-    if (!result.store) {
+    if (!result.record) {
       await call('release', () => store.release(key, ownerToken)).catch(() => false);
-      return tallyOutcome({ outcome: 'executed', response: result.response, stored: false });
+      return tallyOutcome({ kind: 'executed', response: result.response, stored: false });
     }
     const complete = () =>
       store.complete({ key, ownerToken, response: result.response, retentionMs });
@@ -197,7 +206,7 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
         ),
       );
     }
-    return tallyOutcome({ outcome: 'executed', response: result.response, stored: true });
+    return tallyOutcome({ kind: 'executed', response: result.response, stored: true });
   }
 
   return { execute, options: resolved };

@@ -1,4 +1,4 @@
-import { type HashField, hashFields } from './key.js';
+import { type HashField, hashFields } from './hash-fields.js';
 
 /**
  * A request body as the fingerprint sees it:

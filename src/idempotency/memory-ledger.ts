@@ -1,13 +1,6 @@
 import { IndexedMaxHeap } from './indexed-heap.js';
 import { LinkedList } from './linked-list.js';
-import {
-  type CompletedRecord,
-  completedBytes,
-  type LeaseRecord,
-  leaseBytes,
-  type MemoryRecord,
-  type TenantUsage,
-} from './memory-record.js';
+import type { CompletedRecord, LeaseRecord, MemoryRecord, TenantUsage } from './memory-record.js';
 import type { StoredResponse } from './store.js';
 
 /*
@@ -54,7 +47,7 @@ export class MemoryLedger {
   get bytes(): number {
     return this.#bytes;
   }
-  get inProgress(): number {
+  get inFlight(): number {
     return this.#leases.size;
   }
   get tenants(): number {
@@ -75,17 +68,18 @@ export class MemoryLedger {
     return this.#bytes + bytes <= this.maxBytes && this.#records.size + records <= this.maxEntries;
   }
 
+  /** Adds a lease of `bytes` (its `leaseBytes`, which the store already counted to make room). */
   addLease(
     key: string,
     tenantId: string,
     fingerprint: string,
     ownerToken: string,
     expiresAt: number,
+    bytes: number,
   ) {
     const tenant = this.#tenant(tenantId);
-    const bytes = leaseBytes(key, fingerprint, ownerToken);
     const lease: LeaseRecord = {
-      state: 'in_progress',
+      state: 'in_flight',
       key,
       tenant,
       fingerprint,
@@ -105,10 +99,12 @@ export class MemoryLedger {
     if (lease.age) this.#leases.moveToBack(lease.age);
   }
 
-  /** Replaces `lease` with its completed record (which owns `response` from now on). */
-  complete(lease: LeaseRecord, response: StoredResponse, expiresAt: number): void {
+  /**
+   * Replaces `lease` with its completed record (which owns `response` from now
+   * on); `bytes` is its `completedBytes`, which the store already counted to make room.
+   */
+  complete(lease: LeaseRecord, response: StoredResponse, expiresAt: number, bytes: number): void {
     const { key, tenant, fingerprint } = lease;
-    const bytes = completedBytes(key, fingerprint, response);
     const done: CompletedRecord = {
       state: 'completed',
       key,
@@ -129,7 +125,7 @@ export class MemoryLedger {
 
   remove(record: MemoryRecord): void {
     this.#records.delete(record.key);
-    if (record.state === 'in_progress') {
+    if (record.state === 'in_flight') {
       if (record.age) this.#leases.remove(record.age);
     } else {
       if (record.age) this.#retained.remove(record.age);

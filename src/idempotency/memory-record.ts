@@ -38,7 +38,7 @@ interface RecordBase {
 
 /** A live or lapsed lease. */
 export interface LeaseRecord extends RecordBase {
-  readonly state: 'in_progress';
+  readonly state: 'in_flight';
   readonly ownerToken: string;
   /** Its place among the leases, in the order they were (re)armed. Set once it is added. */
   age: ListNode<LeaseRecord> | undefined;
