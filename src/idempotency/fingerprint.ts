@@ -136,5 +136,6 @@ function canonicalQuery(query: string): string {
 
 function mediaType(contentType: string | undefined): string | undefined {
   if (contentType === undefined) return undefined;
-  return (contentType.split(';')[0] ?? '').trim().toLowerCase();
+  const end = contentType.indexOf(';');
+  return (end === -1 ? contentType : contentType.slice(0, end)).trim().toLowerCase();
 }
