@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { BulwarkError, ErrorCode } from '../errors.js';
 import { getTenant } from '../tenant/context.js';
-import { boundedStoreCall } from './bounded-call.js';
+import { boundedStoreCall, settledStoreCall } from './bounded-call.js';
 import {
   type IdempotencyEngineOptions,
   type ResolvedEngineOptions,
   resolveEngineOptions,
 } from './engine-options.js';
 import { startLeaseRenewal } from './lease.js';
+import { MemoryStore } from './memory-store.js';
 import { operationFor, runInOperation } from './operation.js';
 import { tallyError, tallyOutcome } from './outcomes.js';
 import type { ClaimResult, StoredResponse } from './store.js';
@@ -115,8 +116,15 @@ const CONFLICT_RETRY_AFTER_MS = 1_000;
 export function createIdempotencyEngine(options: IdempotencyEngineOptions): IdempotencyEngine {
   const resolved = resolveEngineOptions(options);
   const { store, leaseMs, retentionMs } = resolved;
-  const call = <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
-    boundedStoreCall(operation, fn, resolved.storeTimeoutMs, resolved.storeRetryAfterMs);
+  // An exact MemoryStore settles every call before returning it: bounding it in
+  // time would only cost (see settledStoreCall). A subclass or a wrapper may
+  // not, so it is bounded like any other store.
+  const settles = Object.getPrototypeOf(store) === MemoryStore.prototype;
+  const call = settles
+    ? <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
+        settledStoreCall(operation, fn, resolved.storeRetryAfterMs)
+    : <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
+        boundedStoreCall(operation, fn, resolved.storeTimeoutMs, resolved.storeRetryAfterMs);
 
   async function execute(
     request: IdempotentRequest,

@@ -182,6 +182,27 @@ describe('createIdempotencyEngine: completion inside the operation (transactiona
 });
 
 describe('createIdempotencyEngine: a failing store', () => {
+  it('fails closed on a MemoryStore that throws: STORE_UNAVAILABLE with a Retry-After, nothing runs', async () => {
+    // A MemoryStore's calls are not bounded in time (they settle at once), but
+    // their failures must still read as an unavailable store, never as a handler error.
+    const store = new MemoryStore({
+      clock: () => {
+        throw new Error('clock broke');
+      },
+    });
+    const engine = createIdempotencyEngine({ store, storeRetryAfterMs: 1_500 });
+    let ran = false;
+    const error = await rejection(
+      engine.execute(request(), async () => {
+        ran = true;
+        return result('never');
+      }),
+    );
+    expect(isBulwarkError(error, ErrorCode.IdempotencyStoreUnavailable)).toBe(true);
+    expect(isBulwarkError(error) && error.retryAfterMs).toBe(1_500);
+    expect(ran).toBe(false);
+  });
+
   it.each(['throw', 'hang'] as const)(
     'fails closed when the claim does %s: STORE_UNAVAILABLE, the operation never runs',
     async (fault) => {
