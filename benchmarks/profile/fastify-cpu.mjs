@@ -5,6 +5,8 @@
  * self time is summed per area (and per bulwark source file, mapped through
  * the `// src/...` markers esbuild leaves in dist/) and divided by the
  * requests served. CPU time, not wall time: less sensitive to a shared machine.
+ * A file counts under the nearest marker above it, and esbuild leaves none for
+ * some files: `fastify/tenant-hooks.ts` shows up as `fastify/plugin-options.ts`.
  *
  *   node benchmarks/profile/fastify-cpu.mjs [durationS=8] [variants=bare,otel-span,bulwark-memory]
  *

@@ -25,9 +25,9 @@ import type { StoredResponse } from './store.js';
 export class MemoryLedger {
   readonly #records = new Map<string, MemoryRecord>();
   /** Leases in the order they were (re)armed: about their expiry order. */
-  readonly #leases = new LinkedList<LeaseRecord>();
+  readonly #leases = new LinkedList<MemoryRecord>();
   /** Completed records in completion order: about their expiry order. */
-  readonly #retained = new LinkedList<CompletedRecord>();
+  readonly #retained = new LinkedList<MemoryRecord>();
   readonly #tenants = new Map<string, TenantUsage>();
   /** Tenants holding at least one completed record (the evictable ones), by dominant share. */
   readonly #heap: IndexedMaxHeap<TenantUsage>;
@@ -87,6 +87,8 @@ export class MemoryLedger {
       expiresAt,
       bytes,
       age: undefined,
+      response: undefined,
+      lru: undefined,
     };
     this.#records.set(key, lease);
     lease.age = this.#leases.push(lease);
@@ -100,27 +102,28 @@ export class MemoryLedger {
   }
 
   /**
-   * Replaces `lease` with its completed record (which owns `response` from now
-   * on); `bytes` is its `completedBytes`, which the store already counted to make room.
+   * Turns `lease` into its completed record, in place (which owns `response`
+   * from now on); `bytes` is its `completedBytes`, which the store already
+   * counted to make room. The lease's node moves to the completed records'
+   * expiry order, and the map entry stays: see `LeaseRecord`.
    */
   complete(lease: LeaseRecord, response: StoredResponse, expiresAt: number, bytes: number): void {
-    const { key, tenant, fingerprint } = lease;
-    const done: CompletedRecord = {
-      state: 'completed',
-      key,
-      tenant,
-      fingerprint,
-      response,
-      expiresAt,
-      bytes,
-      age: undefined,
-      lru: undefined,
-    };
-    if (lease.age) this.#leases.remove(lease.age);
-    this.#records.set(key, done);
-    done.age = this.#retained.push(done);
-    done.lru = tenant.completed.push(done);
-    this.#account(tenant, bytes - lease.bytes, 0);
+    const growth = bytes - lease.bytes;
+    const done = lease as unknown as CompletedRecord;
+    done.state = 'completed';
+    done.ownerToken = undefined;
+    done.response = response;
+    done.expiresAt = expiresAt;
+    done.bytes = bytes;
+    const node = done.age;
+    if (node) {
+      this.#leases.remove(node);
+      this.#retained.append(node);
+    } else {
+      done.age = this.#retained.push(done);
+    }
+    done.lru = done.tenant.completed.push(done);
+    this.#account(done.tenant, growth, 0);
   }
 
   remove(record: MemoryRecord): void {
