@@ -27,8 +27,7 @@ type ExchangedResponse = ServerResponse & { [RAW_EXCHANGE]?: FastifyExchange };
 /**
  * One module-level `finish` listener for every exchange, finding its exchange
  * on the response, rather than a `once` wrapper and a closure per request
- * (they showed in the CPU profile of `benchmarks/profile/fastify-cpu.mjs`,
- * scenario `http-server-fastify`).
+ * (scenario `http-server-fastify`, profiled by `benchmarks/profile/fastify-cpu.mjs`).
  */
 function onRawFinish(this: ExchangedResponse): void {
   this[RAW_EXCHANGE]?.rawFinished();

@@ -48,22 +48,20 @@ export function boundedStoreCall<T>(
  * (`MemoryStore`, whose methods run synchronously to completion): it cannot
  * hang, so no time bound is armed, and a failure still becomes
  * `BULWARK_IDEMPOTENCY_STORE_UNAVAILABLE` (fail closed), as with
- * {@link boundedStoreCall}. It saves a promise, a timer-wheel slot and their
- * closures on each of the two or three store calls of a request
+ * {@link boundedStoreCall}. It saves a timer-wheel slot, an explicit promise
+ * and their closures on each of the two or three store calls of a request
  * (`benchmarks/scenarios/http-server-fastify.mjs`, profiled by
  * `benchmarks/profile/fastify-cpu.mjs`).
  */
-export function settledStoreCall<T>(
+export async function settledStoreCall<T>(
   operation: string,
   call: () => Promise<T>,
   retryAfterMs: number,
 ): Promise<T> {
   try {
-    return call().then(undefined, (error: unknown) => {
-      throw unavailable(error, operation, retryAfterMs);
-    });
+    return await call();
   } catch (error) {
-    return Promise.reject(unavailable(error, operation, retryAfterMs));
+    throw unavailable(error, operation, retryAfterMs);
   }
 }
 

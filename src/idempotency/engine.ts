@@ -165,16 +165,7 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
       // The operation's identity comes from the storage key alone, so every
       // execution of this key (a re-run, a takeover, another process) sees the same one.
       const identity = operationFor(key, tenantId);
-      // A plain object (users spread and compare it) whose `operationId` is read
-      // through the operation, so its hash is computed only when asked for (operation.ts).
-      const claimed: IdempotencyClaim = {
-        key,
-        ownerToken,
-        retentionMs,
-        get operationId() {
-          return identity.id;
-        },
-      };
+      const claimed = { key, ownerToken, retentionMs, operationId: identity.id };
       result = await runInOperation(identity, () => operation(lease.signal, claimed));
     } catch (error) {
       lease.stop();

@@ -29,39 +29,19 @@ const DERIVED_KEY_DOMAIN = 'bulwark.operation.derived-key.v1';
  * well, so two tenants can never derive the same downstream key.
  */
 export function operationFor(storageKey: string, tenantId: string | undefined): Operation {
-  return new KeyedOperation(storageKey, tenantId);
-}
-
-/**
- * Its `id` is hashed on first read, not when the operation starts: most
- * handlers never ask for it, and the extra SHA-256 and UUID formatting per
- * request showed in the CPU profile of the HTTP stack
- * (`benchmarks/profile/fastify-cpu.mjs`, scenario `http-server-fastify`).
- */
-class KeyedOperation implements Operation {
-  readonly #storageKey: string;
-  readonly #tenantId: string | undefined;
-  #id: string | undefined;
-
-  constructor(storageKey: string, tenantId: string | undefined) {
-    this.#storageKey = storageKey;
-    this.#tenantId = tenantId;
-  }
-
-  get id(): string {
-    this.#id ??= uuidFromDigest(hashFields([OPERATION_DOMAIN, this.#storageKey]));
-    return this.#id;
-  }
-
-  deriveKey(scope: string): string {
-    if (typeof scope !== 'string' || scope.length === 0) {
-      throw new BulwarkError(
-        ErrorCode.InvalidOptions,
-        `deriveKey(scope): scope must be a non-empty string, got ${JSON.stringify(scope)}`,
-      );
-    }
-    return uuidFromDigest(hashFields([DERIVED_KEY_DOMAIN, this.id, this.#tenantId, scope]));
-  }
+  const id = uuidFromDigest(hashFields([OPERATION_DOMAIN, storageKey]));
+  return {
+    id,
+    deriveKey(scope: string): string {
+      if (typeof scope !== 'string' || scope.length === 0) {
+        throw new BulwarkError(
+          ErrorCode.InvalidOptions,
+          `deriveKey(scope): scope must be a non-empty string, got ${JSON.stringify(scope)}`,
+        );
+      }
+      return uuidFromDigest(hashFields([DERIVED_KEY_DOMAIN, id, tenantId, scope]));
+    },
+  };
 }
 
 /**
