@@ -55,7 +55,7 @@ for (const name of ['transfers-availability', 'transfers-latency']) {
 const engine = createIdempotencyEngine({ store: new MemoryStore() });
 const op = async () => ({
   response: { status: 201, headers: {}, body: new Uint8Array() },
-  store: true,
+  record: true,
 });
 for (let i = 0; i < 1_000; i++) await engine.execute({ key: `k${i % 700}`, fingerprint: 'f' }, op);
 

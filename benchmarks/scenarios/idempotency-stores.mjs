@@ -40,7 +40,7 @@ const BASELINES = {
     const map = new Map();
     return async () => {
       const key = nextKey();
-      map.set(key, { state: 'in_progress', fingerprint: FINGERPRINT });
+      map.set(key, { state: 'in_flight', fingerprint: FINGERPRINT });
       map.set(key, { state: 'completed', fingerprint: FINGERPRINT, response: RESPONSE });
       // Bounded like MemoryStore's default; clear() because deleting the oldest key one at
       // a time makes V8's Map iteration walk every deleted slot.
@@ -62,7 +62,7 @@ const BASELINES = {
     const baseline = async () => {
       const key = nextKey();
       await pool.query(
-        `INSERT INTO ${table} (key, fingerprint, state, expires_at) VALUES ($1, $2, 'in_progress', now() + interval '30 seconds') ON CONFLICT DO NOTHING`,
+        `INSERT INTO ${table} (key, fingerprint, state, expires_at) VALUES ($1, $2, 'in_flight', now() + interval '30 seconds') ON CONFLICT DO NOTHING`,
         [key, FINGERPRINT],
       );
       await pool.query(

@@ -30,9 +30,10 @@ export function addIdempotencyHooks(
   const config = resolveIdempotencyOptions(options);
   const engine = createIdempotencyEngine({ ...options, store: options.store ?? new MemoryStore() });
   instance.addHook('preHandler', function bulwarkIdempotency(request, reply, done) {
-    const route = request.routeOptions.url;
-    if (route === undefined || request.routeOptions.config?.idempotency === false) return done();
     if (!config.methods.has(request.raw.method ?? '')) return done();
+    // Read once: Fastify builds a new routeOptions object on every read.
+    const { url: route, config: routeConfig } = request.routeOptions;
+    if (route === undefined || routeConfig?.idempotency === false) return done();
     const admission = admit(config, {
       req: request,
       raw: request.raw,

@@ -108,8 +108,8 @@ function answerResult<Req>(
   run: HandlerRun<Req>,
   exchange: HandlerExchange,
 ): void {
-  recordOutcome(result.outcome);
-  switch (result.outcome) {
+  recordOutcome(result.kind);
+  switch (result.kind) {
     case 'executed':
       run.finish();
       break;
@@ -177,14 +177,14 @@ class HandlerRun<Req> {
     this.#committed = committed;
     // The handler completed the record in its own transaction: that response is the record.
     if (committed !== undefined) {
-      return { response: committed, store: true, completedInTransaction: true };
+      return { response: committed, record: true, completedInTransaction: true };
     }
-    if (held.kind !== 'complete') return { response: EMPTY_RESPONSE, store: false };
+    if (held.kind !== 'complete') return { response: EMPTY_RESPONSE, record: false };
     const { status, headers, body } = held;
     // A thrown handler error releases the key, whatever status its answer has.
     return {
       response: { status, headers, body },
-      store: !held.errored && this.config.storeStatus(status),
+      record: !held.errored && this.config.storeStatus(status),
     };
   }
 

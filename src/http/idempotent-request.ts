@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { parseClientKey } from '../idempotency/client-key.js';
 import type { IdempotentRequest } from '../idempotency/engine.js';
 import { type FingerprintBody, requestFingerprint } from '../idempotency/fingerprint.js';
-import { idempotencyStorageKey } from '../idempotency/key.js';
+import { idempotencyStorageKey } from '../idempotency/storage-key.js';
 import { getTenant } from '../tenant/context.js';
 import { headerLines } from './header-lines.js';
 import type { ResolvedIdempotencyOptions } from './idempotency-options.js';

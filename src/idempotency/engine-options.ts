@@ -20,7 +20,8 @@ export interface IdempotencyEngineOptions {
   /**
    * The most a single store call may take before the store counts as
    * unavailable, in milliseconds. Must be below `leaseMs`. Default 2 000, or
-   * `renewIntervalMs` when that is smaller.
+   * `renewIntervalMs` when that is smaller. Calls to a `MemoryStore` (not a
+   * subclass or wrapper) are not bounded: they settle before they return.
    */
   readonly storeTimeoutMs?: number;
   /** The `Retry-After` suggested when the store is unavailable, in milliseconds. Default 1 000. */

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { BulwarkError, ErrorCode } from '../errors.js';
 import { getTenant } from '../tenant/context.js';
-import { boundedStoreCall } from './bounded-call.js';
+import { boundedStoreCall, settledStoreCall } from './bounded-call.js';
 import {
   type IdempotencyEngineOptions,
   type ResolvedEngineOptions,
   resolveEngineOptions,
 } from './engine-options.js';
 import { startLeaseRenewal } from './lease.js';
+import { MemoryStore } from './memory-store.js';
 import { operationFor, runInOperation } from './operation.js';
 import { tallyError, tallyOutcome } from './outcomes.js';
 import type { ClaimResult, StoredResponse } from './store.js';
@@ -43,7 +44,7 @@ export interface OperationResult {
    * True to record the response for replay. False releases the key instead,
    * so the next retry runs again (a retryable status, a streamed response).
    */
-  readonly store: boolean;
+  readonly record: boolean;
   /**
    * True when the operation already completed the record itself, fenced on
    * `claim.ownerToken`, in the same transaction as its side effects; the
@@ -56,13 +57,13 @@ export interface OperationResult {
 /** How {@link IdempotencyEngine.execute} ended, when it did not throw. */
 export type ExecutionOutcome =
   /** The operation ran now; `stored` says whether its response was recorded (before this resolved). */
-  | { readonly outcome: 'executed'; readonly response: StoredResponse; readonly stored: boolean }
+  | { readonly kind: 'executed'; readonly response: StoredResponse; readonly stored: boolean }
   /** A completed record with the same fingerprint: replay `response`; nothing ran. */
-  | { readonly outcome: 'replayed'; readonly response: StoredResponse }
+  | { readonly kind: 'replayed'; readonly response: StoredResponse }
   /** Another owner is running the same key; retry after `retryAfterMs`. Nothing ran. */
-  | { readonly outcome: 'in_flight'; readonly retryAfterMs: number }
+  | { readonly kind: 'in_flight'; readonly retryAfterMs: number }
   /** The key was used before with a different request. Nothing ran. */
-  | { readonly outcome: 'mismatch' };
+  | { readonly kind: 'mismatch' };
 
 /**
  * The engine's operation: gets a signal that aborts when the lease is lost,
@@ -109,14 +110,21 @@ const CONFLICT_RETRY_AFTER_MS = 1_000;
  * const engine = createIdempotencyEngine({ store: new MemoryStore() });
  * const result = await engine.execute({ key, fingerprint }, async () => ({
  *   response: { status: 201, headers: {}, body: new Uint8Array() },
- *   store: true,
+ *   record: true,
  * }));
  */
 export function createIdempotencyEngine(options: IdempotencyEngineOptions): IdempotencyEngine {
   const resolved = resolveEngineOptions(options);
   const { store, leaseMs, retentionMs } = resolved;
-  const call = <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
-    boundedStoreCall(operation, fn, resolved.storeTimeoutMs, resolved.storeRetryAfterMs);
+  // An exact MemoryStore settles every call before returning it: bounding it in
+  // time would only cost (see settledStoreCall). A subclass or a wrapper may
+  // not, so it is bounded like any other store.
+  const settles = Object.getPrototypeOf(store) === MemoryStore.prototype;
+  const call = settles
+    ? <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
+        settledStoreCall(operation, fn, resolved.storeRetryAfterMs)
+    : <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
+        boundedStoreCall(operation, fn, resolved.storeTimeoutMs, resolved.storeRetryAfterMs);
 
   async function execute(
     request: IdempotentRequest,
@@ -137,15 +145,15 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
       void call('release', () => store.release(key, ownerToken)).catch(() => false);
       throw tallyError(error);
     }
-    if (claim.outcome === 'in_progress') {
+    if (claim.outcome === 'in_flight') {
       const retryAfterMs = Math.min(Math.max(claim.leaseRemainingMs, 1), CONFLICT_RETRY_AFTER_MS);
-      return tallyOutcome({ outcome: 'in_flight', retryAfterMs });
+      return tallyOutcome({ kind: 'in_flight', retryAfterMs });
     }
     if (claim.outcome === 'completed') {
       return tallyOutcome(
         claim.fingerprint === fingerprint
-          ? { outcome: 'replayed', response: claim.response }
-          : { outcome: 'mismatch' },
+          ? { kind: 'replayed', response: claim.response }
+          : { kind: 'mismatch' },
       );
     }
 
@@ -167,11 +175,11 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     lease.stop();
 
     if (result.completedInTransaction === true) {
-      return tallyOutcome({ outcome: 'executed', response: result.response, stored: true });
+      return tallyOutcome({ kind: 'executed', response: result.response, stored: true });
     }
-    if (!result.store) {
+    if (!result.record) {
       await call('release', () => store.release(key, ownerToken)).catch(() => false);
-      return tallyOutcome({ outcome: 'executed', response: result.response, stored: false });
+      return tallyOutcome({ kind: 'executed', response: result.response, stored: false });
     }
     const complete = () =>
       store.complete({ key, ownerToken, response: result.response, retentionMs });
@@ -197,7 +205,7 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
         ),
       );
     }
-    return tallyOutcome({ outcome: 'executed', response: result.response, stored: true });
+    return tallyOutcome({ kind: 'executed', response: result.response, stored: true });
   }
 
   return { execute, options: resolved };

@@ -1,4 +1,4 @@
-import { type HashField, hashFields } from './key.js';
+import { type HashField, hashFields } from './hash-fields.js';
 
 /**
  * A request body as the fingerprint sees it:
@@ -136,5 +136,6 @@ function canonicalQuery(query: string): string {
 
 function mediaType(contentType: string | undefined): string | undefined {
   if (contentType === undefined) return undefined;
-  return (contentType.split(';')[0] ?? '').trim().toLowerCase();
+  const end = contentType.indexOf(';');
+  return (end === -1 ? contentType : contentType.slice(0, end)).trim().toLowerCase();
 }

@@ -1,8 +1,13 @@
 import { BulwarkError, ErrorCode } from '../errors.js';
+import { now } from '../resilience/clock.js';
+import { TimerSlot } from '../resilience/timer-wheel.js';
 import type { IdempotencyStore } from './store.js';
 
-/** What {@link startLeaseRenewal} needs. */
-export interface LeaseRenewalConfig {
+/**
+ * What {@link startLeaseRenewal} needs: one claim and the engine's resolved
+ * timing (`leaseMs`, `renewIntervalMs`, validated by `resolveEngineOptions`).
+ */
+export interface ResolvedLeaseRenewalOptions {
   readonly store: IdempotencyStore;
   readonly key: string;
   readonly ownerToken: string;
@@ -25,26 +30,53 @@ export interface LeaseRenewal {
  * handler keeps its key and a crashed one loses it after one lease. One renew
  * is in flight at a time (the next is scheduled when the last settles). A
  * renew that fails (store down) is retried at the next tick; one answered
- * `false` means the token was fenced out, which aborts `signal`. The timer is
- * unref'd, so it never keeps the process alive.
+ * `false` means the token was fenced out, which aborts `signal`.
  */
-export function startLeaseRenewal(config: LeaseRenewalConfig): LeaseRenewal {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
+export function startLeaseRenewal(options: ResolvedLeaseRenewalOptions): LeaseRenewal {
+  return new RenewingLease(options);
+}
 
-  const schedule = (): void => {
-    if (stopped) return;
-    timer = setTimeout(renew, config.renewIntervalMs);
-    timer.unref();
-  };
-  const renew = async (): Promise<void> => {
+/**
+ * The renewal's deadline is a slot on the process-wide timer wheel
+ * (`src/resilience/timer-wheel.ts`), not a `setTimeout` of its own: most
+ * operations end long before their first renewal, so the slot is armed and
+ * cancelled in O(1) without a Node timer per request (the engine's path in
+ * `benchmarks/scenarios/http-server-fastify.mjs`, profiled by
+ * `benchmarks/profile/fastify-cpu.mjs`). The wheel fires up to one tick
+ * late, far inside the lease's margin.
+ */
+class RenewingLease implements LeaseRenewal {
+  readonly #options: ResolvedLeaseRenewalOptions;
+  readonly #controller = new AbortController();
+  readonly #slot: TimerSlot;
+  #stopped = false;
+
+  constructor(options: ResolvedLeaseRenewalOptions) {
+    this.#options = options;
+    this.#slot = new TimerSlot(() => void this.#renew());
+    this.#schedule();
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#slot.cancel();
+  }
+
+  #schedule(): void {
+    if (!this.#stopped) this.#slot.schedule(now() + this.#options.renewIntervalMs);
+  }
+
+  async #renew(): Promise<void> {
+    const { store, key, ownerToken, leaseMs, call } = this.#options;
     try {
-      const { store, key, ownerToken, leaseMs } = config;
-      const owned = await config.call('renew', () => store.renew(key, ownerToken, leaseMs));
-      if (!owned && !stopped) {
-        stopped = true;
-        controller.abort(
+      const owned = await call('renew', () => store.renew(key, ownerToken, leaseMs));
+      if (!owned && !this.#stopped) {
+        this.#stopped = true;
+        this.#controller.abort(
           new BulwarkError(ErrorCode.IdempotencyLeaseLost, 'the idempotency lease was taken over'),
         );
         return;
@@ -52,15 +84,6 @@ export function startLeaseRenewal(config: LeaseRenewalConfig): LeaseRenewal {
     } catch {
       // The store is unreachable: keep trying; fencing protects the record.
     }
-    schedule();
-  };
-
-  schedule();
-  return {
-    signal: controller.signal,
-    stop() {
-      stopped = true;
-      clearTimeout(timer);
-    },
-  };
+    this.#schedule();
+  }
 }

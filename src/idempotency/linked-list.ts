@@ -1,6 +1,6 @@
 /** A node of a {@link LinkedList}; its holder keeps it to remove or move the value in O(1). */
 export interface ListNode<T> {
-  readonly value: T;
+  value: T;
   prev: ListNode<T> | undefined;
   next: ListNode<T> | undefined;
 }
@@ -34,6 +34,11 @@ export class LinkedList<T> {
     const node: ListNode<T> = { value, prev: undefined, next: undefined };
     this.#link(node);
     return node;
+  }
+
+  /** Appends a node taken out of another list (`remove`), so moving a value allocates nothing. */
+  append(node: ListNode<T>): void {
+    this.#link(node);
   }
 
   /** Unlinks `node`, which must be in this list. */

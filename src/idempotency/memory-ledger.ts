@@ -1,13 +1,6 @@
 import { IndexedMaxHeap } from './indexed-heap.js';
 import { LinkedList } from './linked-list.js';
-import {
-  type CompletedRecord,
-  completedBytes,
-  type LeaseRecord,
-  leaseBytes,
-  type MemoryRecord,
-  type TenantUsage,
-} from './memory-record.js';
+import type { CompletedRecord, LeaseRecord, MemoryRecord, TenantUsage } from './memory-record.js';
 import type { StoredResponse } from './store.js';
 
 /*
@@ -32,9 +25,9 @@ import type { StoredResponse } from './store.js';
 export class MemoryLedger {
   readonly #records = new Map<string, MemoryRecord>();
   /** Leases in the order they were (re)armed: about their expiry order. */
-  readonly #leases = new LinkedList<LeaseRecord>();
+  readonly #leases = new LinkedList<MemoryRecord>();
   /** Completed records in completion order: about their expiry order. */
-  readonly #retained = new LinkedList<CompletedRecord>();
+  readonly #retained = new LinkedList<MemoryRecord>();
   readonly #tenants = new Map<string, TenantUsage>();
   /** Tenants holding at least one completed record (the evictable ones), by dominant share. */
   readonly #heap: IndexedMaxHeap<TenantUsage>;
@@ -54,7 +47,7 @@ export class MemoryLedger {
   get bytes(): number {
     return this.#bytes;
   }
-  get inProgress(): number {
+  get inFlight(): number {
     return this.#leases.size;
   }
   get tenants(): number {
@@ -75,17 +68,18 @@ export class MemoryLedger {
     return this.#bytes + bytes <= this.maxBytes && this.#records.size + records <= this.maxEntries;
   }
 
+  /** Adds a lease of `bytes` (its `leaseBytes`, which the store already counted to make room). */
   addLease(
     key: string,
     tenantId: string,
     fingerprint: string,
     ownerToken: string,
     expiresAt: number,
+    bytes: number,
   ) {
     const tenant = this.#tenant(tenantId);
-    const bytes = leaseBytes(key, fingerprint, ownerToken);
     const lease: LeaseRecord = {
-      state: 'in_progress',
+      state: 'in_flight',
       key,
       tenant,
       fingerprint,
@@ -93,6 +87,8 @@ export class MemoryLedger {
       expiresAt,
       bytes,
       age: undefined,
+      response: undefined,
+      lru: undefined,
     };
     this.#records.set(key, lease);
     lease.age = this.#leases.push(lease);
@@ -105,31 +101,34 @@ export class MemoryLedger {
     if (lease.age) this.#leases.moveToBack(lease.age);
   }
 
-  /** Replaces `lease` with its completed record (which owns `response` from now on). */
-  complete(lease: LeaseRecord, response: StoredResponse, expiresAt: number): void {
-    const { key, tenant, fingerprint } = lease;
-    const bytes = completedBytes(key, fingerprint, response);
-    const done: CompletedRecord = {
-      state: 'completed',
-      key,
-      tenant,
-      fingerprint,
-      response,
-      expiresAt,
-      bytes,
-      age: undefined,
-      lru: undefined,
-    };
-    if (lease.age) this.#leases.remove(lease.age);
-    this.#records.set(key, done);
-    done.age = this.#retained.push(done);
-    done.lru = tenant.completed.push(done);
-    this.#account(tenant, bytes - lease.bytes, 0);
+  /**
+   * Turns `lease` into its completed record, in place (which owns `response`
+   * from now on); `bytes` is its `completedBytes`, which the store already
+   * counted to make room. The lease's node moves to the completed records'
+   * expiry order, and the map entry stays: see `LeaseRecord`.
+   */
+  complete(lease: LeaseRecord, response: StoredResponse, expiresAt: number, bytes: number): void {
+    const growth = bytes - lease.bytes;
+    const done = lease as unknown as CompletedRecord;
+    done.state = 'completed';
+    done.ownerToken = undefined;
+    done.response = response;
+    done.expiresAt = expiresAt;
+    done.bytes = bytes;
+    const node = done.age;
+    if (node) {
+      this.#leases.remove(node);
+      this.#retained.append(node);
+    } else {
+      done.age = this.#retained.push(done);
+    }
+    done.lru = done.tenant.completed.push(done);
+    this.#account(done.tenant, growth, 0);
   }
 
   remove(record: MemoryRecord): void {
     this.#records.delete(record.key);
-    if (record.state === 'in_progress') {
+    if (record.state === 'in_flight') {
       if (record.age) this.#leases.remove(record.age);
     } else {
       if (record.age) this.#retained.remove(record.age);

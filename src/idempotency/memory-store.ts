@@ -31,7 +31,7 @@ export interface MemoryStoreOptions {
    * this or `maxEntries`, records are evicted, expired ones first, then the
    * least recently used completed record of the tenant holding the largest
    * share of the store (so a tenant that floods it pushes out its own records,
-   * not another's). A live in-progress record is never evicted (that would let
+   * not another's). A live in-flight record is never evicted (that would let
    * a second execution start silently): when only live leases are left to
    * evict, the claim is rejected with `BULWARK_IDEMPOTENCY_STORE_UNAVAILABLE`
    * (503 behind `idempotency()`; nothing runs). A completion is never refused
@@ -49,10 +49,10 @@ export interface MemoryStoreOptions {
 
 /** What a {@link MemoryStore} holds now, by its own accounting. */
 export interface MemoryStoreUsage {
-  /** Records held (in progress and completed). */
+  /** Records held (in flight and completed). */
   readonly records: number;
-  /** Of those, in progress (live or lapsed leases). */
-  readonly inProgress: number;
+  /** Of those, in flight (live or lapsed leases). */
+  readonly inFlight: number;
   /** Bytes accounted (see {@link MemoryStoreOptions.maxBytes}). */
   readonly bytes: number;
   /** Tenants holding at least one record (records claimed without a tenant count as one). */
@@ -120,7 +120,7 @@ export class MemoryStore implements IdempotencyStore {
     const ledger = this.#ledger;
     return {
       records: ledger.records,
-      inProgress: ledger.inProgress,
+      inFlight: ledger.inFlight,
       bytes: ledger.bytes,
       tenants: ledger.tenants,
       maxEntries: ledger.maxEntries,
@@ -136,14 +136,15 @@ export class MemoryStore implements IdempotencyStore {
     assertDurationMs(SCOPE, 'leaseMs', leaseMs);
     const now = this.#clock();
     const existing = this.#live(key, now);
-    if (existing?.state === 'in_progress' && existing.ownerToken === ownerToken) {
+    if (existing?.state === 'in_flight' && existing.ownerToken === ownerToken) {
       this.#ledger.rearm(existing, now + leaseMs);
       return { outcome: 'claimed' };
     }
     if (existing) return toClaimResult(existing, now);
     const tenantId = typeof request.tenantId === 'string' ? request.tenantId : NO_TENANT;
-    this.#makeRoom(now, tenantId, leaseBytes(key, fingerprint, ownerToken), 1);
-    this.#ledger.addLease(key, tenantId, fingerprint, ownerToken, now + leaseMs);
+    const bytes = leaseBytes(key, fingerprint, ownerToken);
+    this.#makeRoom(now, tenantId, bytes, 1);
+    this.#ledger.addLease(key, tenantId, fingerprint, ownerToken, now + leaseMs, bytes);
     return { outcome: 'claimed' };
   }
 
@@ -157,20 +158,20 @@ export class MemoryStore implements IdempotencyStore {
     return true;
   }
 
-  /** Replaces the in-progress record with the response while `ownerToken` holds a live lease. */
+  /** Replaces the in-flight record with the response while `ownerToken` holds a live lease. */
   async complete(request: CompleteRequest): Promise<boolean> {
     assertDurationMs(SCOPE, 'retentionMs', request.retentionMs);
     const now = this.#clock();
     const lease = this.#owned(request.key, request.ownerToken, now);
     if (!lease) return false;
     const response = copyResponse(request.response);
-    const growth = completedBytes(lease.key, lease.fingerprint, response) - lease.bytes;
-    this.#makeRoom(now, lease.tenant.id, growth, 0);
-    this.#ledger.complete(lease, response, now + request.retentionMs);
+    const bytes = completedBytes(lease.key, lease.fingerprint, response);
+    this.#makeRoom(now, lease.tenant.id, bytes - lease.bytes, 0);
+    this.#ledger.complete(lease, response, now + request.retentionMs, bytes);
     return true;
   }
 
-  /** Deletes the in-progress record while `ownerToken` holds a live lease. */
+  /** Deletes the in-flight record while `ownerToken` holds a live lease. */
   async release(key: string, ownerToken: string): Promise<boolean> {
     const lease = this.#owned(key, ownerToken, this.#clock());
     if (!lease) return false;
@@ -192,7 +193,7 @@ export class MemoryStore implements IdempotencyStore {
 
   #owned(key: string, ownerToken: string, now: number): LeaseRecord | undefined {
     const record = this.#live(key, now);
-    if (record?.state !== 'in_progress' || record.ownerToken !== ownerToken) return undefined;
+    if (record?.state !== 'in_flight' || record.ownerToken !== ownerToken) return undefined;
     return record;
   }
 
@@ -230,7 +231,7 @@ function toClaimResult(record: MemoryRecord, now: number): ClaimResult {
     };
   }
   return {
-    outcome: 'in_progress',
+    outcome: 'in_flight',
     fingerprint: record.fingerprint,
     leaseRemainingMs: Math.max(1, Math.ceil(record.expiresAt - now)),
   };

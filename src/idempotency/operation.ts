@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { BulwarkError, ErrorCode } from '../errors.js';
-import { hashFields } from './key.js';
+import { hashFields } from './hash-fields.js';
 
 /**
  * The identity of one logical operation: the work a client asked for under one

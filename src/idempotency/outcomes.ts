@@ -57,8 +57,8 @@ export function onOutcome(listener: Listener): () => void {
 }
 
 /** Counts an outcome the engine returns, and returns it. */
-export function tallyOutcome<T extends { readonly outcome: IdempotencyOutcomeKind }>(result: T): T {
-  tally(result.outcome, undefined);
+export function tallyOutcome<T extends { readonly kind: IdempotencyOutcomeKind }>(result: T): T {
+  tally(result.kind, undefined);
   return result;
 }
 

@@ -2,11 +2,11 @@
  * The contract every idempotency store implements (MemoryStore, RedisStore,
  * PostgresStore). A record moves through two states:
  *
- *   (absent) --claim--> in_progress(ownerToken, lease) --complete--> completed(response, retention)
+ *   (absent) --claim--> in_flight(ownerToken, lease) --complete--> completed(response, retention)
  *                                                  \----release----> (absent)
  *
  * - `claim` is atomic. It creates the record when the key is absent, when an
- *   `in_progress` lease has expired (takeover by a new owner) or when a
+ *   `in_flight` lease has expired (takeover by a new owner) or when a
  *   `completed` record's retention has expired. Otherwise it reports what is there.
  * - `renew`, `complete` and `release` are compare-and-set on `ownerToken`: a
  *   worker whose lease was taken over cannot touch the new owner's record.
@@ -15,7 +15,7 @@
  *   instants.
  * - Keys arrive already hashed by the engine (a hex SHA-256 string); stores may
  *   prefix them but never parse them.
- * - A `claim` carrying the `ownerToken` that already owns the live in-progress
+ * - A `claim` carrying the `ownerToken` that already owns the live in-flight
  *   record reports `claimed` again (and refreshes the lease), so a claim retried
  *   after a client-side timeout recognises itself instead of seeing a conflict.
  * - `leaseMs` and `retentionMs` must be positive integers; stores reject other
@@ -38,7 +38,7 @@ export type ClaimResult =
   | { readonly outcome: 'claimed' }
   /** Another owner holds a live lease. `leaseRemainingMs` is by the store's clock. */
   | {
-      readonly outcome: 'in_progress';
+      readonly outcome: 'in_flight';
       readonly fingerprint: string;
       readonly leaseRemainingMs: number;
     }
@@ -84,8 +84,8 @@ export interface IdempotencyStore {
   claim(request: ClaimRequest): Promise<ClaimResult>;
   /** Extends the lease to `leaseMs` from now if `ownerToken` still owns it; false otherwise. */
   renew(key: string, ownerToken: string, leaseMs: number): Promise<boolean>;
-  /** Stores the response if `ownerToken` still owns the in-progress record; false otherwise. */
+  /** Stores the response if `ownerToken` still owns the in-flight record; false otherwise. */
   complete(request: CompleteRequest): Promise<boolean>;
-  /** Deletes the in-progress record if `ownerToken` still owns it; false otherwise. */
+  /** Deletes the in-flight record if `ownerToken` still owns it; false otherwise. */
   release(key: string, ownerToken: string): Promise<boolean>;
 }

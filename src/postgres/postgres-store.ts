@@ -118,7 +118,7 @@ export class PostgresStore implements IdempotencyStore {
     return completeOn(this.#pool, this.#sql, request, (error) => this.#wrap('complete', error));
   }
 
-  /** Deletes the in-progress record while `ownerToken` holds the lease. */
+  /** Deletes the in-flight record while `ownerToken` holds the lease. */
   async release(key: string, ownerToken: string): Promise<boolean> {
     const result = await this.#query('release', this.#sql.release, [key, ownerToken]);
     return result.rowCount === 1;

@@ -1,11 +1,11 @@
 /*
  * Every statement PostgresStore runs, for one quoted table. All times come
  * from the database's now(); the application only passes durations ($n ms).
- * The fenced statements all require a live in-progress row owned by the token.
+ * The fenced statements all require a live in-flight row owned by the token.
  */
 
 const ms = (param: string) => `(now() + ${param}::float8 * interval '1 millisecond')`;
-const OWNED = `key = $1 AND owner_token = $2 AND state = 'in_progress' AND expires_at > now()`;
+const OWNED = `key = $1 AND owner_token = $2 AND state = 'in_flight' AND expires_at > now()`;
 
 /** The SQL of one table. */
 export interface StoreQueries {
@@ -31,12 +31,12 @@ export function storeQueries(table: string): StoreQueries {
     // The conflict row lock makes "is it expired?" and the takeover one atomic
     // step; concurrent claimers wait on it and re-check the new row version.
     claim: `INSERT INTO ${table} AS r (key, fingerprint, state, owner_token, expires_at, created_at)
-VALUES ($1, $2, 'in_progress', $3, ${ms('$4')}, now())
+VALUES ($1, $2, 'in_flight', $3, ${ms('$4')}, now())
 ON CONFLICT (key) DO UPDATE SET
-  fingerprint = EXCLUDED.fingerprint, state = 'in_progress', owner_token = EXCLUDED.owner_token,
+  fingerprint = EXCLUDED.fingerprint, state = 'in_flight', owner_token = EXCLUDED.owner_token,
   expires_at = EXCLUDED.expires_at, created_at = now(), completed_at = NULL,
   response_status = NULL, response_headers = NULL, response_body = NULL
-WHERE r.expires_at <= now() OR (r.state = 'in_progress' AND r.owner_token = EXCLUDED.owner_token)
+WHERE r.expires_at <= now() OR (r.state = 'in_flight' AND r.owner_token = EXCLUDED.owner_token)
 RETURNING r.owner_token`,
     lookup: `SELECT state, fingerprint, response_status, response_headers, response_body,
   GREATEST(1, CEIL(EXTRACT(EPOCH FROM (expires_at - now())) * 1000))::float8 AS remaining_ms

@@ -10,7 +10,7 @@ import type { StoreQueries } from './queries.js';
 
 /** A row as the `lookup` statement returns it (`pg` decodes bytea to Buffer, jsonb to objects). */
 export interface LookupRow {
-  state: 'in_progress' | 'completed';
+  state: 'in_flight' | 'completed';
   fingerprint: string;
   response_status: number | null;
   response_headers: Record<string, string> | null;
@@ -50,9 +50,9 @@ export async function completeOn(
 
 /** Turns a live row into what `claim` reports. */
 export function toClaimResult(row: LookupRow): ClaimResult {
-  if (row.state === 'in_progress') {
+  if (row.state === 'in_flight') {
     return {
-      outcome: 'in_progress',
+      outcome: 'in_flight',
       fingerprint: row.fingerprint,
       leaseRemainingMs: Number(row.remaining_ms),
     };

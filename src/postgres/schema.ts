@@ -27,7 +27,7 @@ export function quoteTable(scope: string, table: string): string {
  * The migration that creates the idempotency table: LOGGED (an UNLOGGED table
  * loses claims on a crash), keyed by the engine's hashed key (`text`, so no
  * length limit truncates a key), one `expires_at` that is the lease end while
- * in progress and the retention end once completed, and an index for cleanup.
+ * in flight and the retention end once completed, and an index for cleanup.
  * Idempotent (`IF NOT EXISTS`); run it from your migrations, or let
  * `PostgresStore` run it on first use with `createTable: true`.
  */
@@ -37,7 +37,7 @@ export function idempotencySchemaSql(table: string = DEFAULT_TABLE): string {
   return `CREATE TABLE IF NOT EXISTS ${quoted} (
   key text PRIMARY KEY,
   fingerprint text NOT NULL,
-  state text NOT NULL CHECK (state IN ('in_progress', 'completed')),
+  state text NOT NULL CHECK (state IN ('in_flight', 'completed')),
   owner_token text,
   expires_at timestamptz NOT NULL,
   response_status integer,
@@ -45,8 +45,8 @@ export function idempotencySchemaSql(table: string = DEFAULT_TABLE): string {
   response_body bytea,
   created_at timestamptz NOT NULL DEFAULT now(),
   completed_at timestamptz,
-  CHECK ((state = 'in_progress') = (owner_token IS NOT NULL)),
-  CHECK (state = 'in_progress' OR response_status IS NOT NULL)
+  CHECK ((state = 'in_flight') = (owner_token IS NOT NULL)),
+  CHECK (state = 'in_flight' OR response_status IS NOT NULL)
 );
 CREATE INDEX IF NOT EXISTS ${index} ON ${quoted} (expires_at);
 `;

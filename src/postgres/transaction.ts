@@ -40,7 +40,7 @@ const SCOPE = 'withIdempotentTransaction';
  * does: a crash between the side effect and the record is impossible.
  *
  * - `work` throws: the transaction rolls back and the error is rethrown (the
- *   record stays in progress; release it or let the lease lapse).
+ *   record stays in flight; release it or let the lease lapse).
  * - The fence fails (the lease was lost to a takeover, or the record is gone):
  *   the transaction rolls back and it rejects with `BULWARK_IDEMPOTENCY_LEASE_LOST`.
  * - `COMMIT` itself fails: it rejects with `BULWARK_IDEMPOTENCY_OUTCOME_UNKNOWN`.

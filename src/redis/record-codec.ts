@@ -6,8 +6,8 @@ import type { ClaimResult, StoredResponse } from '../idempotency/store.js';
  * UTF-8 by default, which would corrupt arbitrary bytes.
  */
 
-/** The value of a fresh in-progress record. */
-export function encodeInProgress(ownerToken: string, fingerprint: string): string {
+/** The value of a fresh in-flight record. */
+export function encodeInFlight(ownerToken: string, fingerprint: string): string {
   return `p${JSON.stringify({ t: ownerToken, f: fingerprint })}`;
 }
 
@@ -33,7 +33,7 @@ export function decodeExisting(value: unknown, pttl: unknown): ClaimResult {
   const fingerprint = String(record.f);
   if (value[0] === 'p') {
     // PTTL is the server's own view of the lease; -1/-2 cannot occur inside the script.
-    return { outcome: 'in_progress', fingerprint, leaseRemainingMs: Math.max(1, Number(pttl)) };
+    return { outcome: 'in_flight', fingerprint, leaseRemainingMs: Math.max(1, Number(pttl)) };
   }
   const body = Buffer.from(String(record.b ?? ''), 'base64');
   return {

@@ -7,7 +7,7 @@ import type {
   IdempotencyStore,
 } from '../idempotency/store.js';
 import { type LuaScript, type RedisScriptClient, type RunScript, scriptRunner } from './client.js';
-import { decodeExisting, encodeInProgress, encodeResponse } from './record-codec.js';
+import { decodeExisting, encodeInFlight, encodeResponse } from './record-codec.js';
 import { CLAIM, COMPLETE, RELEASE, RENEW } from './scripts.js';
 
 /** Options of {@link RedisStore}. */
@@ -63,7 +63,7 @@ export class RedisStore implements IdempotencyStore {
     assertNonEmpty(SCOPE, 'key', request.key);
     assertNonEmpty(SCOPE, 'ownerToken', request.ownerToken);
     assertDurationMs(SCOPE, 'leaseMs', request.leaseMs);
-    const value = encodeInProgress(request.ownerToken, request.fingerprint);
+    const value = encodeInFlight(request.ownerToken, request.fingerprint);
     const reply = await this.#call('claim', CLAIM, request.key, [
       request.ownerToken,
       value,
@@ -85,7 +85,7 @@ export class RedisStore implements IdempotencyStore {
     return this.#fenced('renew', RENEW, key, [ownerToken, String(leaseMs)]);
   }
 
-  /** Replaces the in-progress record with the response while `ownerToken` holds the lease. */
+  /** Replaces the in-flight record with the response while `ownerToken` holds the lease. */
   async complete(request: CompleteRequest): Promise<boolean> {
     assertDurationMs(SCOPE, 'retentionMs', request.retentionMs);
     const response = encodeResponse(request.response);
@@ -96,7 +96,7 @@ export class RedisStore implements IdempotencyStore {
     ]);
   }
 
-  /** Deletes the in-progress record while `ownerToken` holds the lease. */
+  /** Deletes the in-flight record while `ownerToken` holds the lease. */
   async release(key: string, ownerToken: string): Promise<boolean> {
     return this.#fenced('release', RELEASE, key, [ownerToken]);
   }

@@ -2,7 +2,7 @@ import { luaScript } from './client.js';
 
 /*
  * One key per record; its string value is a one-letter state followed by JSON:
- *   p{"t":ownerToken,"f":fingerprint}                  in progress, PX = lease
+ *   p{"t":ownerToken,"f":fingerprint}                  in flight,   PX = lease
  *   c{"f":fingerprint,"st":status,"h":headers,"b":b64} completed,   PX = retention
  * Expiry is the key's own TTL, so Redis's clock decides it and an expired lease
  * simply vanishes: the next SET NX takes over, with no separate lock key and
@@ -10,7 +10,7 @@ import { luaScript } from './client.js';
  * never spans hash slots (Redis Cluster safe).
  */
 
-/** The owner check shared by the fenced scripts: true when KEYS[1] is in progress for ARGV[1]. */
+/** The owner check shared by the fenced scripts: true when KEYS[1] is in flight for ARGV[1]. */
 const OWNED_BY_ARGV1 = `
 local function owned()
   local v = redis.call('GET', KEYS[1])
@@ -22,7 +22,7 @@ end
 `;
 
 /**
- * Claim. ARGV: ownerToken, in-progress value, leaseMs.
+ * Claim. ARGV: ownerToken, in-flight value, leaseMs.
  * Returns {1} when claimed, else {0, value, pttl} of the record that is there.
  * The GET after a failed SET NX runs inside the same script, so the key cannot
  * vanish in between.
@@ -45,7 +45,7 @@ return 1
 
 /**
  * Complete. ARGV: ownerToken, response JSON object (without the fingerprint),
- * retentionMs. The fingerprint is carried over from the in-progress record.
+ * retentionMs. The fingerprint is carried over from the in-flight record.
  */
 export const COMPLETE = luaScript(`${OWNED_BY_ARGV1}
 local record = owned()

@@ -178,8 +178,8 @@ describe.skipIf(!up).each(majors)(
       expect(answer.headers.get('retry-after')).not.toBeNull();
       expect(await answer.json()).toMatchObject({ code: 'BULWARK_IDEMPOTENCY_LEASE_LOST' });
       expect(await businessRows(key)).toBe(0);
-      // The new owner's record is untouched: still in progress under its token.
-      expect(await recordRow(key)).toEqual({ state: 'in_progress', owner_token: 'thief' });
+      // The new owner's record is untouched: still in flight under its token.
+      expect(await recordRow(key)).toEqual({ state: 'in_flight', owner_token: 'thief' });
       expect((await postJson(app.url, key, { amount: 5 })).status).toBe(409);
     });
 

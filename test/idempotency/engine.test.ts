@@ -13,9 +13,9 @@ const response = (text: string, status = 201) => ({
   headers: { 'content-type': 'text/plain' },
   body: new TextEncoder().encode(text),
 });
-const result = (text: string, store = true): OperationResult => ({
+const result = (text: string, record = true): OperationResult => ({
   response: response(text),
-  store,
+  record,
 });
 const request = (fingerprint = 'fp-1') => ({ key: randomUUID(), fingerprint });
 
@@ -24,10 +24,10 @@ function setup(options: Partial<IdempotencyEngineOptions> = {}, clock?: () => nu
   const engine = createIdempotencyEngine({ store, ...options });
   let runs = 0;
   const run =
-    (text = 'done', store = true) =>
+    (text = 'done', record = true) =>
     async (): Promise<OperationResult> => {
       runs += 1;
-      return result(text, store);
+      return result(text, record);
     };
   return { store, engine, run, runs: () => runs };
 }
@@ -54,10 +54,10 @@ describe('createIdempotencyEngine: the state machine over a MemoryStore', () => 
     const { engine, run, runs } = setup();
     const req = request();
     const first = await engine.execute(req, run('created'));
-    expect(first).toMatchObject({ outcome: 'executed', stored: true });
+    expect(first).toMatchObject({ kind: 'executed', stored: true });
     const second = await engine.execute(req, run('again'));
-    expect(second.outcome).toBe('replayed');
-    if (second.outcome === 'replayed') {
+    expect(second.kind).toBe('replayed');
+    if (second.kind === 'replayed') {
       expect(new TextDecoder().decode(second.response.body)).toBe('created');
     }
     expect(runs()).toBe(1);
@@ -68,7 +68,7 @@ describe('createIdempotencyEngine: the state machine over a MemoryStore', () => 
     const req = request('fp-a');
     await engine.execute(req, run());
     expect(await engine.execute({ ...req, fingerprint: 'fp-b' }, run())).toEqual({
-      outcome: 'mismatch',
+      kind: 'mismatch',
     });
     expect(runs()).toBe(1);
   });
@@ -81,8 +81,8 @@ describe('createIdempotencyEngine: the state machine over a MemoryStore', () => 
     await vi.waitFor(() => expect(finish).toBeDefined());
     for (const fingerprint of ['fp-1', 'fp-other']) {
       const outcome = await engine.execute({ ...req, fingerprint }, run());
-      expect(outcome.outcome).toBe('in_flight');
-      if (outcome.outcome === 'in_flight') {
+      expect(outcome.kind).toBe('in_flight');
+      if (outcome.kind === 'in_flight') {
         expect(outcome.retryAfterMs).toBeGreaterThan(0);
         expect(outcome.retryAfterMs).toBeLessThanOrEqual(1_000);
       }
@@ -97,7 +97,7 @@ describe('createIdempotencyEngine: the state machine over a MemoryStore', () => 
     const req = request();
     const boom = new Error('handler failed');
     expect(await rejection(engine.execute(req, async () => Promise.reject(boom)))).toBe(boom);
-    expect(await engine.execute(req, run())).toMatchObject({ outcome: 'executed' });
+    expect(await engine.execute(req, run())).toMatchObject({ kind: 'executed' });
     expect(runs()).toBe(1);
   });
 
@@ -112,10 +112,10 @@ describe('createIdempotencyEngine: the state machine over a MemoryStore', () => 
     const { engine, run, runs } = setup();
     const req = request();
     expect(await engine.execute(req, run('503', false))).toMatchObject({
-      outcome: 'executed',
+      kind: 'executed',
       stored: false,
     });
-    expect(await engine.execute(req, run())).toMatchObject({ outcome: 'executed', stored: true });
+    expect(await engine.execute(req, run())).toMatchObject({ kind: 'executed', stored: true });
     expect(runs()).toBe(2);
   });
 });
@@ -151,16 +151,16 @@ describe('createIdempotencyEngine: completion inside the operation (transactiona
       const stored = response('committed');
       // What withIdempotentTransaction does inside the business transaction: a fenced complete.
       expect(await store.complete({ ...claim, response: stored })).toBe(true);
-      return { response: stored, store: true, completedInTransaction: true };
+      return { response: stored, record: true, completedInTransaction: true };
     });
-    expect(first).toMatchObject({ outcome: 'executed', stored: true });
+    expect(first).toMatchObject({ kind: 'executed', stored: true });
     expect(store.calls.complete).toBe(1);
     expect(store.calls.release).toBe(0);
     const replay = await engine.execute(req, async () => {
       throw new Error('must not run again');
     });
-    expect(replay.outcome).toBe('replayed');
-    if (replay.outcome === 'replayed') {
+    expect(replay.kind).toBe('replayed');
+    if (replay.kind === 'replayed') {
       expect(new TextDecoder().decode(replay.response.body)).toBe('committed');
     }
   });
@@ -173,15 +173,36 @@ describe('createIdempotencyEngine: completion inside the operation (transactiona
       expect(await store.complete(forged)).toBe(false);
       return result('real');
     });
-    expect(outcome).toMatchObject({ outcome: 'executed', stored: true });
+    expect(outcome).toMatchObject({ kind: 'executed', stored: true });
     const replay = await engine.execute(req, run0);
-    expect(replay.outcome === 'replayed' && new TextDecoder().decode(replay.response.body)).toBe(
+    expect(replay.kind === 'replayed' && new TextDecoder().decode(replay.response.body)).toBe(
       'real',
     );
   });
 });
 
 describe('createIdempotencyEngine: a failing store', () => {
+  it('fails closed on a MemoryStore that throws: STORE_UNAVAILABLE with a Retry-After, nothing runs', async () => {
+    // A MemoryStore's calls are not bounded in time (they settle at once), but
+    // their failures must still read as an unavailable store, never as a handler error.
+    const store = new MemoryStore({
+      clock: () => {
+        throw new Error('clock broke');
+      },
+    });
+    const engine = createIdempotencyEngine({ store, storeRetryAfterMs: 1_500 });
+    let ran = false;
+    const error = await rejection(
+      engine.execute(request(), async () => {
+        ran = true;
+        return result('never');
+      }),
+    );
+    expect(isBulwarkError(error, ErrorCode.IdempotencyStoreUnavailable)).toBe(true);
+    expect(isBulwarkError(error) && error.retryAfterMs).toBe(1_500);
+    expect(ran).toBe(false);
+  });
+
   it.each(['throw', 'hang'] as const)(
     'fails closed when the claim does %s: STORE_UNAVAILABLE, the operation never runs',
     async (fault) => {
@@ -202,7 +223,7 @@ describe('createIdempotencyEngine: a failing store', () => {
     expect(isBulwarkError(error, ErrorCode.IdempotencyStoreUnavailable)).toBe(true);
     store.faults.claim = undefined;
     await vi.waitFor(() => expect(store.calls.release).toBe(1));
-    expect(await engine.execute(req, run())).toMatchObject({ outcome: 'executed' });
+    expect(await engine.execute(req, run())).toMatchObject({ kind: 'executed' });
     expect(runs()).toBe(1);
   });
 
@@ -215,7 +236,7 @@ describe('createIdempotencyEngine: a failing store', () => {
       const error = await rejection(engine.execute(req, run('charged')));
       expect(isBulwarkError(error, ErrorCode.IdempotencyOutcomeUnknown)).toBe(true);
       expect(store.calls.release).toBe(0);
-      expect(await engine.execute(req, run())).toMatchObject({ outcome: 'in_flight' });
+      expect(await engine.execute(req, run())).toMatchObject({ kind: 'in_flight' });
       expect(runs()).toBe(1);
     },
   );
@@ -228,24 +249,35 @@ describe('createIdempotencyEngine: a failing store', () => {
     store.faults.complete = undefined;
     await vi.waitFor(async () => {
       const outcome = await engine.execute(req, run());
-      expect(outcome.outcome).toBe('replayed');
+      expect(outcome.kind).toBe('replayed');
     });
     expect(runs()).toBe(1);
   });
 });
 
+/**
+ * Fakes every clock a lease runs on: renewals are slots on the shared timer
+ * wheel (an interval reading `performance.now()`), store-call bounds too,
+ * and the stores here read `Date.now()`.
+ */
+function useLeaseTimers(): void {
+  vi.useFakeTimers({
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance', 'Date'],
+  });
+}
+
 describe('createIdempotencyEngine: leases', () => {
   it('renews the lease while a slow operation runs, and stops renewing after it', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    useLeaseTimers();
     const { engine, store, run, runs } = setup({ leaseMs: 30_000 }, () => Date.now());
     const req = request();
     let finish: (value: OperationResult) => void = () => {};
     const original = engine.execute(req, () => new Promise((resolve) => (finish = resolve)));
     await vi.advanceTimersByTimeAsync(120_000); // four leases long
-    expect(await engine.execute(req, run())).toMatchObject({ outcome: 'in_flight' });
+    expect(await engine.execute(req, run())).toMatchObject({ kind: 'in_flight' });
     expect(store.calls.renew).toBeGreaterThanOrEqual(4);
     finish(result('slow but done'));
-    expect(await original).toMatchObject({ outcome: 'executed', stored: true });
+    expect(await original).toMatchObject({ kind: 'executed', stored: true });
     const renewals = store.calls.renew;
     await vi.advanceTimersByTimeAsync(120_000);
     expect(store.calls.renew).toBe(renewals);
@@ -254,7 +286,7 @@ describe('createIdempotencyEngine: leases', () => {
   });
 
   it('lets another worker take over a lapsed lease and fences the zombie out', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    useLeaseTimers();
     const { engine, store, run } = setup({ leaseMs: 1_000 }, () => Date.now());
     store.faults.renew = 'throw'; // A cannot reach the store to renew
     const req = request();
@@ -266,21 +298,21 @@ describe('createIdempotencyEngine: leases', () => {
     });
     await vi.advanceTimersByTimeAsync(1_500);
     expect(await engine.execute(req, run('from B'))).toMatchObject({
-      outcome: 'executed',
+      kind: 'executed',
       stored: true,
     });
     finishA(result('from A'));
     const error = await rejection(a);
     expect(isBulwarkError(error, ErrorCode.IdempotencyLeaseLost)).toBe(true);
     const replay = await engine.execute(req, run());
-    expect(replay.outcome).toBe('replayed');
-    if (replay.outcome === 'replayed')
+    expect(replay.kind).toBe('replayed');
+    if (replay.kind === 'replayed')
       expect(new TextDecoder().decode(replay.response.body)).toBe('from B');
     expect(signalA?.aborted).toBe(false);
   });
 
   it('aborts the operation signal once a renewal is fenced out', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    useLeaseTimers();
     const { engine, store } = setup({ leaseMs: 3_000 }, () => Date.now());
     store.faults.renew = 'fenced';
     let seen: unknown;
@@ -297,7 +329,7 @@ describe('createIdempotencyEngine: leases', () => {
     await vi.advanceTimersByTimeAsync(1_000);
     expect(isBulwarkError(seen, ErrorCode.IdempotencyLeaseLost)).toBe(true);
     // The record is still ours in the inner store, so the completion itself succeeds.
-    expect(await outcome).toMatchObject({ outcome: 'executed' });
+    expect(await outcome).toMatchObject({ kind: 'executed' });
   });
 
   it('ignores the application clock: store time alone decides expiry', async () => {
@@ -308,9 +340,9 @@ describe('createIdempotencyEngine: leases', () => {
     const req = request();
     await engine.execute(req, run());
     vi.setSystemTime(Date.now() + 60 * 60_000);
-    expect((await engine.execute(req, run())).outcome).toBe('replayed');
+    expect((await engine.execute(req, run())).kind).toBe('replayed');
     vi.setSystemTime(Date.now() - 2 * 60 * 60_000);
-    expect((await engine.execute(req, run())).outcome).toBe('replayed');
+    expect((await engine.execute(req, run())).kind).toBe('replayed');
     expect(runs()).toBe(1);
   });
 
@@ -320,9 +352,9 @@ describe('createIdempotencyEngine: leases', () => {
     const req = request();
     await engine.execute(req, run());
     now = 9_999;
-    expect((await engine.execute(req, run())).outcome).toBe('replayed');
+    expect((await engine.execute(req, run())).kind).toBe('replayed');
     now = 10_001;
-    expect((await engine.execute(req, run())).outcome).toBe('executed');
+    expect((await engine.execute(req, run())).kind).toBe('executed');
     expect(runs()).toBe(2);
   });
 });

@@ -41,7 +41,7 @@ function runner(engine: IdempotencyEngine, body: Uint8Array) {
           key: idempotencyStorageKey({ tenantId, method: 'POST', route: '/t', clientKey }),
           fingerprint: 'f',
         },
-        async () => ({ response: { status: 201, headers: {}, body }, store: true }),
+        async () => ({ response: { status: 201, headers: {}, body }, record: true }),
       ),
     );
 }
@@ -52,15 +52,15 @@ describe('MemoryStore: bounded in bytes', () => {
     const run = runner(createIdempotencyEngine({ store }), new Uint8Array(MiB).fill(7));
     const before = await arrayBuffersAfterGc();
     for (let i = 0; i < 100; i++) {
-      expect((await run('t', `k-${i}`)).outcome).toBe('executed');
+      expect((await run('t', `k-${i}`)).kind).toBe('executed');
     }
     const grown = (await arrayBuffersAfterGc()) - before;
     expect(store.usage.bytes).toBeLessThanOrEqual(16 * MiB);
     expect(store.usage.records).toBeGreaterThanOrEqual(14); // evicts what it must, no more
     expect(grown).toBeLessThan(32 * MiB); // unbounded, it grew by 100 MiB
     // The newest records replay; the oldest were evicted.
-    expect((await run('t', 'k-99')).outcome).toBe('replayed');
-    expect((await run('t', 'k-0')).outcome).toBe('executed');
+    expect((await run('t', 'k-99')).kind).toBe('replayed');
+    expect((await run('t', 'k-0')).kind).toBe('executed');
   });
 
   it('defaults to 64 MiB and validates maxBytes at construction', () => {
@@ -120,22 +120,22 @@ describe('MemoryStore: one tenant cannot evict another', () => {
   it("tenant A floods 10 000 records (the default cap): B's completed record survives and B's retry replays", async () => {
     const store = new MemoryStore();
     const run = runner(createIdempotencyEngine({ store }), new Uint8Array(16));
-    expect((await run('tenant-b', 'b-1')).outcome).toBe('executed');
+    expect((await run('tenant-b', 'b-1')).kind).toBe('executed');
     for (let i = 0; i < 10_000; i++) await run('tenant-a', `a-${i}`);
-    expect((await run('tenant-b', 'b-1')).outcome).toBe('replayed');
+    expect((await run('tenant-b', 'b-1')).kind).toBe('replayed');
     expect(store.usage.records).toBeLessThanOrEqual(10_000);
     // A paid for its own flood: its oldest record went, its newest stays.
-    expect((await run('tenant-a', 'a-9999')).outcome).toBe('replayed');
+    expect((await run('tenant-a', 'a-9999')).kind).toBe('replayed');
   });
 
   it("A floods 1 MiB responses past maxBytes: B's record survives, A's newest replay", async () => {
     const store = new MemoryStore({ maxBytes: 16 * MiB });
     const run = runner(createIdempotencyEngine({ store }), new Uint8Array(MiB));
-    expect((await run('tenant-b', 'b-1')).outcome).toBe('executed');
+    expect((await run('tenant-b', 'b-1')).kind).toBe('executed');
     for (let i = 0; i < 64; i++) await run('tenant-a', `a-${i}`);
     expect(store.usage.bytes).toBeLessThanOrEqual(16 * MiB);
-    expect((await run('tenant-b', 'b-1')).outcome).toBe('replayed');
-    expect((await run('tenant-a', 'a-63')).outcome).toBe('replayed');
+    expect((await run('tenant-b', 'b-1')).kind).toBe('replayed');
+    expect((await run('tenant-a', 'a-63')).kind).toBe('replayed');
   });
 
   it('a hog that holds most of the store gives way to a newcomer, whose own records then stay', async () => {
@@ -144,7 +144,7 @@ describe('MemoryStore: one tenant cannot evict another', () => {
     for (let i = 0; i < 100; i++) await run('hog', `h-${i}`);
     for (let i = 0; i < 30; i++) await run('small', `s-${i}`);
     for (let i = 100; i < 300; i++) await run('hog', `h-${i}`);
-    for (let i = 0; i < 30; i++) expect((await run('small', `s-${i}`)).outcome).toBe('replayed');
+    for (let i = 0; i < 30; i++) expect((await run('small', `s-${i}`)).kind).toBe('replayed');
   });
 });
 
@@ -198,7 +198,7 @@ describe('MemoryStore: invariants under a random multi-tenant workload', () => {
       if (result?.outcome === 'completed') {
         expect(result.response.body.byteLength).toBe(bodies.get(key));
       }
-      if (result?.outcome === 'in_progress') expect(leases.get(key)?.until).toBeGreaterThan(now);
+      if (result?.outcome === 'in_flight') expect(leases.get(key)?.until).toBeGreaterThan(now);
     }
     // Every lease still live by the clock is still held by its owner.
     for (const [key, lease] of leases) {

@@ -56,18 +56,18 @@ describe('MemoryStore bounds', () => {
     expect(a.outcome).toBe('completed');
   });
 
-  it('never evicts a live in-progress record: evicts completed ones instead', async () => {
+  it('never evicts a live in-flight record: evicts completed ones instead', async () => {
     const store = new MemoryStore({ maxEntries: 3 });
-    await fill(store, ['old-in-progress'], false);
+    await fill(store, ['old-in-flight'], false);
     await fill(store, ['c1', 'c2'], true);
     await store.claim({ key: 'new', fingerprint: 'f', ownerToken: 'n', leaseMs: LONG });
     const held = await store.claim({
-      key: 'old-in-progress',
+      key: 'old-in-flight',
       fingerprint: 'f',
       ownerToken: 'q',
       leaseMs: LONG,
     });
-    expect(held.outcome).toBe('in_progress');
+    expect(held.outcome).toBe('in_flight');
   });
 
   it('rejects the claim with a typed error when every record is a live lease', async () => {

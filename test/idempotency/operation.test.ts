@@ -33,7 +33,7 @@ async function operationOf(tenantId: string, principal: string, clientKey: strin
     let seen: Operation | undefined;
     await engine.execute({ key, fingerprint: 'f' }, async () => {
       seen = getOperation();
-      return { response: { status: 201, headers: {}, body: new Uint8Array() }, store: true };
+      return { response: { status: 201, headers: {}, body: new Uint8Array() }, record: true };
     });
     if (seen === undefined) throw new Error('no operation inside execute');
     return seen;

@@ -57,7 +57,7 @@ export function describeStoreContract(
       vi.useRealTimers();
     });
 
-    it('claims an absent key, then reports in_progress with the store-clock lease left', async () => {
+    it('claims an absent key, then reports in_flight with the store-clock lease left', async () => {
       const store = await setup();
       const key = freshKey();
       const a = token();
@@ -70,8 +70,8 @@ export function describeStoreContract(
         ownerToken: token(),
         leaseMs: LONG_MS,
       });
-      expect(second.outcome).toBe('in_progress');
-      if (second.outcome !== 'in_progress') return;
+      expect(second.outcome).toBe('in_flight');
+      if (second.outcome !== 'in_flight') return;
       expect(second.fingerprint).toBe(fp('a'));
       expect(second.leaseRemainingMs).toBeGreaterThan(LONG_MS / 2);
       expect(second.leaseRemainingMs).toBeLessThanOrEqual(LONG_MS);
@@ -157,7 +157,7 @@ export function describeStoreContract(
         ownerToken: token(),
         leaseMs: LONG_MS,
       });
-      expect(seen).toMatchObject({ outcome: 'in_progress', fingerprint: fp('b') });
+      expect(seen).toMatchObject({ outcome: 'in_flight', fingerprint: fp('b') });
       await expect(
         store.complete({ key, ownerToken: next, response: sampleResponse(), retentionMs: LONG_MS }),
       ).resolves.toBe(true);
@@ -237,8 +237,8 @@ export function describeStoreContract(
         ownerToken: token(),
         leaseMs: LONG_MS,
       });
-      expect(seen.outcome).toBe('in_progress');
-      if (seen.outcome === 'in_progress') expect(seen.leaseRemainingMs).toBeGreaterThan(10_000);
+      expect(seen.outcome).toBe('in_flight');
+      if (seen.outcome === 'in_flight') expect(seen.leaseRemainingMs).toBeGreaterThan(10_000);
     });
 
     it('a completed record cannot be completed again, renewed or released', async () => {
@@ -277,7 +277,7 @@ export function describeStoreContract(
       );
       const outcomes = results.map((r) => r.outcome);
       expect(outcomes.filter((o) => o === 'claimed')).toHaveLength(1);
-      expect(outcomes.filter((o) => o === 'in_progress')).toHaveLength(49);
+      expect(outcomes.filter((o) => o === 'in_flight')).toHaveLength(49);
     });
 
     it('50 concurrent takeovers of one lapsed lease: exactly one wins', async () => {
@@ -306,7 +306,7 @@ export function describeStoreContract(
         ownerToken: token(),
         leaseMs: LONG_MS,
       });
-      expect(later.outcome).toBe('in_progress');
+      expect(later.outcome).toBe('in_flight');
       vi.setSystemTime(Date.now() - 4 * 24 * 3_600_000);
       await expect(store.renew(key, a, LONG_MS)).resolves.toBe(true);
       await expect(

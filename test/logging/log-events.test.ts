@@ -147,7 +147,7 @@ describe('logEvents(): once per transition under a 1,000-call failure storm', ()
     const run = (i: number) =>
       engine.execute({ key: `k${i}`, fingerprint: 'f' }, async () => ({
         response: { status: 201, headers: {}, body: new Uint8Array() },
-        store: true,
+        record: true,
       }));
     store.faults.claim = 'throw';
     const down = await settleAll(Array.from({ length: STORM }, (_, i) => run(i)));
@@ -169,7 +169,7 @@ describe('logEvents(): once per transition under a 1,000-call failure storm', ()
       withTenant({ tenantId: `t${i}` }, () =>
         engine.execute({ key: `u${i}`, fingerprint: 'f' }, async () => ({
           response: { status: 201, headers: {}, body: new Uint8Array() },
-          store: true,
+          record: true,
         })),
       );
     store.faults.complete = 'throw';

@@ -175,7 +175,7 @@ describe.skipIf(!up)('withIdempotentTransaction', () => {
       ownerToken: 'n',
       leaseMs: LONG,
     });
-    expect(seen.outcome).toBe('in_progress');
+    expect(seen.outcome).toBe('in_flight');
     await expect(store.release(request.key, request.ownerToken)).resolves.toBe(true);
   });
 

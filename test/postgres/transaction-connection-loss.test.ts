@@ -141,7 +141,7 @@ describe.skipIf(!up)('withIdempotentTransaction when its connection dies', () =>
     });
     // The key is not completed (still this owner's lease) and the business write rolled back.
     const seen = await store.claim({ key, fingerprint: 'f', ownerToken: 'other', leaseMs: 1_000 });
-    expect(seen.outcome).toBe('in_progress');
+    expect(seen.outcome).toBe('in_flight');
     const { rows } = await pool.query(`SELECT 1 FROM ${business} WHERE id = $1`, [key]);
     expect(rows).toEqual([]);
   }, 60_000);
@@ -168,6 +168,6 @@ describe.skipIf(!up)('withIdempotentTransaction when its connection dies', () =>
     expect(isBulwarkError(error, 'BULWARK_IDEMPOTENCY_STORE_UNAVAILABLE')).toBe(true);
     expect((error as Error).message).toMatch(/connection was lost/);
     const seen = await store.claim({ key, fingerprint: 'f', ownerToken: 'other', leaseMs: 1_000 });
-    expect(seen.outcome).toBe('in_progress');
+    expect(seen.outcome).toBe('in_flight');
   });
 });

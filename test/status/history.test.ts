@@ -45,7 +45,7 @@ describe('history', () => {
     const engine = createIdempotencyEngine({ store: new MemoryStore() });
     const op = async () => ({
       response: { status: 201, headers: {}, body: new Uint8Array() },
-      store: true,
+      record: true,
     });
     for (let i = 0; i < 4; i++) await engine.execute({ key: `h${i}`, fingerprint: 'f' }, op);
     vi.advanceTimersByTime(60_000);

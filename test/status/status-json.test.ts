@@ -58,7 +58,7 @@ describe('the JSON report', () => {
     const engine = createIdempotencyEngine({ store: new MemoryStore() });
     const op = async () => ({
       response: { status: 201, headers: {}, body: new Uint8Array() },
-      store: true,
+      record: true,
     });
     await engine.execute({ key: 'j1', fingerprint: 'a' }, op);
     await engine.execute({ key: 'j1', fingerprint: 'a' }, op);
