@@ -6,30 +6,12 @@
  * prints one JSON line: `{ "port": n }` when listening, or `{ "skip": reason }`.
  * Every variant parses the JSON body and answers 201 with a small JSON body.
  */
-import { SpanKind, trace } from '@opentelemetry/api';
 import express from 'express';
 import { requireExports } from '../load.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
 import { openStore } from '../stores.mjs';
+import { spanMiddleware } from './span-middleware.mjs';
 import { bulwarkStack } from './stack.mjs';
-
-/** A span per request, as hand-written OTel middleware does it. */
-function spanMiddleware() {
-  const tracer = trace.getTracer('bench-http');
-  return function otelSpan(req, res, next) {
-    tracer.startActiveSpan(
-      `${req.method} /transfers`,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method } },
-      (span) => {
-        res.on('finish', () => {
-          span.setAttribute('http.response.status_code', res.statusCode);
-          span.end();
-        });
-        next();
-      },
-    );
-  };
-}
 
 /** Builds the app for `variant`, or returns `{ skip }`. */
 async function build(name) {

@@ -19,9 +19,9 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SpanKind, trace } from '@opentelemetry/api';
 import express from 'express';
 import { pairedRatio, summarise } from '../harness.mjs';
+import { spanMiddleware } from '../http/span-middleware.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
 
 const { values, positionals } = parseArgs({
@@ -117,23 +117,6 @@ async function cpuPerRequest(app, count, concurrency) {
   await Promise.all(Array.from({ length: concurrency }, worker));
   const { user, system } = process.cpuUsage(started);
   return (user + system) / count;
-}
-
-function spanMiddleware() {
-  const tracer = trace.getTracer('bench-http');
-  return function otelSpan(req, res, next) {
-    tracer.startActiveSpan(
-      `${req.method} /transfers`,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method } },
-      (span) => {
-        res.on('finish', () => {
-          span.setAttribute('http.response.status_code', res.statusCode);
-          span.end();
-        });
-        next();
-      },
-    );
-  };
 }
 
 function assemble(stack) {
