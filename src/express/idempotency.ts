@@ -1,18 +1,35 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { IdempotencyOptions as NeutralIdempotencyOptions } from '../http/idempotency-options.js';
+import type {
+  IdempotencyOptions as NeutralIdempotencyOptions,
+  ResolvedIdempotencyOptions,
+} from '../http/idempotency-options.js';
 import { resolveIdempotencyOptions } from '../http/idempotency-options.js';
-import { answerIdempotently } from '../http/idempotent-exchange.js';
+import {
+  answerIdempotently,
+  type HandlerExchange,
+  type HeldAnswer,
+} from '../http/idempotent-exchange.js';
 import { type Admission, admit } from '../http/idempotent-request.js';
-import { writeAnswer } from '../http/problem.js';
+import { type HttpAnswer, writeAnswer } from '../http/problem.js';
+import { applyRecordedHeaders, replayableHeaders } from '../http/recorded-answer.js';
+import { responseErrorType } from '../http/response-error.js';
 import { createIdempotencyEngine, type IdempotencyEngine } from '../idempotency/engine.js';
 import { MemoryStore } from '../idempotency/memory-store.js';
-import { ExpressExchange } from './express-exchange.js';
 import { rejectMiddlewareMisuse } from './misuse-guard.js';
-import { routeOf } from './request-route.js';
+import { type CaptureResult, captureResponse, type ResponseCapture } from './response-capture.js';
+import { routeTemplate } from './route-template.js';
 
-export type { IdempotencyRequestClaim } from '../http/idempotency-claim.js';
-export { idempotencyClaim } from '../http/idempotency-claim.js';
+/*
+ * Express's part of idempotency: the middleware hands each request to the
+ * framework-neutral flow (`src/http/`), supplying what only Express knows:
+ * the route it matched (the scope), the rest of the chain (`next()`) as the
+ * operation, and a capture of `res` that holds the handler's answer until the
+ * engine has recorded it.
+ */
+
 export { IDEMPOTENCY_DEFAULTS } from '../http/idempotency-options.js';
+export type { IdempotencyRequestClaim } from '../http/idempotent-exchange.js';
+export { idempotencyClaim } from '../http/idempotent-exchange.js';
 
 /** Options of {@link idempotency}; `principal` receives the Express request. */
 export type IdempotencyOptions = NeutralIdempotencyOptions<Request>;
@@ -91,4 +108,109 @@ function proceed(
         new ExpressExchange(res, next, config),
       );
   }
+}
+
+/**
+ * One idempotent Express request, as the framework-neutral flow drives it:
+ * the handler is the rest of the chain (`next()`), and its answer is held by
+ * a capture of `res` until the engine has recorded it.
+ */
+class ExpressExchange implements HandlerExchange {
+  readonly res: Response;
+  readonly #next: NextFunction;
+  readonly #config: ResolvedIdempotencyOptions<Request>;
+  #capture: ResponseCapture<HeldAnswer> | undefined;
+
+  constructor(res: Response, next: NextFunction, config: ResolvedIdempotencyOptions<Request>) {
+    this.res = res;
+    this.#next = next;
+    this.#config = config;
+  }
+
+  // The capture settles with the held answer itself, not an async function
+  // awaiting it: two promises per request fewer (the http-server benchmark).
+  runHandler(): Promise<HeldAnswer> {
+    const capture = captureResponse(this.res, this.#config.maxResponseBytes, (result) =>
+      this.#held(result),
+    );
+    this.#capture = capture;
+    this.#next();
+    return capture.done;
+  }
+
+  #held(held: CaptureResult): HeldAnswer {
+    if (held.kind !== 'complete') return held;
+    const res = this.res;
+    return {
+      kind: 'complete',
+      status: held.status,
+      body: held.body,
+      headers: replayableHeaders(this.#config.replayHeaders, res),
+      // errorHandler() answered: a thrown error, whatever status it chose.
+      errored: responseErrorType(res) !== undefined,
+    };
+  }
+
+  sendHeld(headers?: Readonly<Record<string, string>>): void {
+    const res = this.res;
+    if (headers === undefined) {
+      this.#capture?.flush();
+      return;
+    }
+    this.#capture?.flush(() =>
+      applyRecordedHeaders(
+        this.#config.replayHeaders,
+        headers,
+        (name) => res.removeHeader(name),
+        (name, value) => res.setHeader(name, value),
+      ),
+    );
+  }
+
+  dropHeld(): void {
+    this.#capture?.discard();
+  }
+
+  send(answer: HttpAnswer): void {
+    writeAnswer(this.res, answer);
+  }
+
+  fail(error: unknown): void {
+    this.#next(error);
+  }
+}
+
+/**
+ * The route the key is scoped to: what Express matched, so that one resource
+ * is one scope. Inside a route, its whole template (`/v1/transfers/:id`,
+ * mounts included). Otherwise (mounted with `app.use`, or a route whose
+ * template is unknowable, such as an array of paths) the path as Express
+ * matches it: case-folded unless `case sensitive routing` is on, and without
+ * its trailing slash unless `strict routing` is on, so `/t`, `/T` and `/t/`
+ * are one scope, as they are one route to Express.
+ */
+function routeOf(req: Request): string {
+  const template = routeTemplate(req);
+  if (template !== undefined) return template;
+  const path: unknown = req.route?.path;
+  return matchedPath(req, req.baseUrl + (typeof path === 'string' ? path : req.path));
+}
+
+function matchedPath(req: Request, path: string): string {
+  const app = req.app as Request['app'] | undefined;
+  let matched = path;
+  if (matched.length > 1 && matched.endsWith('/') && !enabled(app, 'strict routing')) {
+    matched = matched.slice(0, -1);
+  }
+  return enabled(app, 'case sensitive routing') ? matched : matched.toLowerCase();
+}
+
+/**
+ * `app.enabled(name)`, read from `app.settings` (a sub-app's inherit its
+ * parent's through their prototype, on both majors): this runs for every
+ * idempotent request mounted with `app.use` (the http-server benchmark).
+ */
+function enabled(app: Request['app'] | undefined, name: string): boolean {
+  const settings = (app as { settings?: Record<string, unknown> } | undefined)?.settings;
+  return settings === undefined ? app?.enabled(name) === true : Boolean(settings[name]);
 }

@@ -4,8 +4,8 @@
  * `bulwark/express`. Loads nothing but Fastify types.
  */
 
-export type { IdempotencyRequestClaim } from '../http/idempotency-claim.js';
-export { idempotencyClaim } from '../http/idempotency-claim.js';
+export type { IdempotencyRequestClaim } from '../http/idempotent-exchange.js';
+export { idempotencyClaim } from '../http/idempotent-exchange.js';
 export type { SliRecorder } from '../http/sli-feed.js';
 export type { TenantResolution } from '../http/tenant-resolution.js';
 export { tenantFromHeaders } from '../http/tenant-resolution.js';

@@ -8,7 +8,6 @@ import type {
   OperationResult,
 } from '../idempotency/engine.js';
 import type { StoredResponse } from '../idempotency/store.js';
-import { openClaim } from './idempotency-claim.js';
 import type { ResolvedIdempotencyOptions } from './idempotency-options.js';
 import { recordOutcome } from './idempotency-outcome.js';
 import type { HttpAnswer } from './problem.js';
@@ -21,6 +20,13 @@ import { storedAnswer } from './recorded-answer.js';
  * send; or answer without running it (replay, in flight, mismatch, store
  * down). The framework's part is a {@link HandlerExchange}: letting the
  * handler run, holding its answer, and writing answers.
+ *
+ * While the handler runs, its claim is open to it (`idempotencyClaim(res)`):
+ * the transactional mode behind `idempotency()`, where the handler completes
+ * the record in its own business transaction (`withIdempotentTransaction`
+ * from `bulwark/postgres`), fenced on the owner token of the claim it runs
+ * under, and the adapter then sends exactly the response that committed.
+ * Keyed by the Node response (Express's `res`, Fastify's `reply.raw`).
  */
 
 /** How the handler's answer ended, as the adapter holds it. */
@@ -211,4 +217,61 @@ class HandlerRun<Req> {
       this.exchange.send(storedAnswer(committed, false));
     }
   }
+}
+
+/** The claim one request runs under (Express `idempotency()`, the Fastify plugin); see {@link idempotencyClaim}. */
+export interface IdempotencyRequestClaim extends IdempotencyClaim {
+  /**
+   * Tells `idempotency()` that `response` committed as this request's record;
+   * `withIdempotentTransaction` calls it after `COMMIT`. The middleware then
+   * completes nothing itself and sends exactly `response`. Calls after the
+   * handler has answered are ignored.
+   */
+  readonly onCommitted: (response: StoredResponse) => void;
+}
+
+/** A claim open while the handler runs. */
+interface OpenClaim {
+  /** Stops accepting `onCommitted`; returns the response that committed, if one did. */
+  close(): StoredResponse | undefined;
+}
+
+const claims = new WeakMap<ServerResponse, IdempotencyRequestClaim>();
+
+/**
+ * The idempotency claim the current request runs under, for completing the
+ * record in the same transaction as the business write (pass Express's `res`
+ * or Fastify's `reply.raw`); `undefined` when idempotency is not handling this request (another method, or no key
+ * with `required: false`).
+ *
+ * @example
+ * const claim = idempotencyClaim(res);
+ * if (claim === undefined) throw new Error('mount idempotency() before this handler');
+ * const stored = await withIdempotentTransaction(store, claim, async (tx) => { ... });
+ * res.status(stored.status).set(stored.headers).end(stored.body);
+ */
+export function idempotencyClaim(res: ServerResponse): IdempotencyRequestClaim | undefined {
+  return claims.get(res);
+}
+
+/** Makes `claim` visible to the handler of `res` until {@link OpenClaim.close}. */
+function openClaim(res: ServerResponse, claim: IdempotencyClaim): OpenClaim {
+  let open = true;
+  let committed: StoredResponse | undefined;
+  claims.set(res, {
+    key: claim.key,
+    ownerToken: claim.ownerToken,
+    retentionMs: claim.retentionMs,
+    operationId: claim.operationId,
+    onCommitted(response) {
+      if (open && committed === undefined) committed = response;
+    },
+  });
+  return {
+    close() {
+      open = false;
+      claims.delete(res);
+      return committed;
+    },
+  };
 }

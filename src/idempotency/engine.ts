@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { BulwarkError, ErrorCode } from '../errors.js';
 import { getTenant } from '../tenant/context.js';
-import { boundedStoreCall, settledStoreCall } from './bounded-call.js';
 import {
   type IdempotencyEngineOptions,
   type ResolvedEngineOptions,
   resolveEngineOptions,
 } from './engine-options.js';
-import { startLeaseRenewal } from './lease.js';
 import { MemoryStore } from './memory-store.js';
 import { operationFor, runInOperation } from './operation.js';
 import { tallyError, tallyOutcome } from './outcomes.js';
 import type { ClaimResult, StoredResponse } from './store.js';
+import { boundedStoreCall, settledStoreCall, startLeaseRenewal } from './store-calls.js';
 
 /** One idempotent request as the engine sees it (see `idempotencyStorageKey`, `requestFingerprint`). */
 export interface IdempotentRequest {

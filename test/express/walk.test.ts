@@ -2,14 +2,15 @@ import express from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
 import { idempotency } from '../../src/express/index.js';
 import { MemoryStore } from '../../src/index.js';
-import { sourceFilesRunBy, walkInArchitecture } from '../support/walk.js';
+import { sourceFilesRunBy, valueImportsOf, walkInArchitecture } from '../support/walk.js';
 import { type Served, serve } from './serve.js';
 
 /*
  * Issue 14: a newcomer follows one first-time POST through `idempotency()` to
  * the store and back in at most eight files, the numbered steps of
  * ARCHITECTURE.md; every other file the request runs is a leaf helper the
- * section names. Express 5, `express.json()`, MemoryStore, no OTel SDK.
+ * section names, and a leaf never calls back into the flow: no helper imports
+ * a step (as a value). Express 5, `express.json()`, MemoryStore, no OTel SDK.
  */
 
 let served: Served | undefined;
@@ -42,5 +43,16 @@ describe('one first-time POST through idempotency() (Express, MemoryStore)', () 
     expect(walk.steps.length).toBeLessThanOrEqual(8);
     expect(files).toEqual(expect.arrayContaining(walk.steps));
     expect(files.filter((file) => !walk.named.includes(file))).toEqual([]);
+  });
+
+  it('names helpers that are leaves: none imports a step, so control never returns through one', () => {
+    const walk = walkInArchitecture('One first-time POST through `idempotency()` (Express)');
+    expect(walk.helpers.length).toBeGreaterThan(0);
+    const backIntoFlow = walk.helpers.flatMap((helper) =>
+      valueImportsOf(helper)
+        .filter((file) => walk.steps.includes(file))
+        .map((step) => `${helper} → ${step}`),
+    );
+    expect(backIntoFlow).toEqual([]);
   });
 });
