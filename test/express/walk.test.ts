@@ -43,6 +43,7 @@ describe('one first-time POST through idempotency() (Express, MemoryStore)', () 
     expect(walk.steps.length).toBeLessThanOrEqual(8);
     expect(files).toEqual(expect.arrayContaining(walk.steps));
     expect(files.filter((file) => !walk.named.includes(file))).toEqual([]);
+    expect(walk.filesRun).toBe(files.length);
   });
 
   it('names helpers that are leaves: none imports a step, so control never returns through one', () => {

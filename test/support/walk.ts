@@ -46,6 +46,8 @@ export interface ArchitectureWalk {
   readonly named: string[];
   /** The leaf helpers: the paths its bullet list (`- ` items) names. */
   readonly helpers: string[];
+  /** The count it gives of the files run (`(31 files in all`), if it gives one. */
+  readonly filesRun: number | undefined;
 }
 
 /** The walk under the `## <heading>` of ARCHITECTURE.md. */
@@ -64,7 +66,8 @@ export function walkInArchitecture(heading: string): ArchitectureWalk {
   const named = [...new Set(pathsIn(section))];
   const bullets = section.split('\n\n').filter((paragraph) => paragraph.startsWith('- '));
   const helpers = [...new Set(bullets.flatMap((list) => pathsIn(list)))];
-  return { steps, named, helpers };
+  const count = /\((\d+) files\s+in all/.exec(section)?.[1];
+  return { steps, named, helpers, filesRun: count === undefined ? undefined : Number(count) };
 }
 
 function pathsIn(text: string): string[] {
