@@ -112,7 +112,10 @@ function hasTimers({ resilience }: ResolvedFetchOptions): boolean {
  * outside an operation, a new one; else none.
  */
 function ensureKey(request: OutgoingRequest, resolved: ResolvedFetchOptions): string | undefined {
-  const existing = request.headers.get(resolved.idempotencyKeyHeader);
+  // No headers given, none to look in (the common GET).
+  const existing = request.headersGiven
+    ? request.headers.get(resolved.idempotencyKeyHeader)
+    : null;
   if (existing !== null) return existing;
   if (!resolved.addIdempotencyKey || !needsIdempotencyKey(request.method)) return undefined;
   const key = operationKey(request) ?? resolved.generateKey();

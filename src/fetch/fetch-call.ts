@@ -6,7 +6,8 @@ import { guardResponse } from './guarded-response.js';
 import { Limit, type LimitCauses } from './limit.js';
 import { attachMeta } from './meta.js';
 import { isRetryableStatus } from './methods.js';
-import { injectTraceHeaders } from './propagation.js';
+import { hopHeaders } from './hop-headers.js';
+import type { Hop } from './redirects.js';
 import type { OutgoingRequest } from './request.js';
 import type { ResolvedFetchOptions } from './resolved-options.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -76,15 +77,11 @@ export class FetchCall {
     const span =
       resolved.spans === 'attempt' ? startAttemptSpan(this.request, context.attempt) : undefined;
     const exchange = this.abortable ? this.cancellable(context) : undefined;
-    const decorate = (headers: Headers, origin: string) => {
-      injectTraceHeaders(headers, resolved.scope.isBaggageOrigin(origin), span);
-      if (resolved.deadlineHeader && Number.isFinite(context.remainingMs)) {
-        headers.set(resolved.deadlineHeader, String(Math.max(0, Math.floor(context.remainingMs))));
-      }
-    };
+    const headersFor = (hop: Hop, callOrigin: string) =>
+      hopHeaders(hop, callOrigin, resolved, span, context);
     let response: Response;
     try {
-      const sender = { fetch: this.fetchImpl, scope: resolved.scope, decorate };
+      const sender = { fetch: this.fetchImpl, scope: resolved.scope, headersFor };
       response = await sendAttempt({ request: this.request, body: this.body }, sender, exchange);
     } catch (thrown) {
       // Cancelled through its dispatcher, fetch rejects with a bare "fetch failed".
@@ -111,14 +108,9 @@ export class FetchCall {
   deliver(response: Response): Response {
     // The meta first: a property added after guardResponse swapped the prototype
     // would give every response a map of its own (benchmarks/scenarios/http-client.mjs).
-    attachMeta(response, {
-      idempotencyKey: this.key,
-      attempts: this.attempts,
-      bodyNotReplayable: !this.body.replayable,
-      replayed: response.headers.get('idempotent-replayed')?.toLowerCase() === 'true',
-    });
+    attachMeta(response, this.key, this.attempts, !this.body.replayable);
     const exchange = this.exchange;
-    if (exchange === undefined) return response;
+    if (exchange === undefined || nothingLeftToCut(exchange, this.request)) return response;
     const limit = new Limit(this.request.signal, this.deadlineAt, this.runtime.bodyCauses);
     return guardResponse(response, limit, exchange);
   }
@@ -135,4 +127,16 @@ export class FetchCall {
     discard(this.held);
     this.held = undefined;
   }
+}
+
+/**
+ * True when the response body needs no bound: it was received to its end
+ * before the call resolved (a small body usually is) and no caller's signal
+ * can abort it afterwards, so neither the deadline nor an abort has anything
+ * left to cut. Such a response is handed over as `fetch` made it: no limit on
+ * the shared timer, no guarded prototype, no wrapped reads
+ * (`benchmarks/scenarios/http-client.mjs`).
+ */
+function nothingLeftToCut(exchange: Exchange, request: OutgoingRequest): boolean {
+  return exchange.received && request.signal === undefined;
 }

@@ -7,6 +7,10 @@ export interface OutgoingRequest {
   readonly method: string;
   /** A private copy: the wrapper adds its headers here, never to the caller's object. */
   readonly headers: Headers;
+  /** False when the caller gave no headers at all: nothing to look up in {@link headers}. */
+  readonly headersGiven: boolean;
+  /** True when the caller's headers carry `baggage` (it goes only to `baggageOrigins`). */
+  readonly baggage: boolean;
   readonly body: BodyInit | null;
   readonly signal: AbortSignal | undefined;
   /** The remaining `RequestInit` fields (redirect, credentials, ...), passed on as given. */
@@ -24,11 +28,15 @@ export function normaliseRequest(
   const request = input instanceof Request ? input : undefined;
   const url = new URL(request ? request.url : input instanceof URL ? input.href : String(input));
   const { body, headers, signal, method, ...rest } = init ?? {};
+  const given = headers ?? request?.headers;
+  const copy = new Headers(given);
   return {
     url,
     origin: url.origin,
     method: (method ?? request?.method ?? 'GET').toUpperCase(),
-    headers: new Headers(headers ?? request?.headers),
+    headers: copy,
+    headersGiven: given !== undefined,
+    baggage: given !== undefined && copy.has('baggage'),
     body: init !== undefined && 'body' in init ? (body ?? null) : (request?.body ?? null),
     signal: signal ?? request?.signal ?? undefined,
     // The redirect mode decides who follows redirects (see send.ts): a Request's counts too.

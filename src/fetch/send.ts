@@ -15,8 +15,8 @@ export interface Outgoing {
 export interface Sender {
   readonly fetch: typeof fetch;
   readonly scope: OriginScope;
-  /** Adds the headers of this attempt (trace context, remaining deadline) for the hop's origin. */
-  readonly decorate: (headers: Headers, origin: string) => void;
+  /** The headers `hop` goes out with (see hop-headers.ts). */
+  readonly headersFor: (hop: Hop, callOrigin: string) => Headers;
 }
 
 /**
@@ -39,12 +39,13 @@ export async function sendAttempt(
     method: request.method,
     body: body.body,
     headers: request.headers,
+    baggage: request.baggage,
     redirects: 0,
   };
   for (;;) {
-    const headers = sender.scope.headersFor(hop, callOrigin);
-    sender.decorate(headers, hop.origin);
-    const response = await sender.fetch(hop.url, {
+    const headers = sender.headersFor(hop, callOrigin);
+    // The URL as a string: `fetch` parses its input either way, and a URL object is first serialised.
+    const response = await sender.fetch(hop.url.href, {
       ...request.init,
       method: hop.method,
       headers,
