@@ -75,7 +75,9 @@ async function main() {
     const url = `http://127.0.0.1:${downstream.port}/payments`;
     const cases = [{ id: 'raw-fetch', fn: fetch }];
     for (const dir of dists) {
-      const { createFetch } = await import(pathToFileURL(join(resolve(dir), 'fetch/index.js')).href);
+      const { createFetch } = await import(
+        pathToFileURL(join(resolve(dir), 'fetch/index.js')).href
+      );
       cases.push({ id: `create-fetch ${dir}`, fn: createFetch() });
     }
     for (const c of cases) await send(c.fn, url, Math.max(500, requests / 2));
@@ -154,7 +156,9 @@ async function profileCases(cases, url) {
   const areas = new Set(summaries.flatMap((s) => [...s.areas.keys()]));
   const header = cases.map((c) => basename(c.id) || c.id);
   process.stdout.write(`${method}, ${requests} requests per case, self µs/req\n`);
-  process.stdout.write(`| area | ${header.join(' | ')} |\n|---|${header.map(() => '---').join('|')}|\n`);
+  process.stdout.write(
+    `| area | ${header.join(' | ')} |\n|---|${header.map(() => '---').join('|')}|\n`,
+  );
   const rows = [...areas].sort(
     (a, b) => (summaries.at(-1).areas.get(b) ?? 0) - (summaries.at(-1).areas.get(a) ?? 0),
   );
@@ -197,7 +201,11 @@ async function allocationsOf(cases, url) {
       if (node.selfSize > 0) {
         total += node.selfSize;
         add(areas, place?.area ?? 'other', node.selfSize);
-        add(functions, `${place?.area} | ${place?.file} | ${functionName || '(anonymous)'}`, node.selfSize);
+        add(
+          functions,
+          `${place?.area} | ${place?.file} | ${functionName || '(anonymous)'}`,
+          node.selfSize,
+        );
       }
       for (const child of node.children) walk(child, place);
     };

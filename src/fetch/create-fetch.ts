@@ -113,9 +113,7 @@ function hasTimers({ resilience }: ResolvedFetchOptions): boolean {
  */
 function ensureKey(request: OutgoingRequest, resolved: ResolvedFetchOptions): string | undefined {
   // No headers given, none to look in (the common GET).
-  const existing = request.headersGiven
-    ? request.headers.get(resolved.idempotencyKeyHeader)
-    : null;
+  const existing = request.headersGiven ? request.headers.get(resolved.idempotencyKeyHeader) : null;
   if (existing !== null) return existing;
   if (!resolved.addIdempotencyKey || !needsIdempotencyKey(request.method)) return undefined;
   const key = operationKey(request) ?? resolved.generateKey();

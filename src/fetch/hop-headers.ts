@@ -27,8 +27,7 @@ export function hopHeaders(
   attempt: AttemptContext,
 ): Headers {
   const { scope, deadlineHeader } = resolved;
-  const dropKey =
-    !scope.keyMayGo(hop.origin, callOrigin) && hop.headers.has(scope.keyHeader);
+  const dropKey = !scope.keyMayGo(hop.origin, callOrigin) && hop.headers.has(scope.keyHeader);
   const active = context.active();
   const spanContext = announcedSpanContext(active, span);
   const baggageAllowed = scope.isBaggageOrigin(hop.origin);
