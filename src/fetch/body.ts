@@ -38,6 +38,13 @@ export type PreparedBody = ReplayableBody | OneShotBody;
 /** Any body `fetch` takes, and the async iterables Node's fetch also streams. */
 export type AnyBody = BodyInit | AsyncIterable<Uint8Array> | null | undefined;
 
+/** The prepared body of a call without one (the common GET), made once. */
+const NO_BODY: ReplayableBody = Object.freeze({
+  replayable: true,
+  body: null,
+  contentType: undefined,
+});
+
 /**
  * The body as it is, when it can be sent again as it is (none, a string,
  * bytes, a Blob, URLSearchParams); `undefined` when it must go through
@@ -45,7 +52,7 @@ export type AnyBody = BodyInit | AsyncIterable<Uint8Array> | null | undefined;
  * the upload limit (`benchmarks/scenarios/http-client.mjs`).
  */
 export function preparedAtOnce(body: AnyBody): ReplayableBody | undefined {
-  if (body === null || body === undefined) return replayable(null, undefined);
+  if (body === null || body === undefined) return NO_BODY;
   if (typeof body === 'string' || body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
     return replayable(body as BodyInit, undefined);
   }

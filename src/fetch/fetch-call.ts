@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import { now } from '../resilience/clock.js';
 import type { AttemptContext } from '../resilience/context.js';
 import type { PreparedBody } from './body.js';
@@ -11,7 +12,7 @@ import type { Hop } from './redirects.js';
 import type { OutgoingRequest } from './request.js';
 import type { ResolvedFetchOptions } from './resolved-options.js';
 import { parseRetryAfter } from './retry-after.js';
-import { discard, RetryableResponseError } from './retryable-response.js';
+import { discard, finalResponseOf, RetryableResponseError } from './retryable-response.js';
 import { sendAttempt } from './send.js';
 import { endSpan, startAttemptSpan } from './spans.js';
 
@@ -55,8 +56,8 @@ export class FetchCall {
 
   constructor(
     private readonly runtime: FetchRuntime,
-    private readonly request: OutgoingRequest,
-    private readonly body: PreparedBody,
+    readonly request: OutgoingRequest,
+    readonly body: PreparedBody,
     private readonly key: string | undefined,
     private readonly fetchImpl: typeof fetch,
   ) {
@@ -65,8 +66,12 @@ export class FetchCall {
     this.bodyBounded = runtime.resolved.totalTimeoutMs !== undefined || signalled;
   }
 
-  /** The task given to the pipeline: one attempt. */
-  readonly attempt = async (context: AttemptContext): Promise<Response> => {
+  /**
+   * The task given to the pipeline: one attempt. Not an async function: the
+   * steps after the response run in one `then`, which keeps no suspended
+   * frame per attempt (`benchmarks/scenarios/http-client.mjs`).
+   */
+  readonly attempt = (context: AttemptContext): Promise<Response> => {
     const { resolved } = this.runtime;
     this.attempts = context.attempt;
     // The deadline does not move: where it falls is read once, for the body's limit.
@@ -79,19 +84,20 @@ export class FetchCall {
     const exchange = this.abortable ? this.cancellable(context) : undefined;
     const headersFor = (hop: Hop, callOrigin: string) =>
       hopHeaders(hop, callOrigin, resolved, span, context);
-    let response: Response;
-    try {
-      const sender = { fetch: this.fetchImpl, scope: resolved.scope, headersFor };
-      response = await sendAttempt({ request: this.request, body: this.body }, sender, exchange);
-    } catch (thrown) {
-      // Cancelled through its dispatcher, fetch rejects with a bare "fetch failed".
-      const error = exchange?.cancelled ? exchange.reason : thrown;
-      if (span) endSpan(span, { error });
-      if (!this.body.replayable) this.body.abandon(error);
-      throw error;
-    } finally {
-      exchange?.unfollow();
-    }
+    const sender = { fetch: this.fetchImpl, scope: resolved.scope, headersFor };
+    return sendAttempt(this, sender, exchange).then(
+      (response) => this.answered(response, span, exchange),
+      (thrown: unknown) => this.failedAttempt(thrown, span, exchange),
+    );
+  };
+
+  /** An attempt's response came: it ends the attempt, or is a status to retry (thrown). */
+  private answered(
+    response: Response,
+    span: Span | undefined,
+    exchange: Exchange | undefined,
+  ): Response {
+    exchange?.unfollow();
     if (span) endSpan(span, { status: response.status });
     if (this.bodyBounded) this.exchange = exchange;
     if (isRetryableStatus(response.status, this.key !== undefined)) {
@@ -102,7 +108,33 @@ export class FetchCall {
       );
     }
     return response;
-  };
+  }
+
+  /** An attempt failed before its response: rethrows what stopped it. */
+  private failedAttempt(
+    thrown: unknown,
+    span: Span | undefined,
+    exchange: Exchange | undefined,
+  ): never {
+    exchange?.unfollow();
+    // Cancelled through its dispatcher, fetch rejects with a bare "fetch failed".
+    const error = exchange?.cancelled ? exchange.reason : thrown;
+    if (span) endSpan(span, { error });
+    if (!this.body.replayable) this.body.abandon(error);
+    throw error;
+  }
+
+  /**
+   * The pipeline rejected: a call that ended on a retryable status (retries
+   * spent) hands that response to the caller, as `fetch` would; any other
+   * failure is rethrown.
+   */
+  fail(error: unknown): Response {
+    const response = finalResponseOf(error);
+    if (response !== undefined) return this.deliver(response);
+    this.discardHeld();
+    throw error;
+  }
 
   /** The response for the caller: its body bounded by the call's deadline and signal, its meta attached. */
   deliver(response: Response): Response {

@@ -13,7 +13,8 @@ import type { ResolvedFetchOptions } from './resolved-options.js';
  *
  * Copied only when the hop changes something: a hop that adds and removes
  * nothing (no SDK, no baggage, no deadline header) sends the call's own
- * private copy as it is, and `fetch` copies it into its request anyway. A
+ * private copy as it is (none when the caller gave none), and `fetch` copies
+ * it into its request anyway. A
  * copy per hop was a measurable part of `createFetch()`'s cost per call
  * (`benchmarks/scenarios/http-client.mjs`).
  *
@@ -25,9 +26,10 @@ export function hopHeaders(
   resolved: ResolvedFetchOptions,
   span: Span | undefined,
   attempt: AttemptContext,
-): Headers {
+): Headers | undefined {
   const { scope, deadlineHeader } = resolved;
-  const dropKey = !scope.keyMayGo(hop.origin, callOrigin) && hop.headers.has(scope.keyHeader);
+  const dropKey =
+    !scope.keyMayGo(hop.origin, callOrigin) && hop.headers?.has(scope.keyHeader) === true;
   const active = context.active();
   const spanContext = announcedSpanContext(active, span);
   const baggageAllowed = scope.isBaggageOrigin(hop.origin);

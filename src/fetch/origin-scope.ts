@@ -38,7 +38,7 @@ export class OriginScope {
    * or a re-run of the call could execute it twice there.
    */
   mayFollow(hop: Hop, callOrigin: string): boolean {
-    if (!needsIdempotencyKey(hop.method) || !hop.headers.has(this.keyHeader)) return true;
+    if (!needsIdempotencyKey(hop.method) || hop.headers?.has(this.keyHeader) !== true) return true;
     return this.keyMayGo(hop.origin, callOrigin);
   }
 

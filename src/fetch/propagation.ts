@@ -48,6 +48,8 @@ export function baggageValue(active: Context): string | undefined {
  */
 export function createOriginAllowList(origins: readonly string[]): (origin: string) => boolean {
   const allowed = new Set(origins.map((origin) => new URL(origin).origin));
+  // The default (no origins) needs no look-up of an origin string made for this call.
+  if (allowed.size === 0) return () => false;
   return function isAllowedOrigin(origin) {
     return allowed.has(origin);
   };

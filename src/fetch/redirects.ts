@@ -33,8 +33,8 @@ export interface Hop {
   readonly method: string;
   /** The body to send (`null` for none); a one-shot stream only on the first hop. */
   readonly body: BodyInit | null;
-  /** The caller's headers as they stand at this hop, before the per-origin ones. */
-  readonly headers: Headers;
+  /** The caller's headers as they stand at this hop, before the per-origin ones; `undefined` for none. */
+  readonly headers: Headers | undefined;
   /** True when {@link headers} carry a `baggage` header (sent only to `baggageOrigins`). */
   readonly baggage: boolean;
   /** Redirects followed before this hop. */
