@@ -18,6 +18,9 @@
  * for the server is idle and not counted. Profiles land in
  * `benchmarks/results/profile/` (not committed).
  *
+ * With `--in-process`: no downstream; undici's global dispatcher answers at
+ * once (see `answerInProcess`), so the numbers hold the JavaScript alone.
+ *
  * With `--alloc`: bytes allocated per request (collected or not), per area
  * and per function, from V8's sampling heap profiler. The process's CPU time
  * includes the garbage collector's helper threads, which the CPU profile does
@@ -28,7 +31,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pairedRatio, summarise } from '../harness.mjs';
@@ -43,6 +46,7 @@ const { values, positionals } = parseArgs({
     requests: { type: 'string', default: '2000' },
     profile: { type: 'boolean', default: false },
     alloc: { type: 'boolean', default: false },
+    'in-process': { type: 'boolean', default: false },
     top: { type: 'string', default: '30' },
   },
 });
@@ -70,7 +74,9 @@ async function send(fetchFn, url, count) {
 }
 
 async function main() {
-  const downstream = await startServer('downstream', './downstream.mjs');
+  const downstream = values['in-process']
+    ? answerInProcess()
+    : await startServer('downstream', './downstream.mjs');
   try {
     const url = `http://127.0.0.1:${downstream.port}/payments`;
     const cases = [{ id: 'raw-fetch', fn: fetch }];
@@ -85,8 +91,48 @@ async function main() {
     else if (values.alloc) await allocationsOf(cases, url);
     else await pairCases(cases, url);
   } finally {
-    await stop(downstream.child);
+    if (downstream.child) await stop(downstream.child);
   }
+}
+
+/** Where Node's undici keeps its global dispatcher. */
+const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+
+/**
+ * `--in-process`: undici's global dispatcher is replaced by one that answers
+ * every request on the next turn of the event loop with the downstream's
+ * answer (head and body in one go, as on loopback), so the measure holds the
+ * JavaScript alone: no socket, no server process, far less disturbed by the
+ * machine's other work. Both handler APIs (undici 6/7 and 8).
+ */
+function answerInProcess() {
+  const body = Buffer.from(JSON.stringify({ id: 'pay_1', status: 'settled' }));
+  const head = { 'content-type': 'application/json', 'content-length': String(body.length) };
+  const rawHead = Object.entries(head).flatMap(([name, value]) => [
+    Buffer.from(name),
+    Buffer.from(value),
+  ]);
+  globalThis[GLOBAL_DISPATCHER] = {
+    isMockActive: false,
+    dispatch(_options, handler) {
+      setImmediate(() => {
+        if (typeof handler.onRequestStart === 'function') {
+          const controller = { abort() {}, pause() {}, resume() {}, paused: false, aborted: false };
+          handler.onRequestStart(controller, {});
+          handler.onResponseStart(controller, 200, head, 'OK');
+          handler.onResponseData(controller, body);
+          handler.onResponseEnd(controller, {});
+          return;
+        }
+        handler.onConnect(() => {});
+        handler.onHeaders(200, rawHead, () => {}, 'OK');
+        handler.onData(body);
+        handler.onComplete([]);
+      });
+      return true;
+    },
+  };
+  return { port: 8080, child: undefined };
 }
 
 /** Interleaved rounds; prints µs per request (wall and CPU) and the paired ratios to raw fetch. */
@@ -142,20 +188,30 @@ async function profileCases(cases, url) {
   await session.post('Profiler.enable');
   // Sample finely: a request costs a few hundred microseconds of CPU.
   await session.post('Profiler.setSamplingInterval', { interval: 50 });
-  const summaries = [];
-  for (const c of cases) {
-    globalThis.gc?.();
-    await session.post('Profiler.start');
-    await send(c.fn, url, requests);
-    const { profile } = await session.post('Profiler.stop');
-    const name = `fetch-${method}-${c.id.replace(/[^\w]+/g, '_')}.cpuprofile`;
-    writeFileSync(join(outDir, name), JSON.stringify(profile));
-    summaries.push(summariseProfile(profile, requests));
+  // Interleaved rounds, averaged: one case profiled after another would fold the
+  // machine's drift into their difference.
+  const rounds = Math.max(1, Math.min(Number(values.rounds), 6));
+  const perCase = cases.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    const order = cases.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) {
+      globalThis.gc?.();
+      await session.post('Profiler.start');
+      await send(cases[i].fn, url, requests);
+      const { profile } = await session.post('Profiler.stop');
+      const name = `fetch-${method}-${cases[i].id.replace(/[^\w]+/g, '_')}-${round}.cpuprofile`;
+      writeFileSync(join(outDir, name), JSON.stringify(profile));
+      perCase[i].push(summariseProfile(profile, requests));
+    }
   }
+  const summaries = perCase.map(averaged);
   session.disconnect();
   const areas = new Set(summaries.flatMap((s) => [...s.areas.keys()]));
-  const header = cases.map((c) => basename(c.id) || c.id);
-  process.stdout.write(`${method}, ${requests} requests per case, self µs/req\n`);
+  const header = cases.map((c) => c.id);
+  process.stdout.write(
+    `${method}, ${requests} requests per case and round, ${rounds} rounds, self µs/req (mean)\n`,
+  );
   process.stdout.write(
     `| area | ${header.join(' | ')} |\n|---|${header.map(() => '---').join('|')}|\n`,
   );
@@ -174,6 +230,20 @@ async function profileCases(cases, url) {
       process.stdout.write(`${us.toFixed(2).padStart(7)}  ${fn}\n`);
     }
   });
+}
+
+/** The mean of profile summaries (`summariseProfile`), area by area and function by function. */
+function averaged(list) {
+  const mean = (key) => {
+    const sums = new Map();
+    for (const summary of list) {
+      for (const [name, us] of summary[key])
+        sums.set(name, (sums.get(name) ?? 0) + us / list.length);
+    }
+    return sums;
+  };
+  const totalUs = list.reduce((sum, summary) => sum + summary.totalUs, 0) / list.length;
+  return { totalUs, areas: mean('areas'), functions: mean('functions') };
 }
 
 /** Samples allocations of each case in turn; prints bytes per request per area and function. */
