@@ -8,12 +8,13 @@ import { hopHeaders } from './hop-headers.js';
 import { Limit, type LimitCauses } from './limit.js';
 import { attachMeta } from './meta.js';
 import { isRetryableStatus } from './methods.js';
+import type { OriginScope } from './origin-scope.js';
 import type { Hop } from './redirects.js';
 import type { OutgoingRequest } from './request.js';
 import type { ResolvedFetchOptions } from './resolved-options.js';
 import { parseRetryAfter } from './retry-after.js';
 import { discard, finalResponseOf, RetryableResponseError } from './retryable-response.js';
-import { sendAttempt } from './send.js';
+import { type Sender, sendAttempt } from './send.js';
 import { endSpan, startAttemptSpan } from './spans.js';
 
 /** Node's fetch takes a `dispatcher` (undici's) beside the standard fields. */
@@ -55,11 +56,11 @@ export class FetchCall {
   private readonly bodyBounded: boolean;
 
   constructor(
-    private readonly runtime: FetchRuntime,
+    readonly runtime: FetchRuntime,
     readonly request: OutgoingRequest,
     readonly body: PreparedBody,
     private readonly key: string | undefined,
-    private readonly fetchImpl: typeof fetch,
+    readonly fetchImpl: typeof fetch,
   ) {
     const signalled = request.signal !== undefined;
     this.abortable = runtime.timed || signalled;
@@ -82,21 +83,11 @@ export class FetchCall {
     const span =
       resolved.spans === 'attempt' ? startAttemptSpan(this.request, context.attempt) : undefined;
     const exchange = this.abortable ? this.cancellable(context) : undefined;
-    const headersFor = (hop: Hop, callOrigin: string) =>
-      hopHeaders(hop, callOrigin, resolved, span, context);
-    const sender = { fetch: this.fetchImpl, scope: resolved.scope, headersFor };
-    return sendAttempt(this, sender, exchange).then(
-      (response) => this.answered(response, span, exchange),
-      (thrown: unknown) => this.failedAttempt(thrown, span, exchange),
-    );
+    return sendAttempt(this, new AttemptSender(this, context, span, exchange));
   };
 
   /** An attempt's response came: it ends the attempt, or is a status to retry (thrown). */
-  private answered(
-    response: Response,
-    span: Span | undefined,
-    exchange: Exchange | undefined,
-  ): Response {
+  answered(response: Response, span: Span | undefined, exchange: Exchange | undefined): Response {
     exchange?.unfollow();
     if (span) endSpan(span, { status: response.status });
     if (this.bodyBounded) this.exchange = exchange;
@@ -111,11 +102,7 @@ export class FetchCall {
   }
 
   /** An attempt failed before its response: rethrows what stopped it. */
-  private failedAttempt(
-    thrown: unknown,
-    span: Span | undefined,
-    exchange: Exchange | undefined,
-  ): never {
+  failedAttempt(thrown: unknown, span: Span | undefined, exchange: Exchange | undefined): never {
     exchange?.unfollow();
     // Cancelled through its dispatcher, fetch rejects with a bare "fetch failed".
     const error = exchange?.cancelled ? exchange.reason : thrown;
@@ -158,6 +145,39 @@ export class FetchCall {
   discardHeld(): void {
     discard(this.held);
     this.held = undefined;
+  }
+}
+
+/**
+ * One attempt as send.ts sees it: the headers of each hop, and the two ends
+ * of the attempt, which send.ts calls from the `then` of the last hop. One
+ * object per attempt instead of closures over its span and exchange
+ * (`benchmarks/scenarios/http-client.mjs`).
+ */
+class AttemptSender implements Sender {
+  readonly fetch: typeof fetch;
+  readonly scope: OriginScope;
+
+  constructor(
+    private readonly call: FetchCall,
+    private readonly context: AttemptContext,
+    private readonly span: Span | undefined,
+    readonly exchange: Exchange | undefined,
+  ) {
+    this.fetch = call.fetchImpl;
+    this.scope = call.runtime.resolved.scope;
+  }
+
+  headersFor(hop: Hop, callOrigin: string): Headers | undefined {
+    return hopHeaders(hop, callOrigin, this.call.runtime.resolved, this.span, this.context);
+  }
+
+  answered(response: Response): Response {
+    return this.call.answered(response, this.span, this.exchange);
+  }
+
+  failed(error: unknown): never {
+    return this.call.failedAttempt(error, this.span, this.exchange);
   }
 }
 
