@@ -38,7 +38,10 @@ export type PreparedBody = ReplayableBody | OneShotBody;
 /** Any body `fetch` takes, and the async iterables Node's fetch also streams. */
 export type AnyBody = BodyInit | AsyncIterable<Uint8Array> | null | undefined;
 
-/** The prepared body of a call without one (the common GET), made once. */
+/**
+ * The prepared body of a call without one (the common GET), made once rather
+ * than per call (`benchmarks/scenarios/http-client.mjs`).
+ */
 const NO_BODY: ReplayableBody = Object.freeze({
   replayable: true,
   body: null,

@@ -62,6 +62,7 @@ function sendHop(hop: Hop, outgoing: Outgoing, sender: Sender): Promise<Response
     // The URL as a string: `fetch` parses its input either way, and a URL object is first serialised.
     sent = sender.fetch(hop.url.href, init);
   } catch (error) {
+    // A throwing `fetch` (one of the caller's) ends the attempt as a rejection would.
     return Promise.reject(error).catch((thrown: unknown) => sender.failed(thrown));
   }
   return sent.then(
