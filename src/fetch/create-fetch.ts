@@ -27,8 +27,9 @@ import { endSpan, startCallSpan, withSpan } from './spans.js';
  * only to `baggageOrigins`, and the key only to the call's origin and
  * `idempotencyKeyOrigins`, decided again on every redirect hop. The deadline
  * and the caller's signal cover the whole exchange: reading the caller's
- * request stream, and reading the response body after this resolved. Read
- * what happened with `fetchMeta(response)`.
+ * request stream, and reading the response body after this resolved (a body
+ * already received in full, on a call without a signal, has nothing left to
+ * wait for and is not cut). Read what happened with `fetchMeta(response)`.
  *
  * Differences from plain `fetch`: a call that cannot finish rejects with a
  * `BulwarkError` (`BULWARK_DEADLINE_EXCEEDED`, `BULWARK_CIRCUIT_OPEN` with

@@ -36,7 +36,8 @@ export interface FetchRuntime {
  * One logical call across its attempts: sends each attempt (through
  * send.ts, which follows redirects), turns a "try again" status into an
  * error the pipeline retries on, and hands the caller the final response with
- * its body bounded by the call's deadline and signal.
+ * its body bounded by the call's deadline and signal while any of it can
+ * still be cut (see {@link nothingLeftToCut}).
  */
 export class FetchCall {
   /** Attempts sent so far. */
