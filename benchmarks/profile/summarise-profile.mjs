@@ -132,7 +132,7 @@ const EXPRESS_DEPS = new Set([
 ]);
 
 /** `{ area, file }` of one JavaScript frame (`url` non-empty). */
-function placeOf(url, line, functionName) {
+export function placeOf(url, line, functionName) {
   if (url.includes('/dist/') && !url.includes('node_modules')) {
     const marked = srcFileOf(url, line);
     const defined = definitionsOf(functionName);
@@ -153,6 +153,7 @@ function placeOf(url, line, functionName) {
   }
   if (url.startsWith('node:')) {
     const mod = url.slice('node:'.length);
+    if (/deps\/undici/.test(mod)) return { area: 'node undici (fetch)', file: mod };
     if (/streams|stream_base|^stream/.test(mod)) return { area: 'node streams', file: mod };
     if (/^events|event_target/.test(mod)) return { area: 'node events', file: mod };
     if (/async_hooks|async_local_storage|async_context/.test(mod)) {

@@ -39,13 +39,23 @@ export type PreparedBody = ReplayableBody | OneShotBody;
 export type AnyBody = BodyInit | AsyncIterable<Uint8Array> | null | undefined;
 
 /**
+ * The prepared body of a call without one (the common GET), made once rather
+ * than per call (`benchmarks/scenarios/http-client.mjs`).
+ */
+const NO_BODY: ReplayableBody = Object.freeze({
+  replayable: true,
+  body: null,
+  contentType: undefined,
+});
+
+/**
  * The body as it is, when it can be sent again as it is (none, a string,
  * bytes, a Blob, URLSearchParams); `undefined` when it must go through
  * {@link prepareBody}. Synchronous, so the common call skips an await and
  * the upload limit (`benchmarks/scenarios/http-client.mjs`).
  */
 export function preparedAtOnce(body: AnyBody): ReplayableBody | undefined {
-  if (body === null || body === undefined) return replayable(null, undefined);
+  if (body === null || body === undefined) return NO_BODY;
   if (typeof body === 'string' || body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
     return replayable(body as BodyInit, undefined);
   }

@@ -12,7 +12,7 @@ import { Limit, type LimitCauses } from './limit.js';
 import { isRepeatable, needsIdempotencyKey } from './methods.js';
 import { operationKey } from './operation-key.js';
 import type { FetchOptions } from './options.js';
-import { normaliseRequest, type OutgoingRequest } from './request.js';
+import { normaliseRequest, type OutgoingRequest, writableHeaders } from './request.js';
 import { type ResolvedFetchOptions, resolveFetchOptions } from './resolved-options.js';
 import { finalResponseOf } from './retryable-response.js';
 import { endSpan, startCallSpan, withSpan } from './spans.js';
@@ -27,8 +27,9 @@ import { endSpan, startCallSpan, withSpan } from './spans.js';
  * only to `baggageOrigins`, and the key only to the call's origin and
  * `idempotencyKeyOrigins`, decided again on every redirect hop. The deadline
  * and the caller's signal cover the whole exchange: reading the caller's
- * request stream, and reading the response body after this resolved. Read
- * what happened with `fetchMeta(response)`.
+ * request stream, and reading the response body after this resolved (a body
+ * already received in full, on a call without a signal, has nothing left to
+ * wait for and is not cut). Read what happened with `fetchMeta(response)`.
  *
  * Differences from plain `fetch`: a call that cannot finish rejects with a
  * `BulwarkError` (`BULWARK_DEADLINE_EXCEEDED`, `BULWARK_CIRCUIT_OPEN` with
@@ -55,43 +56,60 @@ export function createFetch(options: FetchOptions = {}): typeof fetch {
 
   const runtime: FetchRuntime = { resolved, bodyCauses, timed: hasTimers(resolved) };
 
-  return async function bulwarkFetch(
-    input: RequestInfo | URL,
-    init?: RequestInit,
-  ): Promise<Response> {
-    const request = normaliseRequest(input, init);
-    const body: PreparedBody =
-      preparedAtOnce(request.body) ??
-      (await prepareBody(
-        request.body,
-        resolved.maxBufferedBodyBytes,
-        new Limit(request.signal, now() + resolved.uploadLimitMs, uploadCauses),
-      ));
-    if (body.contentType !== undefined && !request.headers.has('content-type')) {
-      request.headers.set('content-type', body.contentType);
+  /** One logical call, once its body is ready to send. */
+  const call = (request: OutgoingRequest, body: PreparedBody): Promise<Response> => {
+    if (body.contentType !== undefined && request.headers?.has('content-type') !== true) {
+      writableHeaders(request).set('content-type', body.contentType);
     }
     const key = ensureKey(request, resolved);
     const repeatable = body.replayable && isRepeatable(request.method, key !== undefined);
-    const call = new FetchCall(runtime, request, body, key, options.fetch ?? globalThis.fetch);
-    const callSpan = resolved.spans === 'call' ? startCallSpan(request) : undefined;
-    try {
-      const response = await withSpan(callSpan, () =>
-        pipeline.execute(call.attempt, {
-          signal: request.signal,
-          key: request.origin,
-          retry: repeatable,
-        }),
+    const fetchCall = new FetchCall(runtime, request, body, key, options.fetch ?? globalThis.fetch);
+    const executeOptions = { signal: request.signal, key: request.origin, retry: repeatable };
+    if (resolved.spans === 'call') {
+      return inCallSpan(request, fetchCall, () =>
+        pipeline.execute(fetchCall.attempt, executeOptions),
       );
-      if (callSpan) endSpan(callSpan, { status: response.status });
-      return call.deliver(response);
+    }
+    return pipeline.execute(fetchCall.attempt, executeOptions).then(
+      (response) => fetchCall.deliver(response),
+      (error: unknown) => fetchCall.fail(error),
+    );
+  };
+
+  // Not an async function: the call settles through one `then` (see call above),
+  // which keeps no suspended frame per call (benchmarks/scenarios/http-client.mjs).
+  return function bulwarkFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    try {
+      const request = normaliseRequest(input, init);
+      const ready = preparedAtOnce(request.body);
+      if (ready !== undefined) return call(request, ready);
+      const limit = new Limit(request.signal, now() + resolved.uploadLimitMs, uploadCauses);
+      return prepareBody(request.body, resolved.maxBufferedBodyBytes, limit).then((body) =>
+        call(request, body),
+      );
     } catch (error) {
-      const response = finalResponseOf(error);
-      if (callSpan) endSpan(callSpan, response ? { status: response.status } : { error });
-      if (response !== undefined) return call.deliver(response);
-      call.discardHeld();
-      throw error;
+      // As from `fetch`: a bad argument rejects, it never throws.
+      return Promise.reject(error);
     }
   };
+}
+
+/** The `'call'` span mode: the whole call inside one internal span (when an SDK records). */
+async function inCallSpan(
+  request: OutgoingRequest,
+  fetchCall: FetchCall,
+  execute: () => Promise<Response>,
+): Promise<Response> {
+  const span = startCallSpan(request);
+  try {
+    const response = await withSpan(span, execute);
+    if (span) endSpan(span, { status: response.status });
+    return fetchCall.deliver(response);
+  } catch (error) {
+    const response = finalResponseOf(error);
+    if (span) endSpan(span, response ? { status: response.status } : { error });
+    return fetchCall.fail(error);
+  }
 }
 
 /**
@@ -112,10 +130,10 @@ function hasTimers({ resilience }: ResolvedFetchOptions): boolean {
  * outside an operation, a new one; else none.
  */
 function ensureKey(request: OutgoingRequest, resolved: ResolvedFetchOptions): string | undefined {
-  const existing = request.headers.get(resolved.idempotencyKeyHeader);
+  const existing = request.headers?.get(resolved.idempotencyKeyHeader) ?? null;
   if (existing !== null) return existing;
   if (!resolved.addIdempotencyKey || !needsIdempotencyKey(request.method)) return undefined;
   const key = operationKey(request) ?? resolved.generateKey();
-  request.headers.set(resolved.idempotencyKeyHeader, key);
+  writableHeaders(request).set(resolved.idempotencyKeyHeader, key);
   return key;
 }

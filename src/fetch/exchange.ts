@@ -31,7 +31,9 @@ const nodeFetch = globalThis.fetch;
 /** The part of undici's request handler this watches (both handler APIs: v6 and v7+). */
 interface RequestHandler {
   onConnect?: (abort: (reason?: unknown) => void, context?: unknown) => void;
+  onComplete?: (trailers: unknown) => void;
   onRequestStart?: (controller: { abort(reason: unknown): void }, context: unknown) => void;
+  onResponseEnd?: (controller: unknown, trailers: unknown) => void;
 }
 
 /** The part of an undici `Dispatcher` fetch calls. */
@@ -50,6 +52,14 @@ export class Exchange implements EventListenerObject, Dispatcher, AttemptStopWat
   reason: unknown;
   /** True once cancelled; the first reason wins. */
   cancelled = false;
+  /**
+   * True once the response of the hop in flight was received to its end
+   * (undici told its handler so): its body is all in memory, and nothing
+   * is left to cut. Known only through a dispatcher; false on the fallback path.
+   */
+  received = false;
+  /** Hops dispatched so far: a late end of an earlier hop's response says nothing of this one's. */
+  private hops = 0;
   /** The dispatcher that sends the requests, when `fetch` is Node's own; else undefined. */
   private readonly inner: Dispatcher | undefined;
   /** The abort of the hop in flight, from undici. */
@@ -145,8 +155,14 @@ export class Exchange implements EventListenerObject, Dispatcher, AttemptStopWat
 
   /** fetch sends each hop through here: forwarded to the real dispatcher, its abort kept. */
   dispatch(options: object, handler: RequestHandler): boolean {
-    watchHandler(handler, this);
+    this.received = false;
+    watchHandler(handler, this, ++this.hops);
     return this.inner!.dispatch(options, handler);
+  }
+
+  /** undici received the whole response of hop number `hop`. */
+  hopReceived(hop: number): void {
+    if (hop === this.hops) this.received = true;
   }
 
   /** undici handed the hop in flight its abort (once per redirect hop). */
@@ -159,19 +175,32 @@ export class Exchange implements EventListenerObject, Dispatcher, AttemptStopWat
 /**
  * Hooks the exchange into undici's handler in place (fetch's own object, made
  * for this one request): wrapping it instead would add a forwarding call for
- * every chunk of the body. The handler keeps its own hook, run first.
+ * every chunk of the body. The handler keeps its own hooks, run first: the
+ * start of the request (its abort) and the end of the response.
  */
-function watchHandler(handler: RequestHandler, exchange: Exchange): void {
-  const { onRequestStart, onConnect } = handler;
+function watchHandler(handler: RequestHandler, exchange: Exchange, hop: number): void {
+  const { onRequestStart, onConnect, onResponseEnd, onComplete } = handler;
   if (typeof onRequestStart === 'function') {
     handler.onRequestStart = (controller, context) => {
       onRequestStart.call(handler, controller, context);
       exchange.hopStarted((reason) => controller.abort(reason));
     };
+    if (typeof onResponseEnd === 'function') {
+      handler.onResponseEnd = (controller, trailers) => {
+        onResponseEnd.call(handler, controller, trailers);
+        exchange.hopReceived(hop);
+      };
+    }
   } else if (typeof onConnect === 'function') {
     handler.onConnect = (abort, context) => {
       onConnect.call(handler, abort, context);
       exchange.hopStarted(abort);
     };
+    if (typeof onComplete === 'function') {
+      handler.onComplete = (trailers) => {
+        onComplete.call(handler, trailers);
+        exchange.hopReceived(hop);
+      };
+    }
   }
 }

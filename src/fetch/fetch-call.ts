@@ -1,17 +1,20 @@
+import type { Span } from '@opentelemetry/api';
 import { now } from '../resilience/clock.js';
 import type { AttemptContext } from '../resilience/context.js';
 import type { PreparedBody } from './body.js';
 import { Exchange } from './exchange.js';
 import { guardResponse } from './guarded-response.js';
+import { hopHeaders } from './hop-headers.js';
 import { Limit, type LimitCauses } from './limit.js';
 import { attachMeta } from './meta.js';
 import { isRetryableStatus } from './methods.js';
-import { injectTraceHeaders } from './propagation.js';
+import type { OriginScope } from './origin-scope.js';
+import type { Hop } from './redirects.js';
 import type { OutgoingRequest } from './request.js';
 import type { ResolvedFetchOptions } from './resolved-options.js';
 import { parseRetryAfter } from './retry-after.js';
-import { discard, RetryableResponseError } from './retryable-response.js';
-import { sendAttempt } from './send.js';
+import { discard, finalResponseOf, RetryableResponseError } from './retryable-response.js';
+import { type Sender, sendAttempt } from './send.js';
 import { endSpan, startAttemptSpan } from './spans.js';
 
 /** Node's fetch takes a `dispatcher` (undici's) beside the standard fields. */
@@ -33,7 +36,8 @@ export interface FetchRuntime {
  * One logical call across its attempts: sends each attempt (through
  * send.ts, which follows redirects), turns a "try again" status into an
  * error the pipeline retries on, and hands the caller the final response with
- * its body bounded by the call's deadline and signal.
+ * its body bounded by the call's deadline and signal while any of it can
+ * still be cut (see {@link nothingLeftToCut}).
  */
 export class FetchCall {
   /** Attempts sent so far. */
@@ -53,19 +57,23 @@ export class FetchCall {
   private readonly bodyBounded: boolean;
 
   constructor(
-    private readonly runtime: FetchRuntime,
-    private readonly request: OutgoingRequest,
-    private readonly body: PreparedBody,
+    readonly runtime: FetchRuntime,
+    readonly request: OutgoingRequest,
+    readonly body: PreparedBody,
     private readonly key: string | undefined,
-    private readonly fetchImpl: typeof fetch,
+    readonly fetchImpl: typeof fetch,
   ) {
     const signalled = request.signal !== undefined;
     this.abortable = runtime.timed || signalled;
     this.bodyBounded = runtime.resolved.totalTimeoutMs !== undefined || signalled;
   }
 
-  /** The task given to the pipeline: one attempt. */
-  readonly attempt = async (context: AttemptContext): Promise<Response> => {
+  /**
+   * The task given to the pipeline: one attempt. Not an async function: the
+   * steps after the response run in one `then`, which keeps no suspended
+   * frame per attempt (`benchmarks/scenarios/http-client.mjs`).
+   */
+  readonly attempt = (context: AttemptContext): Promise<Response> => {
     const { resolved } = this.runtime;
     this.attempts = context.attempt;
     // The deadline does not move: where it falls is read once, for the body's limit.
@@ -76,25 +84,12 @@ export class FetchCall {
     const span =
       resolved.spans === 'attempt' ? startAttemptSpan(this.request, context.attempt) : undefined;
     const exchange = this.abortable ? this.cancellable(context) : undefined;
-    const decorate = (headers: Headers, origin: string) => {
-      injectTraceHeaders(headers, resolved.scope.isBaggageOrigin(origin), span);
-      if (resolved.deadlineHeader && Number.isFinite(context.remainingMs)) {
-        headers.set(resolved.deadlineHeader, String(Math.max(0, Math.floor(context.remainingMs))));
-      }
-    };
-    let response: Response;
-    try {
-      const sender = { fetch: this.fetchImpl, scope: resolved.scope, decorate };
-      response = await sendAttempt({ request: this.request, body: this.body }, sender, exchange);
-    } catch (thrown) {
-      // Cancelled through its dispatcher, fetch rejects with a bare "fetch failed".
-      const error = exchange?.cancelled ? exchange.reason : thrown;
-      if (span) endSpan(span, { error });
-      if (!this.body.replayable) this.body.abandon(error);
-      throw error;
-    } finally {
-      exchange?.unfollow();
-    }
+    return sendAttempt(this, new AttemptSender(this, context, span, exchange));
+  };
+
+  /** An attempt's response came: it ends the attempt, or is a status to retry (thrown). */
+  answered(response: Response, span: Span | undefined, exchange: Exchange | undefined): Response {
+    exchange?.unfollow();
     if (span) endSpan(span, { status: response.status });
     if (this.bodyBounded) this.exchange = exchange;
     if (isRetryableStatus(response.status, this.key !== undefined)) {
@@ -105,20 +100,37 @@ export class FetchCall {
       );
     }
     return response;
-  };
+  }
+
+  /** An attempt failed before its response: rethrows what stopped it. */
+  failedAttempt(thrown: unknown, span: Span | undefined, exchange: Exchange | undefined): never {
+    exchange?.unfollow();
+    // Cancelled through its dispatcher, fetch rejects with a bare "fetch failed".
+    const error = exchange?.cancelled ? exchange.reason : thrown;
+    if (span) endSpan(span, { error });
+    if (!this.body.replayable) this.body.abandon(error);
+    throw error;
+  }
+
+  /**
+   * The pipeline rejected: a call that ended on a retryable status (retries
+   * spent) hands that response to the caller, as `fetch` would; any other
+   * failure is rethrown.
+   */
+  fail(error: unknown): Response {
+    const response = finalResponseOf(error);
+    if (response !== undefined) return this.deliver(response);
+    this.discardHeld();
+    throw error;
+  }
 
   /** The response for the caller: its body bounded by the call's deadline and signal, its meta attached. */
   deliver(response: Response): Response {
     // The meta first: a property added after guardResponse swapped the prototype
     // would give every response a map of its own (benchmarks/scenarios/http-client.mjs).
-    attachMeta(response, {
-      idempotencyKey: this.key,
-      attempts: this.attempts,
-      bodyNotReplayable: !this.body.replayable,
-      replayed: response.headers.get('idempotent-replayed')?.toLowerCase() === 'true',
-    });
+    attachMeta(response, this.key, this.attempts, !this.body.replayable);
     const exchange = this.exchange;
-    if (exchange === undefined) return response;
+    if (exchange === undefined || nothingLeftToCut(exchange, this.request)) return response;
     const limit = new Limit(this.request.signal, this.deadlineAt, this.runtime.bodyCauses);
     return guardResponse(response, limit, exchange);
   }
@@ -135,4 +147,49 @@ export class FetchCall {
     discard(this.held);
     this.held = undefined;
   }
+}
+
+/**
+ * One attempt as send.ts sees it: the headers of each hop, and the two ends
+ * of the attempt, which send.ts calls from the `then` of the last hop. One
+ * object per attempt instead of closures over its span and exchange
+ * (`benchmarks/scenarios/http-client.mjs`).
+ */
+class AttemptSender implements Sender {
+  readonly fetch: typeof fetch;
+  readonly scope: OriginScope;
+
+  constructor(
+    private readonly call: FetchCall,
+    private readonly context: AttemptContext,
+    private readonly span: Span | undefined,
+    readonly exchange: Exchange | undefined,
+  ) {
+    this.fetch = call.fetchImpl;
+    this.scope = call.runtime.resolved.scope;
+  }
+
+  headersFor(hop: Hop, callOrigin: string): Headers | undefined {
+    return hopHeaders(hop, callOrigin, this.call.runtime.resolved, this.span, this.context);
+  }
+
+  answered(response: Response): Response {
+    return this.call.answered(response, this.span, this.exchange);
+  }
+
+  failed(error: unknown): never {
+    return this.call.failedAttempt(error, this.span, this.exchange);
+  }
+}
+
+/**
+ * True when the response body needs no bound: it was received to its end
+ * before the call resolved (a small body usually is) and no caller's signal
+ * can abort it afterwards, so neither the deadline nor an abort has anything
+ * left to cut. Such a response is handed over as `fetch` made it: no limit on
+ * the shared timer, no guarded prototype, no wrapped reads
+ * (`benchmarks/scenarios/http-client.mjs`).
+ */
+function nothingLeftToCut(exchange: Exchange, request: OutgoingRequest): boolean {
+  return exchange.received && request.signal === undefined;
 }

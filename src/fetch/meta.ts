@@ -20,11 +20,30 @@ export interface FetchMeta {
  */
 const META = Symbol('bulwark.fetchMeta');
 
-type WithMeta = Response & { [META]?: FetchMeta };
+/**
+ * What a call records on its response. `replayed` is read from the response
+ * headers when {@link fetchMeta} is first asked, not on every call: a header
+ * look-up per response was a measurable part of `createFetch()`'s cost per
+ * call, and most callers never ask (`benchmarks/scenarios/http-client.mjs`).
+ */
+class CallRecord {
+  constructor(
+    readonly idempotencyKey: string | undefined,
+    readonly attempts: number,
+    readonly bodyNotReplayable: boolean,
+  ) {}
+}
 
-/** Records `meta` on `response`, where only {@link fetchMeta} reads it. */
-export function attachMeta(response: Response, meta: FetchMeta): Response {
-  (response as WithMeta)[META] = meta;
+type WithMeta = Response & { [META]?: FetchMeta | CallRecord };
+
+/** Records what the call did on `response`, where only {@link fetchMeta} reads it. */
+export function attachMeta(
+  response: Response,
+  idempotencyKey: string | undefined,
+  attempts: number,
+  bodyNotReplayable: boolean,
+): Response {
+  (response as WithMeta)[META] = new CallRecord(idempotencyKey, attempts, bodyNotReplayable);
   return response;
 }
 
@@ -38,5 +57,14 @@ export function attachMeta(response: Response, meta: FetchMeta): Response {
  * const { idempotencyKey, replayed } = fetchMeta(res) ?? {};
  */
 export function fetchMeta(response: Response): FetchMeta | undefined {
-  return (response as WithMeta)[META];
+  const recorded = (response as WithMeta)[META];
+  if (!(recorded instanceof CallRecord)) return recorded;
+  const meta: FetchMeta = {
+    idempotencyKey: recorded.idempotencyKey,
+    attempts: recorded.attempts,
+    bodyNotReplayable: recorded.bodyNotReplayable,
+    replayed: response.headers.get('idempotent-replayed')?.toLowerCase() === 'true',
+  };
+  (response as WithMeta)[META] = meta;
+  return meta;
 }

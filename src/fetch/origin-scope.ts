@@ -14,7 +14,7 @@ import type { Hop } from './redirects.js';
  *   still deduplicated), another origin gets it only when allow-listed (for
  *   example a second host of the same bank).
  * - `traceparent`/`tracestate` go everywhere: they name a trace, not a
- *   customer (see `injectTraceHeaders`).
+ *   customer (see propagation.ts).
  */
 export class OriginScope {
   /** True when `origin` may receive `baggage`. */
@@ -24,17 +24,11 @@ export class OriginScope {
   constructor(
     baggageOrigins: readonly string[],
     keyOrigins: readonly string[],
-    private readonly keyHeader: string,
+    /** The header that carries the idempotency key. */
+    readonly keyHeader: string,
   ) {
     this.isBaggageOrigin = createOriginAllowList(baggageOrigins);
     this.isKeyOrigin = createOriginAllowList(keyOrigins);
-  }
-
-  /** The caller's headers for `hop`, minus the key where it may not go. */
-  headersFor(hop: Hop, callOrigin: string): Headers {
-    const headers = new Headers(hop.headers);
-    if (!this.keyMayGo(hop.origin, callOrigin)) headers.delete(this.keyHeader);
-    return headers;
   }
 
   /**
@@ -44,11 +38,12 @@ export class OriginScope {
    * or a re-run of the call could execute it twice there.
    */
   mayFollow(hop: Hop, callOrigin: string): boolean {
-    if (!needsIdempotencyKey(hop.method) || !hop.headers.has(this.keyHeader)) return true;
+    if (!needsIdempotencyKey(hop.method) || hop.headers?.has(this.keyHeader) !== true) return true;
     return this.keyMayGo(hop.origin, callOrigin);
   }
 
-  private keyMayGo(origin: string, callOrigin: string): boolean {
+  /** True when the key of a call to `callOrigin` may go to `origin`. */
+  keyMayGo(origin: string, callOrigin: string): boolean {
     return origin === callOrigin || this.isKeyOrigin(origin);
   }
 }

@@ -33,8 +33,10 @@ export interface Hop {
   readonly method: string;
   /** The body to send (`null` for none); a one-shot stream only on the first hop. */
   readonly body: BodyInit | null;
-  /** The caller's headers as they stand at this hop, before the per-origin ones. */
-  readonly headers: Headers;
+  /** The caller's headers as they stand at this hop, before the per-origin ones; `undefined` for none. */
+  readonly headers: Headers | undefined;
+  /** True when {@link headers} carry a `baggage` header (sent only to `baggageOrigins`). */
+  readonly baggage: boolean;
   /** Redirects followed before this hop. */
   readonly redirects: number;
 }
@@ -77,5 +79,13 @@ export function nextHop(hop: Hop, response: Response, bodyReplayable: boolean): 
   if (origin !== hop.origin) {
     for (const name of CREDENTIAL_HEADERS) headers.delete(name);
   }
-  return { url, origin, method, body, headers, redirects: hop.redirects + 1 };
+  return {
+    url,
+    origin,
+    method,
+    body,
+    headers,
+    baggage: hop.baggage,
+    redirects: hop.redirects + 1,
+  };
 }

@@ -16,32 +16,45 @@ export interface SpanTarget {
   readonly url: URL;
 }
 
+/** The part of the API's global (proxy) provider that tells whether an SDK is behind it. */
+interface DelegatingProvider extends TracerProvider {
+  getDelegateTracer(name: string): Tracer | undefined;
+}
+
 let tracerProvider: TracerProvider | undefined;
 let cachedTracer: Tracer | undefined;
 
 /**
- * bulwark's tracer, asked for once per global provider instead of once per
- * span: without an SDK, every `getTracer()` builds a new proxy tracer
- * (`benchmarks/scenarios/http-client.mjs`). A provider registered later is
- * still picked up: the global provider is a proxy that delegates to it, and
- * `trace.disable()` replaces the proxy, which this notices.
+ * bulwark's tracer, or `undefined` while no SDK is registered. Without an SDK
+ * the API's tracer makes a non-recording span that only carries its parent's
+ * context, which the attempt's headers read from the active context directly:
+ * skipping it saves building the span and its attributes on every attempt
+ * (`benchmarks/scenarios/http-client.mjs`). The global provider is a proxy;
+ * an SDK registered later becomes its delegate, which is noticed on the next
+ * span, and once found the tracer is kept for that provider (`trace.disable()`
+ * replaces the proxy, which this notices too).
  */
-function tracer(): Tracer {
+function sdkTracer(): Tracer | undefined {
   const provider = trace.getTracerProvider();
-  if (provider !== tracerProvider || cachedTracer === undefined) {
-    tracerProvider = provider;
-    cachedTracer = provider.getTracer(INSTRUMENTATION_SCOPE);
-  }
+  if (provider === tracerProvider && cachedTracer !== undefined) return cachedTracer;
+  tracerProvider = provider;
+  cachedTracer =
+    typeof (provider as Partial<DelegatingProvider>).getDelegateTracer === 'function'
+      ? (provider as DelegatingProvider).getDelegateTracer(INSTRUMENTATION_SCOPE)
+      : provider.getTracer(INSTRUMENTATION_SCOPE);
   return cachedTracer;
 }
 
 /**
  * Starts the client span of one attempt, following the HTTP client semantic
  * conventions: named by method, `http.request.resend_count` set from the
- * second attempt on (the convention omits it on the first).
+ * second attempt on (the convention omits it on the first). `undefined` while
+ * no SDK is registered (see {@link sdkTracer}).
  */
-export function startAttemptSpan(target: SpanTarget, attempt: number): Span {
-  const span = tracer().startSpan(target.method, {
+export function startAttemptSpan(target: SpanTarget, attempt: number): Span | undefined {
+  const tracer = sdkTracer();
+  if (tracer === undefined) return undefined;
+  const span = tracer.startSpan(target.method, {
     kind: SpanKind.CLIENT,
     attributes: {
       [Attr.HttpRequestMethod]: target.method,
@@ -55,9 +68,11 @@ export function startAttemptSpan(target: SpanTarget, attempt: number): Span {
   return span;
 }
 
-/** Starts the internal span of one logical call (the `'call'` span mode). */
-export function startCallSpan(target: SpanTarget): Span {
-  return tracer().startSpan(`bulwark.fetch ${target.method}`, {
+/** Starts the internal span of one logical call (the `'call'` span mode); `undefined` without an SDK. */
+export function startCallSpan(target: SpanTarget): Span | undefined {
+  const tracer = sdkTracer();
+  if (tracer === undefined) return undefined;
+  return tracer.startSpan(`bulwark.fetch ${target.method}`, {
     kind: SpanKind.INTERNAL,
     attributes: {
       [Attr.HttpRequestMethod]: target.method,

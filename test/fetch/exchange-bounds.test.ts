@@ -106,6 +106,41 @@ describe('the deadline covers the response body', () => {
   });
 });
 
+describe('a body received in full before the call resolved', () => {
+  /** A server that answers a small body in one write, as most JSON APIs do. */
+  async function smallAnswer(): Promise<Loopback> {
+    server = await startLoopback((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"settled":true}');
+    });
+    return server;
+  }
+
+  it('is not cut by the deadline afterwards: nothing is left to wait for', async () => {
+    const s = await smallAnswer();
+    const f = createFetch({ resilience: short });
+    const res = await f(`${s.origin}/statement`);
+    // Read well after the 400 ms deadline passed: the bytes are already here.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await res.json()).toEqual({ settled: true });
+  });
+
+  it("is still cut by the caller's abort before it is read, as fetch's own body would be", async () => {
+    const s = await smallAnswer();
+    const f = createFetch({ resilience: short });
+    const controller = new AbortController();
+    const res = await f(`${s.origin}/statement`, { signal: controller.signal });
+    const reason = new Error('client went away');
+    controller.abort(reason);
+    const error = await res.text().then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
+    expect(isBulwarkError(error, 'BULWARK_ABORTED')).toBe(true);
+    expect((error as Error).cause).toBe(reason);
+  });
+});
+
 describe("the caller's signal covers the response body", () => {
   it('an abort while the body is read rejects with BULWARK_ABORTED carrying the reason', async () => {
     const s = await stallAfterHead();
