@@ -94,11 +94,22 @@ function encode(value: unknown, depth: number, exact: boolean): string | undefin
     return `${out}]`;
   }
   let out = '';
-  for (const name of Object.keys(plain).sort()) {
+  const names = Object.keys(plain);
+  // Bodies usually arrive with their keys in order already; sort() copies the array even then.
+  if (!inOrder(names)) names.sort();
+  for (const name of names) {
     const encoded = encode((plain as Record<string, unknown>)[name], depth + 1, exact);
     if (encoded !== undefined) out += `${out === '' ? '' : ','}${quote(name)}:${encoded}`;
   }
   return `{${out}}`;
+}
+
+/** Whether `names` is already in `sort()`'s order (by UTF-16 code units, as `<` compares). */
+function inOrder(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i++) {
+    if ((names[i - 1] as string) > (names[i] as string)) return false;
+  }
+  return true;
 }
 
 /** As JSON.stringify: non-finite numbers as `null`, -0 as `0`. */
