@@ -121,4 +121,31 @@ describe('values that outlive a build', () => {
       'ce056a997e74ee7a8841aa03da187c2e772e6c6a0319d0f487201b64ea63eebf',
     ]);
   });
+
+  it('fingerprints of parsed bodies already in key order are those of earlier builds', () => {
+    const fingerprint = (value: unknown) =>
+      requestFingerprint({
+        method: 'POST',
+        path: '/transfers',
+        contentType: 'application/json',
+        body: { kind: 'json', value },
+      });
+    expect([
+      fingerprint({ amount: 1250, currency: 'EUR', from: 'acc-1', to: 'acc-2' }),
+      fingerprint(
+        JSON.parse(
+          '{"a":[1,2.5,-3e-7,1e21,true,false,null,"x\\"y\\\\z\\n\\u0001\\u00e9\\ud83d\\ude00"],"b":{"c":{},"d":[]},"e":""}',
+        ),
+      ),
+      fingerprint(Object.assign(Object.create(null), { a: 1, b: 'two' })),
+      fingerprint(['tail', { z: 1 }]),
+      fingerprint('just a string'),
+    ]).toEqual([
+      '339d67f6a0d45918b01bd715da8584f11703ed37184e860ff15f1f0c0019b801',
+      'c36619e52726f1151781d83da4664c1c0880db6deb4a5593e87bd91ed94419f4',
+      '0f4bfd31af1a6581390d21738ca05e3305b3e6c6989b88bcaa28b6a00db5b0df',
+      '60e7c8256603fb352932913e011003f6a03dabab4a9a267e9ef40b63d75cbb92',
+      '2a44d61c566739f0468aa6af7d346662f48aaee776772aaf2ff2f7e5e0375dd7',
+    ]);
+  });
 });
