@@ -1,5 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { BulwarkError, ErrorCode } from '../errors.js';
+import { activeOperation, enterOperation } from '../tenant/context.js';
 import { hashFields } from './hash-fields.js';
 
 /**
@@ -44,33 +44,29 @@ export function operationFor(storageKey: string, tenantId: string | undefined): 
   };
 }
 
+/** The RFC 9562 variant (binary `10`) over the two low bits kept: `8`, `9`, `a`, `b`. */
+const VARIANT_DIGITS = '89ab';
+
 /**
  * Formats the first 128 bits of a hex SHA-256 digest as a UUID version 8
  * (RFC 9562's version for application-defined bits): strict downstreams that
  * demand a UUID-shaped key accept it, and its 122 free bits make collisions a
- * non-issue.
+ * non-issue. Works on the hex text itself (no bytes decoded and re-encoded):
+ * the version is the 13th digit, and the variant takes the top two bits of the
+ * 17th, whose low two bits are kept.
  */
 function uuidFromDigest(hexDigest: string): string {
-  const bytes = Buffer.from(hexDigest.slice(0, 32), 'hex');
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x80; // version 8
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80; // RFC 9562 variant
-  const h = bytes.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const variant = VARIANT_DIGITS[Number.parseInt(hexDigest.charAt(16), 16) & 0x3] ?? '8';
+  return `${hexDigest.slice(0, 8)}-${hexDigest.slice(8, 12)}-8${hexDigest.slice(13, 16)}-${variant}${hexDigest.slice(17, 20)}-${hexDigest.slice(20, 32)}`;
 }
 
 /**
- * One store per process, kept under a `Symbol.for` key: the handler and the
- * `bulwark/fetch` it calls must see the same operation even when a bundler
- * gave them two copies of this module.
+ * Runs `fn` with `operation` as the active operation, and returns what `fn`
+ * returns. The operation rides in the same AsyncLocalStorage as the tenant
+ * (see `src/tenant/context.ts` for why one, shared by every copy of bulwark).
  */
-const STORE = Symbol.for('bulwark.operation');
-const registry = globalThis as { [STORE]?: AsyncLocalStorage<Operation> };
-registry[STORE] ??= new AsyncLocalStorage<Operation>();
-const activeOperation: AsyncLocalStorage<Operation> = registry[STORE];
-
-/** Runs `fn` with `operation` as the active operation, and returns what `fn` returns. */
 export function runInOperation<T>(operation: Operation, fn: () => T): T {
-  return activeOperation.run(operation, fn);
+  return enterOperation(operation, fn);
 }
 
 /**
@@ -82,5 +78,5 @@ export function runInOperation<T>(operation: Operation, fn: () => T): T {
  * await bank.pay({ transferId: op.id }, { idempotencyKey: op.deriveKey('bank-payment') });
  */
 export function getOperation(): Operation | undefined {
-  return activeOperation.getStore();
+  return activeOperation() as Operation | undefined;
 }

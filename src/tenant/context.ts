@@ -11,11 +11,29 @@ import { resolveTenant } from './validate.js';
 const TENANT_KEY = createContextKey('bulwark.tenant');
 
 /**
- * Without a registered OTel SDK the API's context manager is a no-op and
- * `context.with` carries nothing, yet idempotency scoping and metrics still
- * need the tenant. An AsyncLocalStorage of our own carries it in that case.
+ * What bulwark carries through one asynchronous flow in its own
+ * AsyncLocalStorage: the tenant, and the idempotent operation being executed
+ * (`getOperation()` in `src/idempotency/operation.ts`, which owns its type).
  */
-const fallback = new AsyncLocalStorage<Tenant>();
+interface Frame {
+  readonly tenant: Tenant | undefined;
+  readonly operation: unknown;
+}
+
+/**
+ * One AsyncLocalStorage for both. Without a registered OTel SDK the API's
+ * context manager is a no-op and `context.with` carries nothing, yet
+ * idempotency scoping and metrics still need the tenant; and the operation
+ * must reach the handler whatever the SDK. On Node 22 every AsyncLocalStorage
+ * in use costs on every promise and tick of the process, so the two share
+ * one (the http-server benchmark). It is kept under a `Symbol.for` key: the
+ * handler and the `bulwark/fetch` it calls must see the same operation even
+ * when a bundler gave them two copies of this module.
+ */
+const STORE = Symbol.for('bulwark.flow.v1');
+const registry = globalThis as { [STORE]?: AsyncLocalStorage<Frame> };
+registry[STORE] ??= new AsyncLocalStorage<Frame>();
+const flow: AsyncLocalStorage<Frame> = registry[STORE];
 
 /**
  * Runs `fn` (sync or async) with `tenant` as the active tenant, and returns
@@ -37,7 +55,8 @@ export function withTenant<T>(tenant: TenantInput | Partial<TenantInput>, fn: ()
  * just resolved the tenant and would otherwise validate it twice.
  */
 export function enterTenant<T>(tenant: Tenant, fn: () => T): T {
-  return fallback.run(tenant, runInTenantContext, tenant, fn);
+  const frame: Frame = { tenant, operation: flow.getStore()?.operation };
+  return flow.run(frame, runInTenantContext, tenant, fn);
 }
 
 // Module-level rather than a closure per call: this runs on every request.
@@ -47,7 +66,7 @@ function runInTenantContext<T>(tenant: Tenant, fn: () => T): T {
 
 /** The active tenant, or `undefined` outside any `withTenant`. */
 export function getTenant(): Tenant | undefined {
-  return tenantInContext(context.active()) ?? fallback.getStore();
+  return tenantInContext(context.active()) ?? flow.getStore()?.tenant;
 }
 
 /**
@@ -56,4 +75,17 @@ export function getTenant(): Tenant | undefined {
  */
 export function tenantInContext(ctx: Context): Tenant | undefined {
   return ctx.getValue(TENANT_KEY) as Tenant | undefined;
+}
+
+/**
+ * Runs `fn` with `operation` as the active operation, keeping the active
+ * tenant. Only `src/idempotency/operation.ts` calls this; it owns the type.
+ */
+export function enterOperation<T>(operation: unknown, fn: () => T): T {
+  return flow.run({ tenant: flow.getStore()?.tenant, operation }, fn);
+}
+
+/** The operation {@link enterOperation} made active, or `undefined` outside one. */
+export function activeOperation(): unknown {
+  return flow.getStore()?.operation;
 }

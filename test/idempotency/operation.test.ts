@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdempotencyEngine, idempotencyStorageKey } from '../../src/idempotency/index.js';
 import {
   getOperation,
+  getTenant,
   isBulwarkError,
   MemoryStore,
   type Operation,
@@ -69,6 +70,31 @@ describe('getOperation()', () => {
       (await operationOf('acme', 'user-2', 'key-1')).id,
     ]);
     expect(ids.size).toBe(3);
+  });
+
+  it('survives a nested withTenant, and keeps the tenant it runs under (one async store carries both)', async () => {
+    const engine = createIdempotencyEngine({ store: new MemoryStore() });
+    const seen: unknown[] = [];
+    await withTenant({ tenantId: 'acme', jurisdiction: 'DE' }, () =>
+      engine.execute({ key: 'nested-key', fingerprint: 'f' }, async () => {
+        const operation = getOperation();
+        seen.push(getTenant()?.tenantId);
+        await withTenant({ transactionType: 'payout' }, async () => {
+          await Promise.resolve();
+          seen.push(getOperation() === operation, getTenant());
+        });
+        seen.push(getOperation() === operation, getTenant()?.transactionType);
+        return { response: { status: 201, headers: {}, body: new Uint8Array() }, record: true };
+      }),
+    );
+    expect(seen).toEqual([
+      'acme',
+      true,
+      { tenantId: 'acme', jurisdiction: 'DE', transactionType: 'payout' },
+      true,
+      undefined,
+    ]);
+    expect(getOperation()).toBeUndefined();
   });
 
   it('is the same in two other processes as in this one', async () => {
