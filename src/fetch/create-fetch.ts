@@ -8,6 +8,7 @@ import {
   requestBodyStalled,
 } from './failures.js';
 import { FetchCall, type FetchRuntime } from './fetch-call.js';
+import { LastUrl } from './last-url.js';
 import { Limit, type LimitCauses } from './limit.js';
 import { isRepeatable, needsIdempotencyKey } from './methods.js';
 import { operationKey } from './operation-key.js';
@@ -55,6 +56,7 @@ export function createFetch(options: FetchOptions = {}): typeof fetch {
   };
 
   const runtime: FetchRuntime = { resolved, bodyCauses, timed: hasTimers(resolved) };
+  const urls = new LastUrl();
 
   /** One logical call, once its body is ready to send. */
   const call = (request: OutgoingRequest, body: PreparedBody): Promise<Response> => {
@@ -80,7 +82,7 @@ export function createFetch(options: FetchOptions = {}): typeof fetch {
   // which keeps no suspended frame per call (benchmarks/scenarios/http-client.mjs).
   return function bulwarkFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     try {
-      const request = normaliseRequest(input, init);
+      const request = normaliseRequest(input, init, urls);
       const ready = preparedAtOnce(request.body);
       if (ready !== undefined) return call(request, ready);
       const limit = new Limit(request.signal, now() + resolved.uploadLimitMs, uploadCauses);

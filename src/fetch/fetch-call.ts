@@ -1,4 +1,5 @@
 import type { Span } from '@opentelemetry/api';
+import { watchableAttempt } from '../resilience/call.js';
 import { now } from '../resilience/clock.js';
 import type { AttemptContext } from '../resilience/context.js';
 import type { PreparedBody } from './body.js';
@@ -78,7 +79,7 @@ export class FetchCall {
     this.attempts = context.attempt;
     // The deadline does not move: where it falls is read once, for the body's limit.
     if (context.attempt === 1 && resolved.totalTimeoutMs !== undefined) {
-      this.deadlineAt = now() + context.remainingMs;
+      this.deadlineAt = watchableAttempt(context)?.deadlineAt ?? now() + context.remainingMs;
     }
     this.discardHeld();
     const span =

@@ -1,3 +1,5 @@
+import type { LastUrl } from './last-url.js';
+
 /** The `RequestInit` fields passed on to `fetch` as given (redirect, credentials, ...). */
 export type PassedInit = Omit<RequestInit, 'body' | 'headers' | 'signal' | 'method'>;
 
@@ -30,20 +32,22 @@ const READ_HERE = new Set(['body', 'headers', 'signal', 'method']);
 /**
  * Reads `fetch(input, init)` the way `fetch` does: `init` fields win over the
  * `Request`'s, and `init.headers`, when given, replaces the request's headers.
+ * The address is parsed through `urls`, which keeps the last one parsed.
  */
 export function normaliseRequest(
   input: RequestInfo | URL,
   init: RequestInit | undefined,
+  urls: LastUrl,
 ): OutgoingRequest {
   const request = input instanceof Request ? input : undefined;
-  const url = new URL(request ? request.url : input instanceof URL ? input.href : String(input));
+  const url = urls.url(request ? request.url : input instanceof URL ? input.href : String(input));
   const given = init?.headers ?? request?.headers;
   // No headers given, none copied (the common GET): `fetch` is then given none either.
   const headers = given === undefined ? undefined : new Headers(given);
   const rest = passedInit(init);
   return {
     url,
-    origin: url.origin,
+    origin: urls.origin,
     method: (init?.method ?? request?.method ?? 'GET').toUpperCase(),
     headers,
     baggage: headers?.has('baggage') === true,

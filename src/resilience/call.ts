@@ -62,16 +62,19 @@ export interface Layers {
  *
  * A call's deadline and attempt timeout are entries in its pipeline's
  * {@link CallTimers} (end of this file): a successful call adds and deletes
- * them and, most of the time, never touches a timer.
+ * them and, most of the time, never touches a timer. The call itself is the
+ * entry of its deadline, and each {@link Attempt} the entry of its timeout,
+ * so watching them allocates nothing (benchmarks/scenarios/http-client.mjs).
  */
-export class Call<T> implements EventListenerObject {
+export class Call<T> implements EventListenerObject, Due<Call<unknown>> {
+  /** Links in the pipeline's deadline queue ({@link DueList}); the call is its own entry. */
+  duePrev: Call<unknown> | undefined;
+  dueNext: Call<unknown> | undefined;
+  dueListed = false;
   #attempt = 0;
   #deadlineAt = Number.POSITIVE_INFINITY;
   /** When the attempt in progress times out; Infinity between attempts, with that layer off, or when the deadline comes first. */
   #attemptAt = Number.POSITIVE_INFINITY;
-  /** This call's places in its pipeline's {@link CallTimers}, made on first use. */
-  #deadlineEntry: DueEntry | undefined;
-  #attemptEntry: DueEntry | undefined;
   #failure: unknown;
   #lastError: unknown;
   /** The backoff before the attempt in progress (decorrelated jitter grows from it). */
@@ -107,6 +110,11 @@ export class Call<T> implements EventListenerObject {
 
   /** Clock time of the total deadline; Infinity with that layer off. */
   get deadlineAt(): number {
+    return this.#deadlineAt;
+  }
+
+  /** When this call falls due in the deadline queue: its deadline. */
+  get dueAt(): number {
     return this.#deadlineAt;
   }
 
@@ -186,8 +194,7 @@ export class Call<T> implements EventListenerObject {
     const totalMs = this.settings.totalTimeoutMs;
     if (totalMs !== undefined) {
       this.#deadlineAt = startMs + totalMs;
-      this.#deadlineEntry = new DueEntry(this, this.#deadlineAt);
-      this.settings.timers.addDeadline(this.#deadlineEntry, startMs);
+      this.settings.timers.addDeadline(this as Call<unknown>, startMs);
     }
     try {
       this.layers.retry?.recordCall(this, startMs);
@@ -277,15 +284,14 @@ export class Call<T> implements EventListenerObject {
 
   /** Runs one attempt of the task, raced against its interruption (timeout, deadline, abort). */
   private runAttempt(nowMs: number): Promise<T> {
-    const attempt = new Attempt(++this.#attempt, this.#deadlineAt);
+    const attempt = new Attempt(++this.#attempt, this.#deadlineAt, this as Call<unknown>);
     this.#current = attempt;
     const timeoutMs = this.settings.attemptTimeoutMs;
     // Cut to the deadline: when the deadline comes first, it covers the attempt.
     if (timeoutMs !== undefined && nowMs + timeoutMs < this.#deadlineAt) {
       this.#attemptAt = nowMs + timeoutMs;
-      this.#attemptEntry ??= new DueEntry(this, 0);
-      this.#attemptEntry.at = this.#attemptAt;
-      this.settings.timers.addAttempt(this.#attemptEntry, nowMs);
+      attempt.dueAt = this.#attemptAt;
+      this.settings.timers.addAttempt(attempt, nowMs);
     }
     let result: PromiseLike<T> | T;
     try {
@@ -317,10 +323,11 @@ export class Call<T> implements EventListenerObject {
    * read, or -1 when it needed none.
    */
   private closeAttempt(error: unknown): number {
+    const current = this.#current;
     this.#current = undefined;
     if (this.#attemptAt !== Number.POSITIVE_INFINITY) {
       this.#attemptAt = Number.POSITIVE_INFINITY;
-      this.settings.timers.attempts.remove(this.#attemptEntry!);
+      if (current !== undefined) this.settings.timers.attempts.remove(current);
     }
     const breaker = this.#breaker;
     if (breaker === undefined && this.#attemptStartMs < 0) return -1;
@@ -379,8 +386,9 @@ export class Call<T> implements EventListenerObject {
   /** The call settled: its timers go, and its bulkhead slot passes on. */
   private end(): void {
     const timers = this.settings.timers;
-    if (this.#deadlineEntry !== undefined) timers.deadlines.remove(this.#deadlineEntry);
-    if (this.#attemptEntry !== undefined) timers.attempts.remove(this.#attemptEntry);
+    timers.deadlines.remove(this as Call<unknown>);
+    // Only the attempt in progress can be listed: closing an attempt unlists it.
+    if (this.#current !== undefined) timers.attempts.remove(this.#current);
     this.#bulkhead?.release();
     this.#bulkhead = undefined;
   }
@@ -436,7 +444,14 @@ export function watchableAttempt(context: AttemptContext): Attempt | undefined {
 }
 
 /** The attempt context handed to `fn`; see {@link AttemptContext}. */
-export class Attempt implements AttemptContext {
+export class Attempt implements AttemptContext, Due<Attempt> {
+  /** Links in the pipeline's attempt queue ({@link DueList}) while its timeout is watched. */
+  duePrev: Attempt | undefined;
+  dueNext: Attempt | undefined;
+  dueListed = false;
+  /** Clock time this attempt times out, while it is listed. */
+  dueAt = Number.POSITIVE_INFINITY;
+  readonly #call: Call<unknown>;
   private controller: AbortController | undefined;
   /** One watcher at most: the attempt's own exchange. */
   private watcher: AttemptStopWatcher | undefined;
@@ -445,10 +460,24 @@ export class Attempt implements AttemptContext {
   /** Rejects the attempt's race promise, while it is pending. */
   reject: ((error: unknown) => void) | undefined;
 
+  /**
+   * @param deadlineAt Clock time of the call's total deadline (Infinity with
+   *   that layer off): read directly by `createFetch()`, which bounds the
+   *   response body by it, rather than rebuilt from {@link remainingMs} and
+   *   two clock reads (benchmarks/scenarios/http-client.mjs).
+   */
   constructor(
     readonly attempt: number,
-    private readonly deadlineAt: number,
-  ) {}
+    readonly deadlineAt: number,
+    call: Call<unknown>,
+  ) {
+    this.#call = call;
+  }
+
+  /** Its timeout passed (seen by the timers): the call times it out. */
+  timeOut(): void {
+    this.#call.timeOutAttempt();
+  }
 
   get remainingMs(): number {
     return Math.max(0, this.deadlineAt - now());
@@ -501,23 +530,23 @@ export class Attempt implements AttemptContext {
  */
 export class CallTimers {
   /** Calls with a total deadline, in the order their deadlines fall due. */
-  readonly deadlines = new DueList();
-  /** Calls whose attempt in progress has a timeout of its own, in the order they fall due. */
-  readonly attempts = new DueList();
+  readonly deadlines = new DueList<Call<unknown>>();
+  /** Attempts in progress that have a timeout of their own, in the order they fall due. */
+  readonly attempts = new DueList<Attempt>();
   readonly #slot = new TimerSlot(() => this.due());
   /** When the slot is due; Infinity when it is not scheduled. */
   #armedAt = Number.POSITIVE_INFINITY;
 
   /** Watches a call's total deadline, set at clock time `nowMs`. */
-  addDeadline(entry: DueEntry, nowMs: number): void {
-    this.deadlines.push(entry);
-    this.watch(entry.at, nowMs);
+  addDeadline(call: Call<unknown>, nowMs: number): void {
+    this.deadlines.push(call);
+    this.watch(call.dueAt, nowMs);
   }
 
   /** Watches the timeout of a call's attempt, opened at clock time `nowMs`. */
-  addAttempt(entry: DueEntry, nowMs: number): void {
-    this.attempts.push(entry);
-    this.watch(entry.at, nowMs);
+  addAttempt(attempt: Attempt, nowMs: number): void {
+    this.attempts.push(attempt);
+    this.watch(attempt.dueAt, nowMs);
   }
 
   /**
@@ -536,34 +565,33 @@ export class CallTimers {
     this.#armedAt = Number.POSITIVE_INFINITY;
     const nowMs = now();
     // Attempt timeouts before deadlines: when both passed, the attempt's came first.
-    for (let entry = this.attempts.head; entry !== undefined && entry.at <= nowMs; ) {
-      this.attempts.remove(entry);
-      entry.call.timeOutAttempt();
-      entry = this.attempts.head;
+    for (let attempt = this.attempts.head; attempt !== undefined && attempt.dueAt <= nowMs; ) {
+      this.attempts.remove(attempt);
+      attempt.timeOut();
+      attempt = this.attempts.head;
     }
-    for (let entry = this.deadlines.head; entry !== undefined && entry.at <= nowMs; ) {
-      this.deadlines.remove(entry);
-      entry.call.passDeadline();
-      entry = this.deadlines.head;
+    for (let call = this.deadlines.head; call !== undefined && call.dueAt <= nowMs; ) {
+      this.deadlines.remove(call);
+      call.passDeadline();
+      call = this.deadlines.head;
     }
     const next = Math.min(
-      this.attempts.head?.at ?? Number.POSITIVE_INFINITY,
-      this.deadlines.head?.at ?? Number.POSITIVE_INFINITY,
+      this.attempts.head?.dueAt ?? Number.POSITIVE_INFINITY,
+      this.deadlines.head?.dueAt ?? Number.POSITIVE_INFINITY,
     );
     if (next !== Number.POSITIVE_INFINITY) this.watch(next, nowMs);
   }
 }
 
-/** A call's place in a {@link DueList}, due at clock time `at`. */
-class DueEntry {
-  prev: DueEntry | undefined;
-  next: DueEntry | undefined;
-  listed = false;
-
-  constructor(
-    readonly call: Call<unknown>,
-    public at: number,
-  ) {}
+/**
+ * What a {@link DueList} holds: its own links (the entry is the call or the
+ * attempt itself, no object made to list it) and when it falls due.
+ */
+interface Due<T> {
+  duePrev: T | undefined;
+  dueNext: T | undefined;
+  dueListed: boolean;
+  readonly dueAt: number;
 }
 
 /**
@@ -571,29 +599,29 @@ class DueEntry {
  * it at once, wherever it is (a `Set` would do, but deleting its last entry
  * shrinks and reallocates its table on every call).
  */
-class DueList {
-  head: DueEntry | undefined;
-  private tail: DueEntry | undefined;
+class DueList<T extends Due<T>> {
+  head: T | undefined;
+  private tail: T | undefined;
 
-  push(entry: DueEntry): void {
-    entry.prev = this.tail;
-    entry.next = undefined;
-    entry.listed = true;
+  push(entry: T): void {
+    entry.duePrev = this.tail;
+    entry.dueNext = undefined;
+    entry.dueListed = true;
     if (this.tail === undefined) this.head = entry;
-    else this.tail.next = entry;
+    else this.tail.dueNext = entry;
     this.tail = entry;
   }
 
   /** Unlinks `entry`; a no-op when it is not listed. */
-  remove(entry: DueEntry): void {
-    if (!entry.listed) return;
-    entry.listed = false;
-    if (entry.prev === undefined) this.head = entry.next;
-    else entry.prev.next = entry.next;
-    if (entry.next === undefined) this.tail = entry.prev;
-    else entry.next.prev = entry.prev;
-    entry.prev = undefined;
-    entry.next = undefined;
+  remove(entry: T): void {
+    if (!entry.dueListed) return;
+    entry.dueListed = false;
+    if (entry.duePrev === undefined) this.head = entry.dueNext;
+    else entry.duePrev.dueNext = entry.dueNext;
+    if (entry.dueNext === undefined) this.tail = entry.duePrev;
+    else entry.dueNext.duePrev = entry.duePrev;
+    entry.duePrev = undefined;
+    entry.dueNext = undefined;
   }
 }
 
