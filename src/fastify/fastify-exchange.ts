@@ -66,7 +66,7 @@ export function answerHasBegun(request: FastifyRequest, reply: FastifyReply): bo
  *   idle → running → held → over          (a bufferable answer)
  *                  → streaming → over     (a stream, text/event-stream, too large)
  *                  → over                 (a hijacked reply that finished on its own)
- *   idle | held → answering → over        (bulwark answers itself)
+ *   idle | held → answering → over        (bulwark answers itself, or the error path does)
  *
  * A second `onSend` while an answer is held (an error after the answer, a
  * handler that sent without `return reply`) is never continued: the first
@@ -204,7 +204,8 @@ export class FastifyExchange implements HandlerExchange {
       this.#state = 'answering';
       held.done(error as Error);
     } else if (this.#state === 'idle') {
-      this.#state = 'over';
+      // The error handler's answer comes through onSend next: it must pass.
+      this.#state = 'answering';
       this.#continue(error as Error);
     }
   }

@@ -340,3 +340,29 @@ describe('bulwark (Fastify plugin): what a request leaves behind', () => {
     expect(exchangeOf(seen[0] as FastifyRequest)).toBeUndefined();
   });
 });
+
+describe('bulwark (Fastify plugin): an error before the handler runs', () => {
+  it('is answered through the error handler, not left hanging (a store that answers a record without its response)', async () => {
+    const app = Fastify();
+    apps.push(app);
+    const store = new MemoryStore();
+    // A broken store: the key is "completed", with this request's fingerprint, but no response.
+    store.claim = async (request) =>
+      ({ outcome: 'completed', fingerprint: request.fingerprint }) as never;
+    await app.register(bulwark, { tenant: false, idempotency: { store } });
+    let runs = 0;
+    app.post('/transfers', async () => {
+      runs += 1;
+      return { id: 'tr_1' };
+    });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/transfers',
+      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      payload: { amount: 1 },
+    });
+    expect(response.statusCode).toBe(500);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(runs).toBe(0);
+  });
+});
