@@ -4,7 +4,11 @@
  * request of `http/load.mjs`) loads it for a fixed time, and the profile's
  * self time is summed per area (and per bulwark source file, mapped through
  * the `// src/...` markers esbuild leaves in dist/) and divided by the
- * requests served. CPU time, not wall time: less sensitive to a shared machine.
+ * requests served. The samples are wall-clock: time the process spent
+ * descheduled inside a system call lands on that call (`native writev` grows
+ * when the machine is busy), so the table ends with the process's own CPU
+ * time per request (user + system, from /proc on Linux), the number to
+ * compare variants by.
  * A file counts under the nearest marker above it, and esbuild leaves none for
  * some files: `fastify/tenant-hooks.ts` shows up as `fastify/plugin-options.ts`.
  *
@@ -36,6 +40,20 @@ async function start(variant) {
   const message = JSON.parse(line);
   if (message.skip) throw new Error(`${variant}: ${message.skip}`);
   return { child, port: message.port, dir };
+}
+
+/**
+ * User and system CPU time (µs) a process has used so far, from
+ * `/proc/<pid>/stat` (fields 14 and 15, in clock ticks of 10 ms on Linux);
+ * `undefined` where there is no /proc.
+ */
+function processCpuUs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The `// src/...` markers of a dist file: line number (0-based) → source file. */
@@ -102,13 +120,19 @@ for (const variant of variants) {
   const url = `http://127.0.0.1:${port}/transfers`;
   await load({ url, durationS: 2, connections: 10 }); // warm-up, outside the window
   const fromUs = Number(process.hrtime.bigint() / 1000n);
+  const cpuBefore = processCpuUs(child.pid);
   const warm = await load({ url, durationS, connections: 10 });
+  const cpuAfter = processCpuUs(child.pid);
   const toUs = Number(process.hrtime.bigint() / 1000n);
   await stop(child);
   const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'));
   const byArea = selfTimeByArea(profile, fromUs, toUs);
-  results.push({ variant, rps: warm.rps, requests: warm.requests, byArea });
+  const cpu =
+    cpuBefore && cpuAfter
+      ? { user: cpuAfter.user - cpuBefore.user, system: cpuAfter.system - cpuBefore.system }
+      : undefined;
+  results.push({ variant, rps: warm.rps, requests: warm.requests, byArea, cpu });
   process.stderr.write(`${variant}: ${Math.round(warm.rps)} req/s, profile ${join(dir, file)}\n`);
 }
 
@@ -153,3 +177,7 @@ const totals = variants.map((v) =>
 );
 console.log(`| **total** | ${totals.join(' | ')} |`);
 console.log(`| req/s under profiler | ${results.map((r) => Math.round(r.rps)).join(' | ')} |`);
+const cpuRow = (pick) =>
+  results.map((r) => (r.cpu === undefined ? 'n/a' : fmt(pick(r.cpu) / r.requests))).join(' | ');
+console.log(`| **process CPU (user + system)** | ${cpuRow((c) => c.user + c.system)} |`);
+console.log(`| of which system | ${cpuRow((c) => c.system)} |`);

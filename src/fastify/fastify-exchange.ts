@@ -20,6 +20,19 @@ interface Held {
 
 const exchanges = new WeakMap<FastifyRequest, FastifyExchange>();
 
+/**
+ * Drops the exchange of `request` once its response is over, rather than
+ * leaving the entry until the request is collected. V8's young-generation GC
+ * (the scavenger) keeps a WeakMap value alive for as long as its entry exists,
+ * whether its key is reachable or not, and an exchange holds its request,
+ * reply and response: a stale entry carried every request's objects into the
+ * old generation, to wait there for a full GC (scenario `http-server-fastify`,
+ * the GC row of `benchmarks/profile/fastify-cpu.mjs`).
+ */
+function forgetExchange(request: FastifyRequest): void {
+  exchanges.delete(request);
+}
+
 /** The exchange a Node response belongs to, for {@link onRawFinish}. */
 const RAW_EXCHANGE = Symbol('bulwark.fastifyExchange');
 type ExchangedResponse = ServerResponse & { [RAW_EXCHANGE]?: FastifyExchange };
@@ -53,7 +66,7 @@ export function answerHasBegun(request: FastifyRequest, reply: FastifyReply): bo
  *   idle → running → held → over          (a bufferable answer)
  *                  → streaming → over     (a stream, text/event-stream, too large)
  *                  → over                 (a hijacked reply that finished on its own)
- *   idle | held → answering → over        (bulwark answers itself)
+ *   idle | held → answering → over        (bulwark answers itself, or the error path does)
  *
  * A second `onSend` while an answer is held (an error after the answer, a
  * handler that sent without `return reply`) is never continued: the first
@@ -107,6 +120,7 @@ export class FastifyExchange implements HandlerExchange {
   rawFinished(): void {
     (this.res as ExchangedResponse)[RAW_EXCHANGE] = undefined;
     if (this.#state === 'running') this.#finish({ kind: 'streamed' });
+    else forgetExchange(this.#request);
   }
 
   /** Fastify's `onSend` for this request. */
@@ -190,7 +204,8 @@ export class FastifyExchange implements HandlerExchange {
       this.#state = 'answering';
       held.done(error as Error);
     } else if (this.#state === 'idle') {
-      this.#state = 'over';
+      // The error handler's answer comes through onSend next: it must pass.
+      this.#state = 'answering';
       this.#continue(error as Error);
     }
   }
@@ -207,7 +222,7 @@ export class FastifyExchange implements HandlerExchange {
   #finish(result: HeldAnswer): void {
     if (this.#state === 'streaming' || this.#state === 'running') this.#state = 'over';
     this.#settle?.(result);
-    exchanges.delete(this.#request);
+    forgetExchange(this.#request);
   }
 
   #isEventStream(): boolean {

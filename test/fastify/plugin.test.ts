@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { exchangeOf } from '../../src/fastify/fastify-exchange.js';
 import { bulwark } from '../../src/fastify/index.js';
 import {
   ErrorCode,
@@ -311,5 +312,57 @@ describe('bulwark (Fastify plugin): a hijacked reply', () => {
       expect([r.status, await r.text()]).toEqual([200, 'raw answer']);
     }
     expect(runs).toBe(2);
+  });
+});
+
+describe('bulwark (Fastify plugin): what a request leaves behind', () => {
+  // A WeakMap entry left until the request is collected kept the request's
+  // whole object graph alive through every young-generation GC (see
+  // forgetExchange): the exchange goes as soon as the response has finished.
+  it('drops the exchange of a recorded request once its response has finished', async () => {
+    const app = Fastify();
+    apps.push(app);
+    await app.register(bulwark, { tenant: false, idempotency: { store: new MemoryStore() } });
+    const seen: FastifyRequest[] = [];
+    app.post('/transfers', async (request, reply) => {
+      seen.push(request);
+      expect(exchangeOf(request)).toBeDefined();
+      return reply.code(201).send({ id: 'tr_1' });
+    });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/transfers',
+      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      payload: { amount: 1 },
+    });
+    expect(response.statusCode).toBe(201);
+    expect(seen).toHaveLength(1);
+    expect(exchangeOf(seen[0] as FastifyRequest)).toBeUndefined();
+  });
+});
+
+describe('bulwark (Fastify plugin): an error before the handler runs', () => {
+  it('is answered through the error handler, not left hanging (a store that answers a record without its response)', async () => {
+    const app = Fastify();
+    apps.push(app);
+    const store = new MemoryStore();
+    // A broken store: the key is "completed", with this request's fingerprint, but no response.
+    store.claim = async (request) =>
+      ({ outcome: 'completed', fingerprint: request.fingerprint }) as never;
+    await app.register(bulwark, { tenant: false, idempotency: { store } });
+    let runs = 0;
+    app.post('/transfers', async () => {
+      runs += 1;
+      return { id: 'tr_1' };
+    });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/transfers',
+      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      payload: { amount: 1 },
+    });
+    expect(response.statusCode).toBe(500);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(runs).toBe(0);
   });
 });
