@@ -38,8 +38,8 @@ export function replayableHeaders(
   const headers: Record<string, string> = {};
   // A response says which headers it has: look up those only (in `names` order), not every replayable name.
   const present = typeof get === 'function' ? undefined : get.getHeaderNames();
-  const candidates = present === undefined ? names : names.filter((name) => present.includes(name));
-  for (const name of candidates) {
+  for (const name of names) {
+    if (present !== undefined && !present.includes(name)) continue;
     const value = typeof get === 'function' ? get(name) : get.getHeader(name);
     if (value !== undefined)
       headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
