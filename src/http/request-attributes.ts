@@ -38,50 +38,26 @@ export type AttributeSets = (labels: Labels) => Attributes;
 /** Most attribute sets one recorder keeps for reuse; past it, sets are built per request. */
 const MAX_ATTRIBUTE_SETS = 4096;
 
-/** One level of the cache: a label's value (absent is `undefined`, never equal to empty) to the next level. */
-type Level = Map<string | number | undefined, Level | Attributes>;
-
 /**
  * One frozen attribute set per route, status and labels, built the first
  * time and reused for every later request like it, so a request allocates
- * no attribute object (the http-server benchmark). Found through one Map per
- * label rather than a key string joined from them, which cost a string per
- * request. The labels are bounded (guards, route templates, statuses), and
- * the cache is capped besides.
+ * no attribute object (the http-server benchmark). The labels are bounded
+ * (guards, route templates, statuses), and the cache is capped besides.
  */
 export function createAttributeSets(): AttributeSets {
-  const root: Level = new Map();
-  let size = 0;
+  const sets = new Map<string, Attributes>();
   return function attributeSet(labels) {
-    const found = lookup(root, labels);
-    if (found !== undefined) return found;
-    const attributes = buildAttributes(labels);
-    if (size < MAX_ATTRIBUTE_SETS) {
-      size += 1;
-      let level = root;
-      for (const value of [labels.method, labels.route, labels.statusCode, labels.errorType]) {
-        level = nextLevel(level, value);
-      }
-      nextLevel(level, labels.jurisdiction).set(labels.tenantId, attributes);
+    const key = `${labels.method}\u0000${part(labels.route)}\u0000${part(labels.statusCode)}\u0000${part(labels.errorType)}\u0000${part(labels.jurisdiction)}\u0000${part(labels.tenantId)}`;
+    let attributes = sets.get(key);
+    if (attributes === undefined) {
+      attributes = buildAttributes(labels);
+      if (sets.size < MAX_ATTRIBUTE_SETS) sets.set(key, attributes);
     }
     return attributes;
   };
 }
 
-function lookup(root: Level, labels: Labels): Attributes | undefined {
-  const byRoute = root.get(labels.method) as Level | undefined;
-  const byStatus = byRoute?.get(labels.route) as Level | undefined;
-  const byError = byStatus?.get(labels.statusCode) as Level | undefined;
-  const byJurisdiction = byError?.get(labels.errorType) as Level | undefined;
-  const byTenant = byJurisdiction?.get(labels.jurisdiction) as Level | undefined;
-  return byTenant?.get(labels.tenantId) as Attributes | undefined;
-}
-
-function nextLevel(level: Level, value: string | number | undefined): Level {
-  let next = level.get(value) as Level | undefined;
-  if (next === undefined) {
-    next = new Map();
-    level.set(value, next);
-  }
-  return next;
+/** One label in a cache key: absent and empty differ. */
+function part(value: string | number | undefined): string {
+  return value === undefined ? '\u0001' : `=${value}`;
 }
