@@ -139,6 +139,87 @@ export async function compareTime({ id, title, cases, notes }) {
   return result;
 }
 
+/**
+ * Compares async request functions by wall time and by this process's CPU
+ * time per call, in one set of interleaved rounds: each visit sends calls
+ * one at a time for `visitMs`, then records both. Returns two groups, the
+ * wall-clock one (`id`) and the CPU one (`${id}-cpu`).
+ *
+ * Why CPU as well: on loopback a call's wall time also holds the other
+ * process (the server) and the scheduler of a shared 2-core machine, and
+ * varies by several percent between rounds even for identical cases (run an
+ * A/A pair to see it); the client's own CPU time (user + system, its GC
+ * threads included) holds what the client does, which is what a wrapper
+ * adds to. `rounds` defaults to three times the mode's, each visit a third
+ * as long: more pairs, the same time.
+ */
+export async function compareTimeAndCpu({ id, title, cases, notes }) {
+  const mode = currentMode();
+  const rounds = mode.rounds * 3;
+  const visitMs = mode.roundMs / 3;
+  const runnable = cases.filter((c) => typeof c.fn === 'function');
+  const skipped = cases
+    .filter((c) => typeof c.fn !== 'function')
+    .map((c) => ({ id: c.id, label: c.label, reason: c.reason ?? 'not available' }));
+  for (const s of skipped) log(`  skip ${id}/${s.id}: ${s.reason}`);
+  const groups = [`${id}`, `${id}-cpu`];
+  if (runnable[0]?.id !== cases[0].id) {
+    const reason = `baseline ${cases[0].id} is not runnable`;
+    return groups.map((g) => ({
+      id: g,
+      title,
+      unit: 'ns/op',
+      better: 'lower',
+      rows: [],
+      skipped,
+      notes,
+      reason,
+    }));
+  }
+  for (const c of runnable) await visitFor(c.fn, mode.warmupMs);
+  const wall = runnable.map(() => []);
+  const cpu = runnable.map(() => []);
+  await interleave(runnable, rounds, async (c) => {
+    const i = runnable.indexOf(c);
+    globalThis.gc?.();
+    const visit = await visitFor(c.fn, visitMs);
+    wall[i].push(visit.wallNs);
+    cpu[i].push(visit.cpuNs);
+  });
+  const common = { unit: 'ns/op', better: 'lower', cases: runnable, notes, skipped };
+  const wallGroup = group({ ...common, id, title: `${title}: wall time`, series: wall });
+  const cpuGroup = group({
+    ...common,
+    id: `${id}-cpu`,
+    title: `${title}: client CPU time`,
+    series: cpu,
+  });
+  printGroup(wallGroup);
+  printGroup(cpuGroup);
+  return [wallGroup, cpuGroup];
+}
+
+/**
+ * Calls `fn` one call at a time until `ms` of wall time passed (yielding to
+ * the event loop now and then, see {@link yieldingCase}); the mean wall and
+ * process CPU time per call, in ns.
+ */
+async function visitFor(fn, ms) {
+  const cpuStart = process.cpuUsage();
+  const start = performance.now();
+  const end = start + ms;
+  let calls = 0;
+  let now = start;
+  while (now < end) {
+    for (let i = 0; i < 64; i++) await fn();
+    calls += 64;
+    if (calls % CALLS_PER_TURN === 0) await turn();
+    now = performance.now();
+  }
+  const { user, system } = process.cpuUsage(cpuStart);
+  return { wallNs: ((now - start) * 1e6) / calls, cpuNs: ((user + system) * 1e3) / calls };
+}
+
 /** Progress and tables go to stderr so stdout stays free for tools. */
 export function log(line) {
   process.stderr.write(`${line}\n`);

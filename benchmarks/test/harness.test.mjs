@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { chartSvg } from '../chart.mjs';
-import { group, interleave, pairedRatio, quantile, summarise } from '../harness.mjs';
+import {
+  compareTimeAndCpu,
+  group,
+  interleave,
+  pairedRatio,
+  quantile,
+  summarise,
+} from '../harness.mjs';
 import { evaluateTargets } from '../targets.mjs';
 
 describe('statistics', () => {
@@ -70,10 +77,14 @@ describe('targets', () => {
       [1000, 1000, 1000, 1000],
       [900, 860, 800, 700],
     );
-    const byText = Object.fromEntries(evaluateTargets(results).map((t) => [t.a + t.b, t]));
-    assert.equal(byText['bulwark-memoryotel-span'].verdict, 'missed');
-    assert.equal(byText['bulwark-memorybare'].verdict, 'holds');
-    assert.equal(byText.resilientcockatiel.verdict, 'not measured');
+    // Keyed by group too: the Fastify group has a target of the same two case ids.
+    const byText = Object.fromEntries(
+      evaluateTargets(results).map((t) => [`${t.group}/${t.a}/${t.b}`, t]),
+    );
+    assert.equal(byText['http-server/bulwark-memory/otel-span'].verdict, 'missed');
+    assert.equal(byText['http-server/bulwark-memory/bare'].verdict, 'holds');
+    assert.equal(byText['http-server-fastify/bulwark-memory/bare'].verdict, 'not measured');
+    assert.equal(byText['policy-success/resilient/cockatiel'].verdict, 'not measured');
   });
 
   it('says "holds at the median" when only the median meets the limit', () => {
@@ -96,5 +107,32 @@ describe('chart', () => {
     assert.equal((svg.match(/<rect x=/g) ?? []).length, 2);
     assert.ok(svg.includes('span &lt;&amp;&gt; &quot;quoted&quot;'));
     assert.ok(svg.includes('x2.00') && svg.includes('x4.00'), 'req/s ratios are drawn as costs');
+  });
+});
+
+describe('compareTimeAndCpu', () => {
+  it('measures every case in the same rounds, by wall time and by CPU time, as two paired groups', async () => {
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    const [wall, cpu] = await compareTimeAndCpu({
+      id: 'client',
+      title: 'two cases',
+      cases: [
+        { id: 'base', label: 'base', fn: tick },
+        { id: 'same', label: 'same', fn: tick },
+        { id: 'missing', label: 'missing', reason: 'not built' },
+      ],
+    });
+    assert.deepEqual([wall.id, cpu.id], ['client', 'client-cpu']);
+    for (const g of [wall, cpu]) {
+      assert.deepEqual(
+        g.rows.map((r) => r.id),
+        ['base', 'same'],
+      );
+      assert.deepEqual(g.skipped, [{ id: 'missing', label: 'missing', reason: 'not built' }]);
+      // Paired: one value per round for every case, three times the quick mode's rounds.
+      for (const row of g.rows) assert.equal(row.rounds.length, 15);
+      assert.equal(g.rows[0].ratio.median, 1);
+    }
+    assert.ok(wall.rows.every((r) => r.median > 0));
   });
 });
