@@ -179,9 +179,11 @@ export async function compareTimeAndCpu({ id, title, cases, notes }) {
   for (const c of runnable) await visitFor(c.fn, mode.warmupMs);
   const wall = runnable.map(() => []);
   const cpu = runnable.map(() => []);
+  // No forced GC between visits: its concurrent sweeping would run into the
+  // next visit's CPU time. Collections the calls cause fall in the visits of
+  // the case that allocates, over many rounds.
   await interleave(runnable, rounds, async (c) => {
     const i = runnable.indexOf(c);
-    globalThis.gc?.();
     const visit = await visitFor(c.fn, visitMs);
     wall[i].push(visit.wallNs);
     cpu[i].push(visit.cpuNs);
