@@ -1,11 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import { ErrorCode, isBulwarkError } from '../errors.js';
-import type {
-  ExecutionOutcome,
-  IdempotencyClaim,
-  IdempotencyEngine,
-  IdempotentRequest,
-  OperationResult,
+import {
+  type ExecutionOutcome,
+  executeWithoutLeaseSignal,
+  type IdempotencyClaim,
+  type IdempotencyEngine,
+  type IdempotentRequest,
+  type OperationResult,
 } from '../idempotency/engine.js';
 import type { StoredResponse } from '../idempotency/store.js';
 import type { ResolvedIdempotencyOptions } from './idempotency-options.js';
@@ -89,7 +90,7 @@ export function answerIdempotently<Req>(
   const run = new HandlerRun(exchange, config);
   // `then` rather than async/await: each await costs promises that every
   // AsyncLocalStorage of the process then tracks (the http-server benchmark).
-  return engine.execute(request, run.operation).then(
+  return executeWithoutLeaseSignal(engine, request, run.operation).then(
     (result) => guarded(answerResult, result, run, exchange),
     (error: unknown) => guarded(answerEngineError, error, run, exchange),
   );
@@ -157,10 +158,7 @@ class HandlerRun<Req> {
   ) {}
 
   /** The engine's operation: lets the handler run under `claim` and turns its answer into the result to record. */
-  readonly operation = (
-    _signal: AbortSignal,
-    claim: IdempotencyClaim,
-  ): Promise<OperationResult> => {
+  readonly operation = (_signal: undefined, claim: IdempotencyClaim): Promise<OperationResult> => {
     const open = openClaim(this.exchange.res, claim);
     let running: Promise<HeldAnswer>;
     try {

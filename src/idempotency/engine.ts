@@ -125,9 +125,10 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     : <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
         boundedStoreCall(operation, fn, resolved.storeTimeoutMs, resolved.storeRetryAfterMs);
 
-  async function execute(
+  async function run(
     request: IdempotentRequest,
-    operation: IdempotentOperation,
+    operation: SignalOptionalOperation,
+    withSignal: boolean,
   ): Promise<ExecutionOutcome> {
     const { key, fingerprint } = request;
     const ownerToken = randomUUID();
@@ -165,7 +166,9 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
       // execution of this key (a re-run, a takeover, another process) sees the same one.
       const identity = operationFor(key, tenantId);
       const claimed = { key, ownerToken, retentionMs, operationId: identity.id };
-      result = await runInOperation(identity, () => operation(lease.signal, claimed));
+      // Reading `lease.signal` makes Node build the AbortSignal: only for an operation that takes it.
+      const signal = withSignal ? lease.signal : undefined;
+      result = await runInOperation(identity, () => operation(signal, claimed));
     } catch (error) {
       lease.stop();
       await call('release', () => store.release(key, ownerToken)).catch(() => false);
@@ -207,7 +210,43 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     return tallyOutcome({ kind: 'executed', response: result.response, stored: true });
   }
 
-  return { execute, options: resolved };
+  const execute = (request: IdempotentRequest, operation: IdempotentOperation) =>
+    run(request, operation as SignalOptionalOperation, true);
+  const engine: EngineWithoutSignal = { execute, options: resolved, [WITHOUT_SIGNAL]: run };
+  return engine;
+}
+
+/** An operation of {@link executeWithoutLeaseSignal}: `signal` is `undefined` there. */
+type SignalOptionalOperation = (
+  signal: AbortSignal | undefined,
+  claim: IdempotencyClaim,
+) => Promise<OperationResult>;
+
+const WITHOUT_SIGNAL = Symbol('bulwark.engine.withoutSignal');
+interface EngineWithoutSignal extends IdempotencyEngine {
+  readonly [WITHOUT_SIGNAL]?: (
+    request: IdempotentRequest,
+    operation: SignalOptionalOperation,
+    withSignal: boolean,
+  ) => Promise<ExecutionOutcome>;
+}
+
+/**
+ * `engine.execute(request, operation)` for an operation that never reads its
+ * lease signal (the HTTP adapters': a handler is never aborted, a lost lease
+ * shows at completion), so no AbortSignal is built for it: Node makes one,
+ * an EventTarget, the first time a controller's `signal` is read, on every
+ * request (the http-server benchmarks, `benchmarks/profile/in-process.mjs --alloc`).
+ */
+export function executeWithoutLeaseSignal(
+  engine: IdempotencyEngine,
+  request: IdempotentRequest,
+  operation: (signal: undefined, claim: IdempotencyClaim) => Promise<OperationResult>,
+): Promise<ExecutionOutcome> {
+  const run = (engine as EngineWithoutSignal)[WITHOUT_SIGNAL];
+  return run === undefined
+    ? engine.execute(request, operation as unknown as IdempotentOperation)
+    : run(request, operation as SignalOptionalOperation, false);
 }
 
 /**

@@ -138,7 +138,8 @@ export function startLeaseRenewal(options: ResolvedLeaseRenewalOptions): LeaseRe
  */
 class RenewingLease implements LeaseRenewal {
   readonly #options: ResolvedLeaseRenewalOptions;
-  readonly #controller = new AbortController();
+  /** Made when first needed: most operations never read the signal (see `executeWithoutLeaseSignal`). */
+  #controller: AbortController | undefined;
   readonly #slot: TimerSlot;
   #stopped = false;
 
@@ -149,6 +150,7 @@ class RenewingLease implements LeaseRenewal {
   }
 
   get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
     return this.#controller.signal;
   }
 
@@ -167,6 +169,7 @@ class RenewingLease implements LeaseRenewal {
       const owned = await call('renew', () => store.renew(key, ownerToken, leaseMs));
       if (!owned && !this.#stopped) {
         this.#stopped = true;
+        this.#controller ??= new AbortController();
         this.#controller.abort(
           new BulwarkError(ErrorCode.IdempotencyLeaseLost, 'the idempotency lease was taken over'),
         );
