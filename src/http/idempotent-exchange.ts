@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { ErrorCode, isBulwarkError } from '../errors.js';
 import {
   type ExecutionOutcome,
-  executeWithoutLeaseSignal,
+  executeLean,
   type IdempotencyClaim,
   type IdempotencyEngine,
   type IdempotentRequest,
@@ -90,7 +90,7 @@ export function answerIdempotently<Req>(
   const run = new HandlerRun(exchange, config);
   // `then` rather than async/await: each await costs promises that every
   // AsyncLocalStorage of the process then tracks (the http-server benchmark).
-  return executeWithoutLeaseSignal(engine, request, run.operation).then(
+  return executeLean(engine, request, run.operation).then(
     (result) => guarded(answerResult, result, run, exchange),
     (error: unknown) => guarded(answerEngineError, error, run, exchange),
   );
@@ -234,7 +234,7 @@ interface OpenClaim {
   close(): StoredResponse | undefined;
 }
 
-const claims = new WeakMap<ServerResponse, IdempotencyRequestClaim>();
+const claims = new WeakMap<ServerResponse, RequestClaim>();
 
 /**
  * The idempotency claim the current request runs under, for completing the
@@ -249,27 +249,51 @@ const claims = new WeakMap<ServerResponse, IdempotencyRequestClaim>();
  * res.status(stored.status).set(stored.headers).end(stored.body);
  */
 export function idempotencyClaim(res: ServerResponse): IdempotencyRequestClaim | undefined {
-  return claims.get(res);
+  return claims.get(res)?.handed();
 }
 
 /** Makes `claim` visible to the handler of `res` until {@link OpenClaim.close}. */
 function openClaim(res: ServerResponse, claim: IdempotencyClaim): OpenClaim {
-  let open = true;
-  let committed: StoredResponse | undefined;
-  claims.set(res, {
-    key: claim.key,
-    ownerToken: claim.ownerToken,
-    retentionMs: claim.retentionMs,
-    operationId: claim.operationId,
-    onCommitted(response) {
-      if (open && committed === undefined) committed = response;
-    },
-  });
-  return {
-    close() {
-      open = false;
-      claims.delete(res);
-      return committed;
-    },
-  };
+  const open = new RequestClaim(res, claim);
+  claims.set(res, open);
+  return open;
+}
+
+/**
+ * A claim open to one request's handler. The object the handler gets is made
+ * only if it asks (`idempotencyClaim(res)`, a transactional handler): most
+ * never do, and its `operationId` costs a SHA-256 (`benchmarks/profile/in-process.mjs --alloc`).
+ */
+class RequestClaim implements OpenClaim {
+  readonly #res: ServerResponse;
+  readonly #claim: IdempotencyClaim;
+  #open = true;
+  #committed: StoredResponse | undefined;
+  #handed: IdempotencyRequestClaim | undefined;
+
+  constructor(res: ServerResponse, claim: IdempotencyClaim) {
+    this.#res = res;
+    this.#claim = claim;
+  }
+
+  /** The claim as the handler sees it: a plain object, the same one each time it asks. */
+  handed(): IdempotencyRequestClaim {
+    const claim = this.#claim;
+    this.#handed ??= {
+      key: claim.key,
+      ownerToken: claim.ownerToken,
+      retentionMs: claim.retentionMs,
+      operationId: claim.operationId,
+      onCommitted: (response) => {
+        if (this.#open && this.#committed === undefined) this.#committed = response;
+      },
+    };
+    return this.#handed;
+  }
+
+  close(): StoredResponse | undefined {
+    this.#open = false;
+    claims.delete(this.#res);
+    return this.#committed;
+  }
 }

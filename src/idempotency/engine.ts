@@ -7,7 +7,7 @@ import {
   resolveEngineOptions,
 } from './engine-options.js';
 import { MemoryStore } from './memory-store.js';
-import { operationFor, runInOperation } from './operation.js';
+import { type Operation, operationFor, runInOperation } from './operation.js';
 import { tallyError, tallyOutcome } from './outcomes.js';
 import type { ClaimResult, StoredResponse } from './store.js';
 import { boundedStoreCall, settledStoreCall, startLeaseRenewal } from './store-calls.js';
@@ -98,6 +98,27 @@ export interface IdempotencyEngine {
   readonly options: Readonly<ResolvedEngineOptions>;
 }
 
+/**
+ * The claim of {@link executeLean}: its `operationId` read through from the
+ * operation, so the id is derived only when someone asks (see `operationFor`).
+ */
+class OperationClaim implements IdempotencyClaim {
+  readonly #operation: Operation;
+
+  constructor(
+    readonly key: string,
+    readonly ownerToken: string,
+    readonly retentionMs: number,
+    operation: Operation,
+  ) {
+    this.#operation = operation;
+  }
+
+  get operationId(): string {
+    return this.#operation.id;
+  }
+}
+
 /** Most time an in-flight answer asks the client to wait: the original usually ends well before its lease. */
 const CONFLICT_RETRY_AFTER_MS = 1_000;
 
@@ -128,7 +149,7 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
   async function run(
     request: IdempotentRequest,
     operation: SignalOptionalOperation,
-    withSignal: boolean,
+    lean: boolean,
   ): Promise<ExecutionOutcome> {
     const { key, fingerprint } = request;
     const ownerToken = randomUUID();
@@ -165,9 +186,11 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
       // The operation's identity comes from the storage key alone, so every
       // execution of this key (a re-run, a takeover, another process) sees the same one.
       const identity = operationFor(key, tenantId);
-      const claimed = { key, ownerToken, retentionMs, operationId: identity.id };
       // Reading `lease.signal` makes Node build the AbortSignal: only for an operation that takes it.
-      const signal = withSignal ? lease.signal : undefined;
+      const claimed = lean
+        ? new OperationClaim(key, ownerToken, retentionMs, identity)
+        : { key, ownerToken, retentionMs, operationId: identity.id };
+      const signal = lean ? undefined : lease.signal;
       result = await runInOperation(identity, () => operation(signal, claimed));
     } catch (error) {
       lease.stop();
@@ -211,42 +234,44 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
   }
 
   const execute = (request: IdempotentRequest, operation: IdempotentOperation) =>
-    run(request, operation as SignalOptionalOperation, true);
-  const engine: EngineWithoutSignal = { execute, options: resolved, [WITHOUT_SIGNAL]: run };
+    run(request, operation as SignalOptionalOperation, false);
+  const engine: LeanEngine = { execute, options: resolved, [LEAN_RUN]: run };
   return engine;
 }
 
-/** An operation of {@link executeWithoutLeaseSignal}: `signal` is `undefined` there. */
+/** An operation of {@link executeLean}: `signal` is `undefined` there. */
 type SignalOptionalOperation = (
   signal: AbortSignal | undefined,
   claim: IdempotencyClaim,
 ) => Promise<OperationResult>;
 
-const WITHOUT_SIGNAL = Symbol('bulwark.engine.withoutSignal');
-interface EngineWithoutSignal extends IdempotencyEngine {
-  readonly [WITHOUT_SIGNAL]?: (
+const LEAN_RUN = Symbol('bulwark.engine.leanRun');
+interface LeanEngine extends IdempotencyEngine {
+  readonly [LEAN_RUN]?: (
     request: IdempotentRequest,
     operation: SignalOptionalOperation,
-    withSignal: boolean,
+    lean: boolean,
   ) => Promise<ExecutionOutcome>;
 }
 
 /**
- * `engine.execute(request, operation)` for an operation that never reads its
- * lease signal (the HTTP adapters': a handler is never aborted, a lost lease
- * shows at completion), so no AbortSignal is built for it: Node makes one,
- * an EventTarget, the first time a controller's `signal` is read, on every
- * request (the http-server benchmarks, `benchmarks/profile/in-process.mjs --alloc`).
+ * `engine.execute(request, operation)` for the HTTP adapters, without what
+ * they never read, built on every request (`benchmarks/profile/in-process.mjs
+ * --alloc`): no lease signal (a handler is never aborted; a lost lease shows
+ * at completion), where Node makes an AbortSignal, an EventTarget, the first
+ * time a controller's `signal` is read; and a claim whose `operationId` is
+ * read through from the operation, derived only when someone asks (the
+ * adapter hands the handler a claim of its own, see `idempotencyClaim`).
  */
-export function executeWithoutLeaseSignal(
+export function executeLean(
   engine: IdempotencyEngine,
   request: IdempotentRequest,
   operation: (signal: undefined, claim: IdempotencyClaim) => Promise<OperationResult>,
 ): Promise<ExecutionOutcome> {
-  const run = (engine as EngineWithoutSignal)[WITHOUT_SIGNAL];
+  const run = (engine as LeanEngine)[LEAN_RUN];
   return run === undefined
     ? engine.execute(request, operation as unknown as IdempotentOperation)
-    : run(request, operation as SignalOptionalOperation, false);
+    : run(request, operation as SignalOptionalOperation, true);
 }
 
 /**

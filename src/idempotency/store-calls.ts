@@ -138,7 +138,7 @@ export function startLeaseRenewal(options: ResolvedLeaseRenewalOptions): LeaseRe
  */
 class RenewingLease implements LeaseRenewal {
   readonly #options: ResolvedLeaseRenewalOptions;
-  /** Made when first needed: most operations never read the signal (see `executeWithoutLeaseSignal`). */
+  /** Made when first needed: most operations never read the signal (see `executeLean`). */
   #controller: AbortController | undefined;
   readonly #slot: TimerSlot;
   #stopped = false;
