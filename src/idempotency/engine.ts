@@ -10,7 +10,12 @@ import { MemoryStore } from './memory-store.js';
 import { type Operation, operationFor, runInOperation } from './operation.js';
 import { tallyError, tallyOutcome } from './outcomes.js';
 import type { ClaimResult, StoredResponse } from './store.js';
-import { boundedStoreCall, settledStoreCall, startLeaseRenewal } from './store-calls.js';
+import {
+  boundedStoreCall,
+  settledStoreCall,
+  startLeaseRenewal,
+  storeUnavailable,
+} from './store-calls.js';
 
 /** One idempotent request as the engine sees it (see `idempotencyStorageKey`, `requestFingerprint`). */
 export interface IdempotentRequest {
@@ -141,8 +146,7 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
   // not, so it is bounded like any other store.
   const settles = Object.getPrototypeOf(store) === MemoryStore.prototype;
   const call = settles
-    ? <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
-        settledStoreCall(operation, fn, resolved.storeRetryAfterMs)
+    ? <T>(operation: string, fn: () => Promise<T>): Promise<T> => settledStoreCall(operation, fn)
     : <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
         boundedStoreCall(operation, fn, resolved.storeTimeoutMs, resolved.storeRetryAfterMs);
 
@@ -164,7 +168,7 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
       // A claim that timed out may still land in the store and lock the key for a
       // whole lease; nothing ran under this token, so hand it back (fenced, best effort).
       void call('release', () => store.release(key, ownerToken)).catch(() => false);
-      throw tallyError(error);
+      throw tallyError(storeUnavailable(error, 'claim', resolved.storeRetryAfterMs));
     }
     if (claim.outcome === 'in_flight') {
       const retryAfterMs = Math.min(Math.max(claim.leaseRemainingMs, 1), CONFLICT_RETRY_AFTER_MS);
@@ -217,7 +221,10 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
         new BulwarkError(
           ErrorCode.IdempotencyOutcomeUnknown,
           'the operation ran but its outcome could not be recorded; retry with the same key',
-          { cause: error, retryAfterMs: leaseMs },
+          {
+            cause: storeUnavailable(error, 'complete', resolved.storeRetryAfterMs),
+            retryAfterMs: leaseMs,
+          },
         ),
       );
     }
