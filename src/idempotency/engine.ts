@@ -6,7 +6,7 @@ import {
   type ResolvedEngineOptions,
   resolveEngineOptions,
 } from './engine-options.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore, settledMemoryCalls } from './memory-store.js';
 import { type Operation, operationFor, runInOperation } from './operation.js';
 import { tallyError, tallyOutcome } from './outcomes.js';
 import type { ClaimResult, StoredResponse } from './store.js';
@@ -145,6 +145,9 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
   // time would only cost (see settledStoreCall). A subclass or a wrapper may
   // not, so it is bounded like any other store.
   const settles = Object.getPrototypeOf(store) === MemoryStore.prototype;
+  // Its claim and completion are even called without their promise (see settledMemoryCalls),
+  // unless a method was replaced on the instance (a test's broken store): that one is called.
+  const settled = settles ? settledMemoryCalls : undefined;
   const call = settles
     ? <T>(operation: string, fn: () => Promise<T>): Promise<T> => settledStoreCall(operation, fn)
     : <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
@@ -159,11 +162,13 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     const ownerToken = randomUUID();
     // The tenant rides along so a store can share its capacity fairly (MemoryStore does).
     const tenantId = getTenant()?.tenantId;
+    const claimRequest = { key, fingerprint, ownerToken, leaseMs, tenantId };
     let claim: ClaimResult;
     try {
-      claim = await call('claim', () =>
-        store.claim({ key, fingerprint, ownerToken, leaseMs, tenantId }),
-      );
+      claim =
+        settled === undefined || store.claim !== MemoryStore.prototype.claim
+          ? await call('claim', () => store.claim(claimRequest))
+          : settled.claim(store as MemoryStore, claimRequest);
     } catch (error) {
       // A claim that timed out may still land in the store and lock the key for a
       // whole lease; nothing ran under this token, so hand it back (fenced, best effort).
@@ -210,13 +215,15 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
       await call('release', () => store.release(key, ownerToken)).catch(() => false);
       return tallyOutcome({ kind: 'executed', response: result.response, stored: false });
     }
-    const complete = () =>
-      store.complete({ key, ownerToken, response: result.response, retentionMs });
+    const completeRequest = { key, ownerToken, response: result.response, retentionMs };
     let completed: boolean;
     try {
-      completed = await call('complete', complete);
+      completed =
+        settled === undefined || store.complete !== MemoryStore.prototype.complete
+          ? await call('complete', () => store.complete(completeRequest))
+          : settled.complete(store as MemoryStore, completeRequest);
     } catch (error) {
-      retryCompletionInBackground(complete, resolved);
+      retryCompletionInBackground(() => store.complete(completeRequest), resolved);
       throw tallyError(
         new BulwarkError(
           ErrorCode.IdempotencyOutcomeUnknown,
