@@ -9,6 +9,8 @@
  * compared per round (paired), like `harness.mjs`.
  *
  *   node benchmarks/profile/in-process.mjs [--rounds 10] [--requests 3000] [dir ...]
+ *   node benchmarks/profile/in-process.mjs --alloc [--requests 3000] [dir ...]
+ *   node benchmarks/profile/in-process.mjs --count [dir ...]
  *
  * Cases: Express + the plain OTel span middleware (baseline), and the
  * bulwark stack of `benchmarks/http/stack.mjs` (MemoryStore) per build `dir`
@@ -23,6 +25,7 @@ import express from 'express';
 import { pairedRatio, summarise } from '../harness.mjs';
 import { spanMiddleware } from '../http/span-middleware.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
+import { allocationPerRequest } from './alloc-profile.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -31,6 +34,7 @@ const { values, positionals } = parseArgs({
     requests: { type: 'string', default: '3000' },
     concurrency: { type: 'string', default: '10' },
     count: { type: 'boolean', default: false },
+    alloc: { type: 'boolean', default: false },
   },
 });
 const dists =
@@ -168,6 +172,18 @@ const concurrency = Number(values.concurrency);
 for (const c of cases) {
   c.series = [];
   if (!values.count) await cpuPerRequest(c.app, count, concurrency); // warm-up
+}
+if (values.alloc) {
+  // Bytes allocated per request (all code: Node, Express, OTel, bulwark), by
+  // area and by bulwark function, from V8's sampling heap profiler.
+  for (const c of cases) {
+    const report = await allocationPerRequest(
+      () => cpuPerRequest(c.app, count, concurrency),
+      count,
+    );
+    process.stdout.write(`\n## ${c.id}\n${report}`);
+  }
+  process.exit(0);
 }
 for (let round = 0; round < Number(values.rounds); round++) {
   const order = round % 2 === 0 ? cases : [...cases].reverse();

@@ -119,7 +119,7 @@ class ExpressExchange implements HandlerExchange {
   readonly res: Response;
   readonly #next: NextFunction;
   readonly #config: ResolvedIdempotencyOptions<Request>;
-  #capture: ResponseCapture<HeldAnswer> | undefined;
+  #capture: ResponseCapture<unknown> | undefined;
 
   constructor(res: Response, next: NextFunction, config: ResolvedIdempotencyOptions<Request>) {
     this.res = res;
@@ -129,9 +129,9 @@ class ExpressExchange implements HandlerExchange {
 
   // The capture settles with the held answer itself, not an async function
   // awaiting it: two promises per request fewer (the http-server benchmark).
-  runHandler(): Promise<HeldAnswer> {
+  runHandler<T>(settle: (held: HeldAnswer) => T): Promise<T> {
     const capture = captureResponse(this.res, this.#config.maxResponseBytes, (result) =>
-      this.#held(result),
+      settle(this.#held(result)),
     );
     this.#capture = capture;
     this.#next();

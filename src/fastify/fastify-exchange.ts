@@ -101,10 +101,17 @@ export class FastifyExchange implements HandlerExchange {
     return this.#state === 'held' || this.#state === 'streaming';
   }
 
-  runHandler(): Promise<HeldAnswer> {
+  runHandler<T>(settle: (held: HeldAnswer) => T): Promise<T> {
     this.#state = 'running';
-    const held = new Promise<HeldAnswer>((resolve) => {
-      this.#settle = resolve;
+    const held = new Promise<T>((resolve, reject) => {
+      this.#settle = (answer) => {
+        // Runs inside onSend or a 'finish' listener: a failing `settle` fails the promise only.
+        try {
+          resolve(settle(answer));
+        } catch (error) {
+          reject(error);
+        }
+      };
     });
     // A hijacked reply answers on Node's response, past onSend: once it has
     // finished, its bytes are gone and never replayable, so the key is released.

@@ -6,11 +6,16 @@ import {
   type ResolvedEngineOptions,
   resolveEngineOptions,
 } from './engine-options.js';
-import { MemoryStore } from './memory-store.js';
-import { operationFor, runInOperation } from './operation.js';
+import { MemoryStore, settledMemoryCalls } from './memory-store.js';
+import { type Operation, operationFor, runInOperation } from './operation.js';
 import { tallyError, tallyOutcome } from './outcomes.js';
 import type { ClaimResult, StoredResponse } from './store.js';
-import { boundedStoreCall, settledStoreCall, startLeaseRenewal } from './store-calls.js';
+import {
+  boundedStoreCall,
+  settledStoreCall,
+  startLeaseRenewal,
+  storeUnavailable,
+} from './store-calls.js';
 
 /** One idempotent request as the engine sees it (see `idempotencyStorageKey`, `requestFingerprint`). */
 export interface IdempotentRequest {
@@ -98,6 +103,27 @@ export interface IdempotencyEngine {
   readonly options: Readonly<ResolvedEngineOptions>;
 }
 
+/**
+ * The claim of {@link executeLean}: its `operationId` read through from the
+ * operation, so the id is derived only when someone asks (see `operationFor`).
+ */
+class OperationClaim implements IdempotencyClaim {
+  readonly #operation: Operation;
+
+  constructor(
+    readonly key: string,
+    readonly ownerToken: string,
+    readonly retentionMs: number,
+    operation: Operation,
+  ) {
+    this.#operation = operation;
+  }
+
+  get operationId(): string {
+    return this.#operation.id;
+  }
+}
+
 /** Most time an in-flight answer asks the client to wait: the original usually ends well before its lease. */
 const CONFLICT_RETRY_AFTER_MS = 1_000;
 
@@ -119,30 +145,35 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
   // time would only cost (see settledStoreCall). A subclass or a wrapper may
   // not, so it is bounded like any other store.
   const settles = Object.getPrototypeOf(store) === MemoryStore.prototype;
+  // Its claim and completion are even called without their promise (see settledMemoryCalls),
+  // unless a method was replaced on the instance (a test's broken store): that one is called.
+  const settled = settles ? settledMemoryCalls : undefined;
   const call = settles
-    ? <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
-        settledStoreCall(operation, fn, resolved.storeRetryAfterMs)
+    ? <T>(operation: string, fn: () => Promise<T>): Promise<T> => settledStoreCall(operation, fn)
     : <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
         boundedStoreCall(operation, fn, resolved.storeTimeoutMs, resolved.storeRetryAfterMs);
 
-  async function execute(
+  async function run(
     request: IdempotentRequest,
-    operation: IdempotentOperation,
+    operation: SignalOptionalOperation,
+    lean: boolean,
   ): Promise<ExecutionOutcome> {
     const { key, fingerprint } = request;
     const ownerToken = randomUUID();
     // The tenant rides along so a store can share its capacity fairly (MemoryStore does).
     const tenantId = getTenant()?.tenantId;
+    const claimRequest = { key, fingerprint, ownerToken, leaseMs, tenantId };
     let claim: ClaimResult;
     try {
-      claim = await call('claim', () =>
-        store.claim({ key, fingerprint, ownerToken, leaseMs, tenantId }),
-      );
+      claim =
+        settled === undefined || store.claim !== MemoryStore.prototype.claim
+          ? await call('claim', () => store.claim(claimRequest))
+          : settled.claim(store as MemoryStore, claimRequest);
     } catch (error) {
       // A claim that timed out may still land in the store and lock the key for a
       // whole lease; nothing ran under this token, so hand it back (fenced, best effort).
       void call('release', () => store.release(key, ownerToken)).catch(() => false);
-      throw tallyError(error);
+      throw tallyError(storeUnavailable(error, 'claim', resolved.storeRetryAfterMs));
     }
     if (claim.outcome === 'in_flight') {
       const retryAfterMs = Math.min(Math.max(claim.leaseRemainingMs, 1), CONFLICT_RETRY_AFTER_MS);
@@ -164,8 +195,12 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
       // The operation's identity comes from the storage key alone, so every
       // execution of this key (a re-run, a takeover, another process) sees the same one.
       const identity = operationFor(key, tenantId);
-      const claimed = { key, ownerToken, retentionMs, operationId: identity.id };
-      result = await runInOperation(identity, () => operation(lease.signal, claimed));
+      // Reading `lease.signal` makes Node build the AbortSignal: only for an operation that takes it.
+      const claimed = lean
+        ? new OperationClaim(key, ownerToken, retentionMs, identity)
+        : { key, ownerToken, retentionMs, operationId: identity.id };
+      const signal = lean ? undefined : lease.signal;
+      result = await runInOperation(identity, () => operation(signal, claimed));
     } catch (error) {
       lease.stop();
       await call('release', () => store.release(key, ownerToken)).catch(() => false);
@@ -180,18 +215,23 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
       await call('release', () => store.release(key, ownerToken)).catch(() => false);
       return tallyOutcome({ kind: 'executed', response: result.response, stored: false });
     }
-    const complete = () =>
-      store.complete({ key, ownerToken, response: result.response, retentionMs });
+    const completeRequest = { key, ownerToken, response: result.response, retentionMs };
     let completed: boolean;
     try {
-      completed = await call('complete', complete);
+      completed =
+        settled === undefined || store.complete !== MemoryStore.prototype.complete
+          ? await call('complete', () => store.complete(completeRequest))
+          : settled.complete(store as MemoryStore, completeRequest);
     } catch (error) {
-      retryCompletionInBackground(complete, resolved);
+      retryCompletionInBackground(() => store.complete(completeRequest), resolved);
       throw tallyError(
         new BulwarkError(
           ErrorCode.IdempotencyOutcomeUnknown,
           'the operation ran but its outcome could not be recorded; retry with the same key',
-          { cause: error, retryAfterMs: leaseMs },
+          {
+            cause: storeUnavailable(error, 'complete', resolved.storeRetryAfterMs),
+            retryAfterMs: leaseMs,
+          },
         ),
       );
     }
@@ -207,7 +247,45 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     return tallyOutcome({ kind: 'executed', response: result.response, stored: true });
   }
 
-  return { execute, options: resolved };
+  const execute = (request: IdempotentRequest, operation: IdempotentOperation) =>
+    run(request, operation as SignalOptionalOperation, false);
+  const engine: LeanEngine = { execute, options: resolved, [LEAN_RUN]: run };
+  return engine;
+}
+
+/** An operation of {@link executeLean}: `signal` is `undefined` there. */
+type SignalOptionalOperation = (
+  signal: AbortSignal | undefined,
+  claim: IdempotencyClaim,
+) => Promise<OperationResult>;
+
+const LEAN_RUN = Symbol('bulwark.engine.leanRun');
+interface LeanEngine extends IdempotencyEngine {
+  readonly [LEAN_RUN]?: (
+    request: IdempotentRequest,
+    operation: SignalOptionalOperation,
+    lean: boolean,
+  ) => Promise<ExecutionOutcome>;
+}
+
+/**
+ * `engine.execute(request, operation)` for the HTTP adapters, without what
+ * they never read, built on every request (`benchmarks/profile/in-process.mjs
+ * --alloc`): no lease signal (a handler is never aborted; a lost lease shows
+ * at completion), where Node makes an AbortSignal, an EventTarget, the first
+ * time a controller's `signal` is read; and a claim whose `operationId` is
+ * read through from the operation, derived only when someone asks (the
+ * adapter hands the handler a claim of its own, see `idempotencyClaim`).
+ */
+export function executeLean(
+  engine: IdempotencyEngine,
+  request: IdempotentRequest,
+  operation: (signal: undefined, claim: IdempotencyClaim) => Promise<OperationResult>,
+): Promise<ExecutionOutcome> {
+  const run = (engine as LeanEngine)[LEAN_RUN];
+  return run === undefined
+    ? engine.execute(request, operation as unknown as IdempotentOperation)
+    : run(request, operation as SignalOptionalOperation, true);
 }
 
 /**

@@ -35,7 +35,7 @@ export function boundedStoreCall<T>(
     const bound = new TimerSlot(() => reject(timedOut(operation, timeoutMs, retryAfterMs)));
     const fail = (error: unknown): void => {
       bound.cancel();
-      reject(unavailable(error, operation, retryAfterMs));
+      reject(storeUnavailable(error, operation, retryAfterMs));
     };
     bound.schedule(now() + timeoutMs);
     let answer: Promise<T>;
@@ -54,25 +54,18 @@ export function boundedStoreCall<T>(
 }
 
 /**
- * A store call to a store that settles before its promise is handed back
- * (`MemoryStore`, whose methods run synchronously to completion): it cannot
- * hang, so no time bound is armed, and a failure still becomes
- * `BULWARK_IDEMPOTENCY_STORE_UNAVAILABLE` (fail closed), as with
- * {@link boundedStoreCall}. It saves a timer-wheel slot, an explicit promise
- * and their closures on each of the two or three store calls of a request
- * (`benchmarks/scenarios/http-server-fastify.mjs`, profiled by
- * `benchmarks/profile/fastify-cpu.mjs`).
+ * A call to a store that settles before its promise is handed back
+ * (`MemoryStore`, whose methods are async and run to completion): it cannot
+ * hang, so no time bound is armed, and its promise is returned as it is: no
+ * promise, closure or async frame of its own on each of the two or three store
+ * calls of a request, each of which every AsyncLocalStorage of the process
+ * tracks (`benchmarks/profile/in-process.mjs`, `--alloc`). It never throws
+ * (the methods are async: they reject); the caller turns a rejection into
+ * `BULWARK_IDEMPOTENCY_STORE_UNAVAILABLE` with {@link storeUnavailable}, as
+ * {@link boundedStoreCall} does (fail closed).
  */
-export async function settledStoreCall<T>(
-  operation: string,
-  call: () => Promise<T>,
-  retryAfterMs: number,
-): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw unavailable(error, operation, retryAfterMs);
-  }
+export function settledStoreCall<T>(_operation: string, call: () => Promise<T>): Promise<T> {
+  return call();
 }
 
 function timedOut(operation: string, timeoutMs: number, retryAfterMs: number): BulwarkError {
@@ -83,8 +76,16 @@ function timedOut(operation: string, timeoutMs: number, retryAfterMs: number): B
   );
 }
 
-/** Every failure carries a Retry-After, whether the store said so or not. */
-function unavailable(error: unknown, operation: string, retryAfterMs: number): BulwarkError {
+/**
+ * A store call's failure as `BULWARK_IDEMPOTENCY_STORE_UNAVAILABLE`, carrying a
+ * Retry-After whether the store said so or not; an error that already is one
+ * (from {@link boundedStoreCall}) is returned as it is.
+ */
+export function storeUnavailable(
+  error: unknown,
+  operation: string,
+  retryAfterMs: number,
+): BulwarkError {
   const isUnavailable = isBulwarkError(error, ErrorCode.IdempotencyStoreUnavailable);
   if (isUnavailable && error.retryAfterMs !== undefined) return error;
   return new BulwarkError(
@@ -138,7 +139,8 @@ export function startLeaseRenewal(options: ResolvedLeaseRenewalOptions): LeaseRe
  */
 class RenewingLease implements LeaseRenewal {
   readonly #options: ResolvedLeaseRenewalOptions;
-  readonly #controller = new AbortController();
+  /** Made when first needed: most operations never read the signal (see `executeLean`). */
+  #controller: AbortController | undefined;
   readonly #slot: TimerSlot;
   #stopped = false;
 
@@ -149,6 +151,7 @@ class RenewingLease implements LeaseRenewal {
   }
 
   get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
     return this.#controller.signal;
   }
 
@@ -167,6 +170,7 @@ class RenewingLease implements LeaseRenewal {
       const owned = await call('renew', () => store.renew(key, ownerToken, leaseMs));
       if (!owned && !this.#stopped) {
         this.#stopped = true;
+        this.#controller ??= new AbortController();
         this.#controller.abort(
           new BulwarkError(ErrorCode.IdempotencyLeaseLost, 'the idempotency lease was taken over'),
         );
