@@ -63,6 +63,16 @@ describe('getOperation()', () => {
     expect((await operationOf('acme', 'user-1', 'key-2')).id).not.toBe(first.id);
   });
 
+  it('reads the same id by name, destructured, detached and in a JSON log line', async () => {
+    const operation = await operationOf('acme', 'user-1', 'key-1');
+    const { id, deriveKey } = operation;
+    expect(id).toMatch(UUID_V8);
+    expect(operation.id).toBe(id);
+    // A log line written with JSON.stringify keeps the id (it is derived on first read).
+    expect(JSON.parse(JSON.stringify({ operation }))).toEqual({ operation: { id } });
+    expect(deriveKey('bank-payment')).toBe(operation.deriveKey('bank-payment'));
+  });
+
   it('differs across tenants and principals for the same client key', async () => {
     const ids = new Set([
       (await operationOf('acme', 'user-1', 'key-1')).id,
