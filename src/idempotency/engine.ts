@@ -149,7 +149,7 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
   // unless a method was replaced on the instance (a test's broken store): that one is called.
   const settled = settles ? settledMemoryCalls : undefined;
   const call = settles
-    ? <T>(operation: string, fn: () => Promise<T>): Promise<T> => settledStoreCall(operation, fn)
+    ? <T>(_operation: string, fn: () => Promise<T>): Promise<T> => settledStoreCall(fn)
     : <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
         boundedStoreCall(operation, fn, resolved.storeTimeoutMs, resolved.storeRetryAfterMs);
 

@@ -77,6 +77,22 @@ const NO_TENANT = '';
 let warnedInProduction = false;
 
 /**
+ * `claim` and `complete` of an exact `MemoryStore`, answered without a
+ * promise: the engine calls these for one (it checks the prototype), so its
+ * first-time request awaits no store call, where each awaited promise costs an
+ * async frame and a promise that every AsyncLocalStorage of the process tracks
+ * (`benchmarks/profile/in-process.mjs`, `--count`). They throw what the async
+ * methods reject with. Not exported from the package.
+ */
+export interface SettledMemoryCalls {
+  claim(store: MemoryStore, request: ClaimRequest): ClaimResult;
+  complete(store: MemoryStore, request: CompleteRequest): boolean;
+}
+
+/** Set by `MemoryStore`'s static block, the one place that may reach its private methods. */
+export let settledMemoryCalls: SettledMemoryCalls;
+
+/**
  * The embedded idempotency store: a bounded in-process map with the same
  * semantics as the shared stores (atomic claim, owner-token fencing, lease and
  * retention expiry on the store's own clock), bounded in records and in bytes,
@@ -93,22 +109,6 @@ let warnedInProduction = false;
  * Each method runs synchronously to completion before its promise settles, so
  * no other call can interleave between its read and its write.
  */
-/**
- * `claim` and `complete` of an exact `MemoryStore`, answered without a
- * promise: the engine calls these for one (it checks the prototype), so its
- * first-time request awaits no store call, where each awaited promise costs an
- * async frame and a promise that every AsyncLocalStorage of the process tracks
- * (`benchmarks/profile/in-process.mjs`, `--count`). They throw what the async
- * methods reject with. Not exported from the package.
- */
-export interface SettledMemoryCalls {
-  claim(store: MemoryStore, request: ClaimRequest): ClaimResult;
-  complete(store: MemoryStore, request: CompleteRequest): boolean;
-}
-
-/** Set by `MemoryStore`'s static block, the one place that may reach its private methods. */
-export let settledMemoryCalls: SettledMemoryCalls;
-
 export class MemoryStore implements IdempotencyStore {
   static {
     settledMemoryCalls = {

@@ -64,7 +64,7 @@ export function boundedStoreCall<T>(
  * `BULWARK_IDEMPOTENCY_STORE_UNAVAILABLE` with {@link storeUnavailable}, as
  * {@link boundedStoreCall} does (fail closed).
  */
-export function settledStoreCall<T>(_operation: string, call: () => Promise<T>): Promise<T> {
+export function settledStoreCall<T>(call: () => Promise<T>): Promise<T> {
   return call();
 }
 
