@@ -48,6 +48,11 @@ export function pairedRatio(a, b) {
   return summarise(ratios);
 }
 
+/** Per-round differences `a[i] - b[i]` of two aligned round series, summarised. */
+export function pairedDifference(a, b) {
+  return summarise(a.map((value, i) => value - b[i]));
+}
+
 /**
  * Runs `cases` in interleaved rounds: round r visits the cases in order when r
  * is even and in reverse when odd, so no case always runs first or last.

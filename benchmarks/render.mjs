@@ -43,12 +43,16 @@ HTTP rounds are autocannon runs in a separate process against 127.0.0.1.`;
 
 function targetsSection(targets) {
   const lines = [
-    '| target | measured ratio, median [p25-p75] | limit | verdict |',
+    '| target | measured, median [p25-p75] | limit | verdict |',
     '| --- | --- | --- | --- |',
   ];
   for (const t of targets) {
-    const measured = t.ratio ? ratioText(t.ratio) : '-';
-    lines.push(`| ${t.text} | ${measured} | ${t.op} ${t.limit} | **${t.verdict}** |`);
+    // A difference is a cost in the group's unit (ns); a ratio has none.
+    const unit = t.difference ? ' ns' : '';
+    const value = t.ratio ?? t.difference;
+    const measured = value ? `${ratioText(value)}${unit}` : '-';
+    const text = t.proposed ? `${t.text} (proposed)` : t.text;
+    lines.push(`| ${text} | ${measured} | ${t.op} ${t.limit}${unit} | **${t.verdict}** |`);
   }
   return lines.join('\n');
 }
@@ -104,7 +108,7 @@ export function render(results, outDir, jsonFile) {
     '',
     '![Cost of each case relative to its baseline, log scale](ratios.svg)',
     '',
-    '## Targets (issue 8)',
+    '## Targets (issues 8 and 19)',
     '',
     targetsSection(results.targets),
     '',

@@ -123,7 +123,10 @@ const rendered = render(results, mode === 'full' ? here('.') : here('results/qui
 
 console.error(`\nTargets (${mode} run):`);
 for (const t of results.targets) {
-  const ratio = t.ratio ? ` ratio ${t.ratio.median.toFixed(3)} (limit ${t.op} ${t.limit})` : '';
+  const measured = t.ratio ?? t.difference;
+  const ratio = measured
+    ? ` ${t.ratio ? 'ratio' : 'difference'} ${measured.median.toFixed(3)} (limit ${t.op} ${t.limit})`
+    : '';
   console.error(`  [${t.verdict}] ${t.text}${ratio}`);
 }
 for (const s of scenarios.filter((x) => x.skipped || x.failed)) {

@@ -98,6 +98,31 @@ describe('targets', () => {
   });
 });
 
+describe('difference targets', () => {
+  it('judges a cost in the group unit from the per-round differences, not from a ratio', () => {
+    const cases = ['bare', 'resilient', 'resilient-no-telemetry'].map((id) => ({ id, label: id }));
+    const g = group({
+      id: 'policy-otel-success',
+      title: 'policy',
+      unit: 'ns/op',
+      better: 'lower',
+      cases,
+      // Telemetry costs 600, 700, 1,200 and 1,300 ns in the four rounds: the
+      // median (950) meets 1 µs, the worse quartile does not.
+      series: [
+        [400, 400, 400, 400],
+        [4600, 4700, 5200, 5300],
+        [4000, 4000, 4000, 4000],
+      ],
+    });
+    const results = { scenarios: [{ id: 'policy-otel', groups: [g] }] };
+    const target = evaluateTargets(results).find((t) => t.group === 'policy-otel-success');
+    assert.equal(target.difference.median, 950);
+    assert.equal(target.ratio, undefined);
+    assert.equal(target.verdict, 'holds at the median');
+  });
+});
+
 describe('chart', () => {
   it('draws one bar per non-baseline row and escapes labels', () => {
     const results = httpResults([1000, 1000], [500, 500], [250, 250]);
