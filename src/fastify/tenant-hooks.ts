@@ -38,8 +38,10 @@ export function addTenantHooks(
   });
   instance.addHook('preValidation', function bulwarkTenantContext(request, _reply, done) {
     const scope = scopes.get(request);
-    if (scope === undefined) done();
-    else scope.runInAsyncScope(done);
+    if (scope === undefined) return done();
+    // Used once: dropped now rather than when the request is collected (see `forgetExchange`).
+    scopes.delete(request);
+    scope.runInAsyncScope(done);
   });
 }
 
