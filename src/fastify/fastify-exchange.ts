@@ -79,7 +79,10 @@ export class FastifyExchange implements HandlerExchange {
   readonly #continue: HookHandlerDoneFunction;
   readonly #config: ResolvedIdempotencyOptions<FastifyRequest>;
   #state: 'idle' | 'running' | 'held' | 'streaming' | 'answering' | 'over' = 'idle';
-  #settle: ((held: HeldAnswer) => void) | undefined;
+  // The settling of runHandler's promise, kept as fields rather than a closure over them.
+  #onHeld: ((held: HeldAnswer) => unknown) | undefined;
+  #resolve: ((value: unknown) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
   #held: Held | undefined;
 
   constructor(
@@ -103,15 +106,10 @@ export class FastifyExchange implements HandlerExchange {
 
   runHandler<T>(settle: (held: HeldAnswer) => T): Promise<T> {
     this.#state = 'running';
+    this.#onHeld = settle;
     const held = new Promise<T>((resolve, reject) => {
-      this.#settle = (answer) => {
-        // Runs inside onSend or a 'finish' listener: a failing `settle` fails the promise only.
-        try {
-          resolve(settle(answer));
-        } catch (error) {
-          reject(error);
-        }
-      };
+      this.#resolve = resolve as (value: unknown) => void;
+      this.#reject = reject;
     });
     // A hijacked reply answers on Node's response, past onSend: once it has
     // finished, its bytes are gone and never replayable, so the key is released.
@@ -157,7 +155,7 @@ export class FastifyExchange implements HandlerExchange {
     // (No payload stays no payload: Fastify answers it without a body.)
     const sent = typeof payload === 'string' ? bytes : payload;
     this.#held = { payload: sent, done, status: reply.statusCode, headers: reply.getHeaders() };
-    this.#settle?.({
+    this.#settle({
       kind: 'complete',
       status: reply.statusCode,
       body: bytes,
@@ -171,7 +169,9 @@ export class FastifyExchange implements HandlerExchange {
     if (held === undefined) return;
     const reply = this.#reply;
     // An error handler may have changed the head meanwhile: the answer goes out as it was.
-    for (const name of Object.keys(reply.getHeaders())) {
+    // (for-in over the fresh copy getHeaders() makes: no array of its names besides.)
+    const current = reply.getHeaders();
+    for (const name in current) {
       if (!(name in held.headers)) reply.removeHeader(name);
     }
     reply.code(held.status).headers(held.headers);
@@ -226,9 +226,21 @@ export class FastifyExchange implements HandlerExchange {
     return held;
   }
 
+  /** Settles runHandler's promise with what `settle` makes of `answer`, once it runs. */
+  #settle(answer: HeldAnswer): void {
+    const onHeld = this.#onHeld;
+    if (onHeld === undefined) return;
+    // Runs inside onSend or a 'finish' listener: a failing `settle` fails the promise only.
+    try {
+      this.#resolve?.(onHeld(answer));
+    } catch (error) {
+      this.#reject?.(error);
+    }
+  }
+
   #finish(result: HeldAnswer): void {
     if (this.#state === 'streaming' || this.#state === 'running') this.#state = 'over';
-    this.#settle?.(result);
+    this.#settle(result);
     forgetExchange(this.#request);
   }
 
