@@ -17,13 +17,13 @@ export function addMetricsHooks(instance: FastifyInstance, options: RequestMetri
     const entryTenant = getTenant();
     onResponseEnd(reply.raw, () => {
       record(
-        finishedRequest({
-          method: request.raw.method ?? '',
-          route: request.routeOptions.url,
-          res: reply.raw,
+        finishedRequest(
+          request.raw.method ?? '',
+          request.routeOptions.url,
+          reply.raw,
           startedAtMs,
-          tenant: tenantOfRequest(request.raw) ?? entryTenant,
-        }),
+          tenantOfRequest(request.raw) ?? entryTenant,
+        ),
       );
     });
     done();
