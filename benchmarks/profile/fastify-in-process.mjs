@@ -4,9 +4,12 @@
  * stand-in, paired rounds of CPU per request, `--alloc` bytes per request, and
  * `--gc`: GC count and time per request (scavenges, mark-compacts).
  *
- *   node benchmarks/profile/fastify-in-process.mjs [--rounds 10] [--alloc] [--gc] [dir ...]
+ *   node benchmarks/profile/fastify-in-process.mjs [--rounds 10] [--alloc] [--gc] [--profile] [dir ...]
+ *
+ * `--profile`: self µs per request by area and top bulwark functions (V8 CPU profiler).
  */
 import { IncomingMessage, ServerResponse } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +19,7 @@ import Fastify from 'fastify';
 import { pairedRatio, summarise } from '../harness.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
 import { allocationPerRequest } from './alloc-profile.mjs';
+import { summariseProfile } from './summarise-profile.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -25,6 +29,7 @@ const { values, positionals } = parseArgs({
     concurrency: { type: 'string', default: '10' },
     alloc: { type: 'boolean', default: false },
     gc: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
   },
 });
 const dists =
@@ -166,6 +171,29 @@ if (values.alloc) {
       count,
     );
     process.stdout.write(`\n## ${c.id}\n${report}`);
+  }
+  process.exit(0);
+}
+if (values.profile) {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 50 });
+  for (const c of cases) {
+    const n = count * 5;
+    await session.post('Profiler.start');
+    await cpuPerRequest(c.handler, n, concurrency);
+    const { profile } = await session.post('Profiler.stop');
+    const summary = summariseProfile(profile, n);
+    process.stdout.write(`\n## ${c.id}: ${summary.totalUs.toFixed(1)} µs/req sampled\n`);
+    for (const [area, us] of [...summary.areas].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+      process.stdout.write(`| ${area} | ${us.toFixed(2)} |\n`);
+    }
+    const top = [...summary.functions]
+      .filter(([k]) => k.startsWith('bulwark'))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 40);
+    for (const [fn, us] of top) process.stdout.write(`| ${fn} | ${us.toFixed(2)} |\n`);
   }
   process.exit(0);
 }

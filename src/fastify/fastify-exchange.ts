@@ -6,6 +6,7 @@ import type { HttpAnswer } from '../http/problem.js';
 import { applyRecordedHeaders, replayableHeaders } from '../http/recorded-answer.js';
 import { responseErrorType } from '../http/response-error.js';
 import { sendAnswer } from './reply-answer.js';
+import { exchangeOf, setExchange } from './request-slots.js';
 
 /** Fastify's `onSend` continuation. */
 type OnSendDone = (error: Error | null, payload?: unknown) => void;
@@ -18,19 +19,12 @@ interface Held {
   readonly headers: ReturnType<FastifyReply['getHeaders']>;
 }
 
-const exchanges = new WeakMap<FastifyRequest, FastifyExchange>();
-
 /**
- * Drops the exchange of `request` once its response is over, rather than
- * leaving the entry until the request is collected. V8's young-generation GC
- * (the scavenger) keeps a WeakMap value alive for as long as its entry exists,
- * whether its key is reachable or not, and an exchange holds its request,
- * reply and response: a stale entry carried every request's objects into the
- * old generation, to wait there for a full GC (scenario `http-server-fastify`,
- * the GC row of `benchmarks/profile/fastify-cpu.mjs`).
+ * Drops the exchange of `request` once its response is over: it holds the
+ * request, reply and response, and answers `exchangeOf` no longer.
  */
 function forgetExchange(request: FastifyRequest): void {
-  exchanges.delete(request);
+  setExchange(request, null);
 }
 
 /** The exchange a Node response belongs to, for {@link onRawFinish}. */
@@ -46,14 +40,9 @@ function onRawFinish(this: ExchangedResponse): void {
   this[RAW_EXCHANGE]?.rawFinished();
 }
 
-/** The exchange of `request`, while idempotency handles it. */
-export function exchangeOf(request: FastifyRequest): FastifyExchange | undefined {
-  return exchanges.get(request);
-}
-
 /** Whether an answer of `request` has begun: sent, streaming, or held for recording. */
 export function answerHasBegun(request: FastifyRequest, reply: FastifyReply): boolean {
-  return reply.sent || reply.raw.headersSent || exchanges.get(request)?.answered === true;
+  return reply.sent || reply.raw.headersSent || exchangeOf(request)?.answered === true;
 }
 
 /**
@@ -96,7 +85,7 @@ export class FastifyExchange implements HandlerExchange {
     this.#reply = reply;
     this.#continue = proceed;
     this.#config = config;
-    exchanges.set(request, this);
+    setExchange(request, this);
   }
 
   /** Whether the handler's answer has begun (held or streaming). */

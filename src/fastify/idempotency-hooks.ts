@@ -13,8 +13,9 @@ import { answerIdempotently } from '../http/idempotent-exchange.js';
 import { type Admission, admit, type RequestFacts } from '../http/idempotent-request.js';
 import { createIdempotencyEngine, type IdempotencyEngine } from '../idempotency/engine.js';
 import { MemoryStore } from '../idempotency/memory-store.js';
-import { exchangeOf, FastifyExchange } from './fastify-exchange.js';
+import { FastifyExchange } from './fastify-exchange.js';
 import { sendAnswer } from './reply-answer.js';
+import { exchangeOf } from './request-slots.js';
 
 /**
  * Idempotency keys on Fastify. `preHandler` (the body is parsed, the route
