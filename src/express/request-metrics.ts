@@ -31,15 +31,7 @@ export function requestMetrics(options: RequestMetricsOptions = {}): RequestHand
     const slot: TenantSlot = { req, tenant: undefined, outer: undefined };
     onResponseEnd(res, () => {
       const tenant = tenantOfRequest(req, slot) ?? entryTenant;
-      record(
-        finishedRequest({
-          method: req.method,
-          route: routeTemplate(req),
-          res,
-          startedAtMs,
-          tenant,
-        }),
-      );
+      record(finishedRequest(req.method, routeTemplate(req), res, startedAtMs, tenant));
     });
     // Mounted inside tenant(), the tenant is known already: nothing to wait for.
     if (entryTenant === undefined) awaitTenant(slot, next);

@@ -110,34 +110,34 @@ class Capture<T> implements ResponseCapture<T>, Interceptor {
     return this.#mode === 'ended';
   }
 
-  writeHead(args: unknown[]): ServerResponse {
+  writeHead(status: unknown, second: unknown, third: unknown, count: number): ServerResponse {
     if (this.#head !== undefined) {
       // `res._implicitHeader()` again, from code that tests `res._header` (compression
       // does, before each write), which a capture never sets: it changes nothing.
-      if (args.length === 1 && Number(args[0]) === this.#head.status) return this.#res;
+      if (count === 1 && Number(status) === this.#head.status) return this.#res;
       throw headersSentError('write');
     }
-    applyWriteHead(this.#res, this.#interception.real.setHeader, args);
+    applyWriteHead(this.#res, this.#interception.real.setHeader, status, second, third);
     this.#start();
     return this.#res;
   }
 
-  setHeader(args: unknown[]): unknown {
+  setHeader(name: unknown, value: unknown): unknown {
     if (this.#head !== undefined) throw headersSentError('set');
-    return this.#interception.real.setHeader.apply(this.#res, args);
+    return this.#interception.real.setHeader.call(this.#res, name, value);
   }
 
-  appendHeader(args: unknown[]): unknown {
+  appendHeader(name: unknown, value: unknown): unknown {
     if (this.#head !== undefined) throw headersSentError('append');
-    return this.#interception.real.appendHeader.apply(this.#res, args);
+    return this.#interception.real.appendHeader.call(this.#res, name, value);
   }
 
-  removeHeader(args: unknown[]): unknown {
+  removeHeader(name: unknown): unknown {
     if (this.#head !== undefined) throw headersSentError('remove');
-    return this.#interception.real.removeHeader.apply(this.#res, args);
+    return this.#interception.real.removeHeader.call(this.#res, name);
   }
 
-  write([chunk, encoding, callback]: unknown[]): boolean {
+  write(chunk: unknown, encoding: unknown, callback: unknown): boolean {
     if (this.#mode !== 'buffer') return false;
     this.#start();
     this.#append(chunk, encoding);
@@ -147,7 +147,7 @@ class Capture<T> implements ResponseCapture<T>, Interceptor {
     return true;
   }
 
-  end([chunk, encoding, callback]: unknown[]): ServerResponse {
+  end(chunk: unknown, encoding: unknown, callback: unknown): ServerResponse {
     const res = this.#res;
     if (this.#mode !== 'buffer') return res;
     const head = this.#start();
@@ -168,7 +168,7 @@ class Capture<T> implements ResponseCapture<T>, Interceptor {
     this.#interception.real.flushHeaders.call(this.#res);
   }
 
-  destroy([error]: unknown[]): unknown {
+  destroy(error: unknown): unknown {
     if (this.#mode === 'buffer') this.#finish({ kind: 'aborted' });
     return this.#interception.real.destroy.call(this.#res, error);
   }
@@ -286,9 +286,10 @@ function toBuffer(chunk: unknown, encoding: string | undefined): Buffer {
 function applyWriteHead(
   res: ServerResponse,
   setHeader: (this: ServerResponse, ...args: unknown[]) => unknown,
-  args: unknown[],
+  status: unknown,
+  second: unknown,
+  third: unknown,
 ): void {
-  const [status, second, third] = args;
   res.statusCode = Number(status);
   let headers = third;
   if (typeof second === 'string') res.statusMessage = second;

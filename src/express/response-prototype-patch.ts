@@ -46,8 +46,15 @@ type Getter = (this: ServerResponse) => boolean;
 /** The real methods, to call through. */
 export type RealMethods = Readonly<Record<InterceptedMethod, Method>>;
 
-/** Receives every call of an intercepted method (with its arguments), and answers the observed getters. */
-export type Interceptor = Readonly<Record<InterceptedMethod, (args: unknown[]) => unknown>> &
+/**
+ * One call of an intercepted method: its first three arguments (none of them
+ * takes more) and how many were passed. Arguments, not an array: a rest array
+ * per call was most of what a capture allocated (`benchmarks/profile/in-process.mjs --alloc`).
+ */
+export type InterceptedCall = (a: unknown, b: unknown, c: unknown, count: number) => unknown;
+
+/** Receives every call of an intercepted method, and answers the observed getters. */
+export type Interceptor = Readonly<Record<InterceptedMethod, InterceptedCall>> &
   Readonly<Record<ObservedState, () => boolean>>;
 
 /** An active interception. */
@@ -86,9 +93,18 @@ function forwardedPrototype(res: ServerResponse): RealMethods | undefined {
   const real = realMethods(res);
   for (const name of INTERCEPTED) {
     const method = real[name];
-    (proto as Record<string, Method>)[name] = function forwarder(this: ServerResponse, ...args) {
+    (proto as Record<string, Method>)[name] = function forwarder(
+      this: ServerResponse,
+      a?: unknown,
+      b?: unknown,
+      c?: unknown,
+    ) {
       const interceptor = active.get(this);
-      return interceptor === undefined ? method.apply(this, args) : interceptor[name](args);
+      return interceptor === undefined
+        ? // biome-ignore lint/complexity/noArguments: passes every argument on, with no array made.
+          method.apply(this, arguments as unknown as unknown[])
+        : // biome-ignore lint/complexity/noArguments: the count, read without an array.
+          interceptor[name](a, b, c, arguments.length);
     };
   }
   for (const name of OBSERVED) {
@@ -115,7 +131,12 @@ function overridesAny(res: ServerResponse): boolean {
 function patchInstance(res: ServerResponse, interceptor: Interceptor): Interception {
   const real = realMethods(res);
   const target = res as unknown as Record<InterceptedMethod, Method>;
-  for (const name of INTERCEPTED) target[name] = (...args) => interceptor[name](args);
+  for (const name of INTERCEPTED) {
+    target[name] = function patched(this: ServerResponse, a?: unknown, b?: unknown, c?: unknown) {
+      // biome-ignore lint/complexity/noArguments: the count, read without an array.
+      return interceptor[name](a, b, c, arguments.length);
+    };
+  }
   const ownGetters = OBSERVED.map((name) => Object.getOwnPropertyDescriptor(res, name));
   for (const name of OBSERVED) {
     Object.defineProperty(res, name, { configurable: true, get: () => interceptor[name]() });

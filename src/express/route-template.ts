@@ -38,6 +38,27 @@ export function routeTemplate(req: Request): string | undefined {
   const route: unknown = req.route;
   const app = req.app as unknown as App | undefined;
   if (typeof route !== 'object' || route === null || app === undefined) return undefined;
+  if (route === lastRoute && app === lastApp) return lastTemplate;
+  const template = cachedTemplate(app, route);
+  lastApp = app;
+  lastRoute = route;
+  lastTemplate = template;
+  return template;
+}
+
+/*
+ * The template found last, tried before the WeakMaps: a request usually
+ * matched the same route as the one before (and `routeTemplate` runs twice
+ * per idempotent request, for the metrics and for the key's scope), so two
+ * identity checks spare two WeakMap lookups (the http-server benchmark).
+ * It keeps the last app and route reachable until a request of another
+ * route replaces them: one app at most, never a growing set.
+ */
+let lastApp: App | undefined;
+let lastRoute: object | undefined;
+let lastTemplate: string | undefined;
+
+function cachedTemplate(app: App, route: object): string | undefined {
   let byRoute = cache.get(app);
   if (byRoute === undefined) {
     byRoute = new WeakMap();

@@ -52,7 +52,8 @@ function act(decision: TenantDecision, req: Request, res: Response, next: NextFu
   switch (decision.kind) {
     case 'enter':
       rememberTenant(req, decision.tenant);
-      enterTenant(decision.tenant, () => next());
+      // `next` itself, not a closure calling it: enterTenant calls it with no arguments.
+      enterTenant(decision.tenant, next);
       return;
     case 'pass':
       next();

@@ -6,6 +6,7 @@ import type { HttpAnswer } from '../http/problem.js';
 import { applyRecordedHeaders, replayableHeaders } from '../http/recorded-answer.js';
 import { responseErrorType } from '../http/response-error.js';
 import { sendAnswer } from './reply-answer.js';
+import { exchangeOf, setExchange } from './request-slots.js';
 
 /** Fastify's `onSend` continuation. */
 type OnSendDone = (error: Error | null, payload?: unknown) => void;
@@ -18,19 +19,12 @@ interface Held {
   readonly headers: ReturnType<FastifyReply['getHeaders']>;
 }
 
-const exchanges = new WeakMap<FastifyRequest, FastifyExchange>();
-
 /**
- * Drops the exchange of `request` once its response is over, rather than
- * leaving the entry until the request is collected. V8's young-generation GC
- * (the scavenger) keeps a WeakMap value alive for as long as its entry exists,
- * whether its key is reachable or not, and an exchange holds its request,
- * reply and response: a stale entry carried every request's objects into the
- * old generation, to wait there for a full GC (scenario `http-server-fastify`,
- * the GC row of `benchmarks/profile/fastify-cpu.mjs`).
+ * Drops the exchange of `request` once its response is over: it holds the
+ * request, reply and response, and answers `exchangeOf` no longer.
  */
 function forgetExchange(request: FastifyRequest): void {
-  exchanges.delete(request);
+  setExchange(request, null);
 }
 
 /** The exchange a Node response belongs to, for {@link onRawFinish}. */
@@ -46,14 +40,9 @@ function onRawFinish(this: ExchangedResponse): void {
   this[RAW_EXCHANGE]?.rawFinished();
 }
 
-/** The exchange of `request`, while idempotency handles it. */
-export function exchangeOf(request: FastifyRequest): FastifyExchange | undefined {
-  return exchanges.get(request);
-}
-
 /** Whether an answer of `request` has begun: sent, streaming, or held for recording. */
 export function answerHasBegun(request: FastifyRequest, reply: FastifyReply): boolean {
-  return reply.sent || reply.raw.headersSent || exchanges.get(request)?.answered === true;
+  return reply.sent || reply.raw.headersSent || exchangeOf(request)?.answered === true;
 }
 
 /**
@@ -79,7 +68,10 @@ export class FastifyExchange implements HandlerExchange {
   readonly #continue: HookHandlerDoneFunction;
   readonly #config: ResolvedIdempotencyOptions<FastifyRequest>;
   #state: 'idle' | 'running' | 'held' | 'streaming' | 'answering' | 'over' = 'idle';
-  #settle: ((held: HeldAnswer) => void) | undefined;
+  // The settling of runHandler's promise, kept as fields rather than a closure over them.
+  #onHeld: ((held: HeldAnswer) => unknown) | undefined;
+  #resolve: ((value: unknown) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
   #held: Held | undefined;
 
   constructor(
@@ -93,7 +85,7 @@ export class FastifyExchange implements HandlerExchange {
     this.#reply = reply;
     this.#continue = proceed;
     this.#config = config;
-    exchanges.set(request, this);
+    setExchange(request, this);
   }
 
   /** Whether the handler's answer has begun (held or streaming). */
@@ -103,15 +95,10 @@ export class FastifyExchange implements HandlerExchange {
 
   runHandler<T>(settle: (held: HeldAnswer) => T): Promise<T> {
     this.#state = 'running';
+    this.#onHeld = settle;
     const held = new Promise<T>((resolve, reject) => {
-      this.#settle = (answer) => {
-        // Runs inside onSend or a 'finish' listener: a failing `settle` fails the promise only.
-        try {
-          resolve(settle(answer));
-        } catch (error) {
-          reject(error);
-        }
-      };
+      this.#resolve = resolve as (value: unknown) => void;
+      this.#reject = reject;
     });
     // A hijacked reply answers on Node's response, past onSend: once it has
     // finished, its bytes are gone and never replayable, so the key is released.
@@ -157,7 +144,7 @@ export class FastifyExchange implements HandlerExchange {
     // (No payload stays no payload: Fastify answers it without a body.)
     const sent = typeof payload === 'string' ? bytes : payload;
     this.#held = { payload: sent, done, status: reply.statusCode, headers: reply.getHeaders() };
-    this.#settle?.({
+    this.#settle({
       kind: 'complete',
       status: reply.statusCode,
       body: bytes,
@@ -171,7 +158,9 @@ export class FastifyExchange implements HandlerExchange {
     if (held === undefined) return;
     const reply = this.#reply;
     // An error handler may have changed the head meanwhile: the answer goes out as it was.
-    for (const name of Object.keys(reply.getHeaders())) {
+    // (for-in over the fresh copy getHeaders() makes: no array of its names besides.)
+    const current = reply.getHeaders();
+    for (const name in current) {
       if (!(name in held.headers)) reply.removeHeader(name);
     }
     reply.code(held.status).headers(held.headers);
@@ -226,9 +215,21 @@ export class FastifyExchange implements HandlerExchange {
     return held;
   }
 
+  /** Settles runHandler's promise with what `settle` makes of `answer`, once it runs. */
+  #settle(answer: HeldAnswer): void {
+    const onHeld = this.#onHeld;
+    if (onHeld === undefined) return;
+    // Runs inside onSend or a 'finish' listener: a failing `settle` fails the promise only.
+    try {
+      this.#resolve?.(onHeld(answer));
+    } catch (error) {
+      this.#reject?.(error);
+    }
+  }
+
   #finish(result: HeldAnswer): void {
     if (this.#state === 'streaming' || this.#state === 'running') this.#state = 'over';
-    this.#settle?.(result);
+    this.#settle(result);
     forgetExchange(this.#request);
   }
 

@@ -10,11 +10,12 @@ import {
   resolveIdempotencyOptions,
 } from '../http/idempotency-options.js';
 import { answerIdempotently } from '../http/idempotent-exchange.js';
-import { type Admission, admit } from '../http/idempotent-request.js';
+import { type Admission, admit, type RequestFacts } from '../http/idempotent-request.js';
 import { createIdempotencyEngine, type IdempotencyEngine } from '../idempotency/engine.js';
 import { MemoryStore } from '../idempotency/memory-store.js';
-import { exchangeOf, FastifyExchange } from './fastify-exchange.js';
+import { FastifyExchange } from './fastify-exchange.js';
 import { sendAnswer } from './reply-answer.js';
+import { exchangeOf } from './request-slots.js';
 
 /**
  * Idempotency keys on Fastify. `preHandler` (the body is parsed, the route
@@ -34,13 +35,7 @@ export function addIdempotencyHooks(
     // Read once: Fastify builds a new routeOptions object on every read.
     const { url: route, config: routeConfig } = request.routeOptions;
     if (route === undefined || routeConfig?.idempotency === false) return done();
-    const admission = admit(config, {
-      req: request,
-      raw: request.raw,
-      url: request.raw.url ?? request.url,
-      route: () => route,
-      parsedBody: request.body,
-    });
+    const admission = admit(config, new FastifyFacts(request, route));
     if (admission instanceof Promise) {
       admission.then((admitted) => proceed(admitted, engine, config, request, reply, done));
     } else {
@@ -52,6 +47,31 @@ export function addIdempotencyHooks(
     if (exchange === undefined) done(null, payload);
     else exchange.onSend(payload, done);
   });
+}
+
+/**
+ * What Fastify knows of a request, for `admit`: its route is at hand, so an
+ * object with a method rather than a literal with a closure per request
+ * (scenario `http-server-fastify`).
+ */
+class FastifyFacts implements RequestFacts<FastifyRequest> {
+  readonly req: FastifyRequest;
+  readonly raw: FastifyRequest['raw'];
+  readonly url: string;
+  readonly parsedBody: unknown;
+  readonly #route: string;
+
+  constructor(request: FastifyRequest, route: string) {
+    this.req = request;
+    this.raw = request.raw;
+    this.url = request.raw.url ?? request.url;
+    this.parsedBody = request.body;
+    this.#route = route;
+  }
+
+  route(): string {
+    return this.#route;
+  }
 }
 
 function proceed(

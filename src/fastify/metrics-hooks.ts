@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { finishedRequest, onResponseEnd } from '../http/finished-request.js';
 import { createRequestRecorder, type RequestMetricsOptions } from '../http/request-recorder.js';
-import { tenantOfRequest } from '../http/request-tenant.js';
 import { getTenant } from '../tenant/context.js';
+import { tenantOf } from './request-slots.js';
 
 /**
  * RED metrics on Fastify: the clock starts in `onRequest`, and the request is
@@ -17,13 +17,13 @@ export function addMetricsHooks(instance: FastifyInstance, options: RequestMetri
     const entryTenant = getTenant();
     onResponseEnd(reply.raw, () => {
       record(
-        finishedRequest({
-          method: request.raw.method ?? '',
-          route: request.routeOptions.url,
-          res: reply.raw,
+        finishedRequest(
+          request.raw.method ?? '',
+          request.routeOptions.url,
+          reply.raw,
           startedAtMs,
-          tenant: tenantOfRequest(request.raw) ?? entryTenant,
-        }),
+          tenantOf(request) ?? entryTenant,
+        ),
       );
     });
     done();

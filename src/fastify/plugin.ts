@@ -3,6 +3,7 @@ import { addErrorNotes, setProblemErrorHandler } from './error-hooks.js';
 import { addIdempotencyHooks } from './idempotency-hooks.js';
 import { addMetricsHooks } from './metrics-hooks.js';
 import { type BulwarkOptions, resolveParts } from './plugin-options.js';
+import { declareRequestSlots } from './request-slots.js';
 import { addTenantHooks } from './tenant-hooks.js';
 
 /**
@@ -25,6 +26,7 @@ export const bulwark: FastifyPluginCallback<BulwarkOptions> = Object.assign(
   ): void {
     try {
       const parts = resolveParts(options);
+      declareRequestSlots(instance);
       // Metrics first: its clock starts before the tenant is resolved.
       if (parts.metrics !== false) addMetricsHooks(instance, parts.metrics);
       if (parts.tenant !== false) addTenantHooks(instance, parts.tenant);

@@ -5,7 +5,6 @@ import type {
   FastifyRequest,
   HookHandlerDoneFunction,
 } from 'fastify';
-import { rememberTenant } from '../http/request-tenant.js';
 import {
   decideTenant,
   resolveTenantOptions,
@@ -14,6 +13,7 @@ import {
 } from '../http/tenant-resolution.js';
 import { enterTenant } from '../tenant/context.js';
 import { sendAnswer } from './reply-answer.js';
+import { setTenant, takeTenantScope } from './request-slots.js';
 
 /*
  * Tenant context on Fastify. `onRequest` resolves the tenant and continues
@@ -22,8 +22,6 @@ import { sendAnswer } from './reply-answer.js';
  * (an AsyncResource) and re-entered in `preValidation`, the first hook after
  * the body: later hooks, the handler and the reply run inside it.
  */
-
-const scopes = new WeakMap<FastifyRequest, AsyncResource>();
 
 /** Adds the tenant hooks to `instance` (options validated here, once). */
 export function addTenantHooks(
@@ -37,9 +35,9 @@ export function addTenantHooks(
     else act(decision, request, reply, done);
   });
   instance.addHook('preValidation', function bulwarkTenantContext(request, _reply, done) {
-    const scope = scopes.get(request);
-    if (scope === undefined) done();
-    else scope.runInAsyncScope(done);
+    const scope = takeTenantScope(request);
+    if (scope === undefined) return done();
+    scope.runInAsyncScope(done);
   });
 }
 
@@ -51,9 +49,8 @@ function act(
 ): void {
   switch (decision.kind) {
     case 'enter':
-      rememberTenant(request.raw, decision.tenant);
       enterTenant(decision.tenant, () => {
-        scopes.set(request, new AsyncResource('bulwark.tenant'));
+        setTenant(request, decision.tenant, new AsyncResource('bulwark.tenant'));
         done();
       });
       return;

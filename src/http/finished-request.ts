@@ -19,17 +19,6 @@ export interface FinishedRequest {
   readonly tenant: Tenant | undefined;
 }
 
-/** What an adapter knows of a request as it ends. */
-export interface RequestEnd {
-  readonly method: string;
-  /** The route template the framework matched (`/transfers/:id`), never the raw path. */
-  readonly route: string | undefined;
-  readonly res: ServerResponse;
-  /** `performance.now()` when the request was first seen. */
-  readonly startedAtMs: number;
-  readonly tenant: Tenant | undefined;
-}
-
 const KNOWN_METHODS = new Set([
   'CONNECT',
   'DELETE',
@@ -43,18 +32,30 @@ const KNOWN_METHODS = new Set([
   'TRACE',
 ]);
 
-/** Describes a request as it ends. Cheap: one Set lookup and a few fields. */
-export function finishedRequest(end: RequestEnd): FinishedRequest {
-  const { res } = end;
+/**
+ * Describes a request as it ends, from what the adapter knows of it: its
+ * `method`, the route template the framework matched (`/transfers/:id`, never
+ * the raw path; `undefined` when none matched), Node's response,
+ * `performance.now()` when the request was first seen, and its tenant.
+ * Cheap: one Set lookup and a few fields; arguments rather than an object,
+ * one object per request fewer (the http-server benchmarks).
+ */
+export function finishedRequest(
+  method: string,
+  route: string | undefined,
+  res: ServerResponse,
+  startedAtMs: number,
+  tenant: Tenant | undefined,
+): FinishedRequest {
   const aborted = !res.writableFinished;
   const statusCode = res.headersSent ? res.statusCode : undefined;
   return {
-    method: KNOWN_METHODS.has(end.method) ? end.method : '_OTHER',
-    route: end.route,
+    method: KNOWN_METHODS.has(method) ? method : '_OTHER',
+    route,
     statusCode,
-    durationSeconds: (performance.now() - end.startedAtMs) / 1000,
+    durationSeconds: (performance.now() - startedAtMs) / 1000,
     errorType: errorTypeOf(res, statusCode, aborted),
-    tenant: end.tenant,
+    tenant,
   };
 }
 

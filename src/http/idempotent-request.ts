@@ -38,11 +38,11 @@ export interface RequestFacts<Req> {
   /** The path and query as the client sent them (fingerprinted). */
   readonly url: string;
   /** The scope: what the framework matched (route template), so one resource is one scope. */
-  readonly route: () => string;
+  route(): string;
   /** What the framework's body parser left, `undefined` when none ran. */
   readonly parsedBody: unknown;
   /** Keeps the bytes read here for the handler, when no parser had read the stream. */
-  readonly keepBody?: (bytes: Buffer) => void;
+  keepBody?(bytes: Buffer): void;
 }
 
 const PASS: Admission = { kind: 'pass' };

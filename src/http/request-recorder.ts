@@ -106,7 +106,7 @@ function attributesOf(request: FinishedRequest, guards: Guards, sets: AttributeS
   const admit = statusCode !== undefined && statusCode < 400;
   const jurisdiction = guards.jurisdiction(tenant?.jurisdiction, admit);
   const tenantId = guards.tenant?.(tenant?.tenantId, admit);
-  return sets({ method, route, statusCode, errorType, jurisdiction, tenantId });
+  return sets(method, route, statusCode, errorType, jurisdiction, tenantId);
 }
 
 function resolveOptions(options: RequestMetricsOptions, scope: string): Resolved {

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exchangeOf } from '../../src/fastify/fastify-exchange.js';
 import { bulwark } from '../../src/fastify/index.js';
+import { exchangeOf } from '../../src/fastify/request-slots.js';
 import {
   ErrorCode,
   getOperation,

@@ -1,0 +1,244 @@
+/**
+ * The Fastify counterpart of `in-process.mjs`: the http-server request driven
+ * through Fastify apps (`fastify.routing`) in this one process, over a socket
+ * stand-in, paired rounds of CPU per request, `--alloc` bytes per request, and
+ * `--gc`: GC count and time per request (scavenges, mark-compacts).
+ *
+ *   node benchmarks/profile/fastify-in-process.mjs [--rounds 10] [--alloc] [--gc] [--profile] [dir ...]
+ *
+ * `--profile`: self µs per request by area and top bulwark functions (V8 CPU profiler).
+ */
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Session } from 'node:inspector/promises';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { Duplex } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { SpanKind, trace } from '@opentelemetry/api';
+import Fastify from 'fastify';
+import { pairedRatio, summarise } from '../harness.mjs';
+import { registerSdk } from '../otel-sdk.mjs';
+import { allocationPerRequest } from './alloc-profile.mjs';
+import { summariseProfile } from './summarise-profile.mjs';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rounds: { type: 'string', default: '10' },
+    requests: { type: 'string', default: '3000' },
+    concurrency: { type: 'string', default: '10' },
+    alloc: { type: 'boolean', default: false },
+    gc: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+  },
+});
+const dists =
+  positionals.length > 0 ? positionals : [new URL('../../dist/', import.meta.url).pathname];
+const BODY = Buffer.from(
+  JSON.stringify({ amount: 1250, currency: 'EUR', from: 'acc-1', to: 'acc-2' }),
+);
+let nextKey = 0;
+
+function nullSocket() {
+  const socket = new Duplex({
+    read() {},
+    write(_c, _e, cb) {
+      cb();
+    },
+    writev(_c, cb) {
+      cb();
+    },
+  });
+  socket.remoteAddress = '127.0.0.1';
+  socket.setTimeout = () => socket;
+  return socket;
+}
+
+function request(handler) {
+  return new Promise((resolve, reject) => {
+    const socket = nullSocket();
+    const req = new IncomingMessage(socket);
+    req.method = 'POST';
+    req.url = '/transfers';
+    req.httpVersionMajor = 1;
+    req.httpVersionMinor = 1;
+    req.httpVersion = '1.1';
+    req.rawHeaders = [
+      'Host',
+      '127.0.0.1',
+      'Content-Type',
+      'application/json',
+      'Content-Length',
+      String(BODY.length),
+      'Idempotency-Key',
+      `bench-${nextKey++}`,
+      'X-Tenant-Id',
+      'acme-payments',
+      'X-Jurisdiction',
+      'DE',
+    ];
+    const headers = {};
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      headers[req.rawHeaders[i].toLowerCase()] = req.rawHeaders[i + 1];
+    }
+    req.headers = headers;
+    req.complete = true;
+    req.push(BODY);
+    req.push(null);
+    const res = new ServerResponse(req);
+    res.assignSocket(socket);
+    res.on('finish', () => {
+      res.detachSocket(socket);
+      process.nextTick(() => {
+        res.emit('close');
+        if (res.statusCode !== 201) reject(new Error(`status ${res.statusCode}`));
+        else resolve();
+      });
+    });
+    handler(req, res);
+  });
+}
+
+async function cpuPerRequest(handler, count, concurrency) {
+  const started = process.cpuUsage();
+  let left = count;
+  const worker = async () => {
+    while (left-- > 0) await request(handler);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const { user, system } = process.cpuUsage(started);
+  return (user + system) / count;
+}
+
+const spans = new WeakMap();
+function addSpanHooks(app) {
+  const tracer = trace.getTracer('bench-http');
+  app.addHook('onRequest', (request, _reply, done) => {
+    const span = tracer.startSpan(`${request.method} /transfers`, {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': request.method },
+    });
+    spans.set(request, span);
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    const span = spans.get(request);
+    span?.setAttribute('http.response.status_code', reply.statusCode);
+    span?.end();
+    done();
+  });
+}
+function route(app) {
+  app.post('/transfers', async (request, reply) =>
+    reply.code(201).send({ id: 'tr_1', status: 'accepted', amount: request.body.amount }),
+  );
+  return app;
+}
+
+const processors = [];
+const cases = [];
+{
+  const app = Fastify();
+  addSpanHooks(app);
+  route(app);
+  await app.ready();
+  cases.push({ id: 'otel-span', handler: app.routing });
+}
+for (const dir of dists) {
+  const { bulwark } = await import(pathToFileURL(`${dir}/fastify/index.js`).href);
+  const { MemoryStore } = await import(pathToFileURL(`${dir}/index.js`).href);
+  const otel = await import(pathToFileURL(`${dir}/otel/index.js`).href);
+  if (processors.length === 0) processors.push(new otel.TenantSpanProcessor());
+  const app = Fastify();
+  await app.register(bulwark, { idempotency: { store: new MemoryStore() } });
+  addSpanHooks(app);
+  route(app);
+  await app.ready();
+  cases.push({ id: `bulwark-memory ${dir}`, handler: app.routing });
+}
+registerSdk({ spanProcessors: processors, batch: true });
+
+const count = Number(values.requests);
+const concurrency = Number(values.concurrency);
+for (const c of cases) {
+  c.series = [];
+  await cpuPerRequest(c.handler, count, concurrency);
+}
+if (values.alloc) {
+  for (const c of cases) {
+    const report = await allocationPerRequest(
+      () => cpuPerRequest(c.handler, count, concurrency),
+      count,
+    );
+    process.stdout.write(`\n## ${c.id}\n${report}`);
+  }
+  process.exit(0);
+}
+if (values.profile) {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 50 });
+  for (const c of cases) {
+    const n = count * 5;
+    await session.post('Profiler.start');
+    await cpuPerRequest(c.handler, n, concurrency);
+    const { profile } = await session.post('Profiler.stop');
+    const summary = summariseProfile(profile, n);
+    process.stdout.write(`\n## ${c.id}: ${summary.totalUs.toFixed(1)} µs/req sampled\n`);
+    for (const [area, us] of [...summary.areas].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+      process.stdout.write(`| ${area} | ${us.toFixed(2)} |\n`);
+    }
+    const top = [...summary.functions]
+      .filter(([k]) => k.startsWith('bulwark'))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 40);
+    for (const [fn, us] of top) process.stdout.write(`| ${fn} | ${us.toFixed(2)} |\n`);
+  }
+  process.exit(0);
+}
+if (values.gc) {
+  for (const c of cases) {
+    const seen = new Map();
+    const obs = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const k = e.detail?.kind ?? e.kind;
+        const s = seen.get(k) ?? { n: 0, ms: 0 };
+        s.n++;
+        s.ms += e.duration;
+        seen.set(k, s);
+      }
+    });
+    obs.observe({ entryTypes: ['gc'] });
+    const n = count * 10;
+    await cpuPerRequest(c.handler, n, concurrency);
+    await new Promise((r) => setTimeout(r, 50));
+    obs.disconnect();
+    const row = [...seen].map(
+      ([k, s]) =>
+        `kind${k}: ${((s.n * 1000) / n).toFixed(2)}/1k req, ${((s.ms * 1000) / n).toFixed(2)} µs/req`,
+    );
+    process.stdout.write(`${c.id}: ${row.join('; ')}\n`);
+  }
+  process.exit(0);
+}
+for (let round = 0; round < Number(values.rounds); round++) {
+  const order = round % 2 === 0 ? cases : [...cases].reverse();
+  for (const c of order) c.series.push(await cpuPerRequest(c.handler, count, concurrency));
+}
+const base = cases[0];
+for (const c of cases) {
+  const s = summarise(c.series);
+  const line = [
+    `${c.id}: ${s.median.toFixed(1)} µs/req (p25 ${s.p25.toFixed(1)}, p75 ${s.p75.toFixed(1)})`,
+  ];
+  if (c !== base) {
+    const r = pairedRatio(c.series, base.series);
+    line.push(`vs otel-span ${r.median.toFixed(2)} (${r.p25.toFixed(2)}-${r.p75.toFixed(2)})`);
+  }
+  if (cases.length > 2 && c !== base && c !== cases[1]) {
+    const r = pairedRatio(c.series, cases[1].series);
+    line.push(`vs first build ${r.median.toFixed(3)} (${r.p25.toFixed(3)}-${r.p75.toFixed(3)})`);
+  }
+  process.stdout.write(`${line.join('  ')}\n`);
+}
