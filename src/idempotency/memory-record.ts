@@ -1,5 +1,6 @@
-import type { LinkedList, ListNode } from './linked-list.js';
+import type { LinkedList, Links } from './linked-list.js';
 import type { StoredResponse } from './store.js';
+import type { PackedBytes } from './stored-bytes.js';
 
 /*
  * One record of a MemoryStore, the tenant holding it, and what it costs in
@@ -8,11 +9,13 @@ import type { StoredResponse } from './store.js';
 
 /**
  * What one record costs beyond the characters of its strings and its body
- * bytes: the record and response objects, the Uint8Array, string headers, its
- * Map entry and list nodes. Measured on Node 20 with 200 000 records
- * (64-character keys and fingerprints): about 830 bytes per lease and 710 per
- * small completed record in all, against 836 and 990 accounted with this
- * value. An estimate, not a promise: `maxBytes` bounds the accounted bytes.
+ * bytes: the record object (which carries its response and is its own list
+ * node), the headers object, its Map entry. Measured on Node 20 with 200 000
+ * records (64-character keys and fingerprints): about 830 bytes per lease and
+ * 710 per small completed record in all, against 836 and 990 accounted with
+ * this value; on Node 22, since bodies are packed into strings and records
+ * are their own list nodes, about 770 per small completed record (1 060
+ * before). An estimate, not a promise: `maxBytes` bounds the accounted bytes.
  */
 const RECORD_OVERHEAD_BYTES = 672;
 /** The same for one stored response header (the property and its two strings). */
@@ -23,44 +26,52 @@ export interface TenantUsage {
   readonly id: string;
   bytes: number;
   records: number;
-  /** Completed records, least recently used first. */
-  readonly completed: LinkedList<CompletedRecord>;
+  /** Completed records (only), least recently used first: the `use` order. */
+  readonly completed: LinkedList<MemoryRecord>;
   heapIndex: number;
 }
 
-interface RecordBase {
+/**
+ * What every record holds. Its links (see `linked-list.ts`) place it in the
+ * expiry order of its state (the leases, or the completed records: `older`,
+ * `newer`) and, once completed, in its tenant's use order (`lessRecent`,
+ * `moreRecent`).
+ */
+interface RecordBase extends Links<MemoryRecord> {
   readonly key: string;
   readonly tenant: TenantUsage;
   readonly fingerprint: string;
   expiresAt: number;
   bytes: number;
-  /**
-   * Its place in the expiry order of its state (the leases, or the completed
-   * records). Set once it is added; the same node moves along when a lease completes.
-   */
-  age: ListNode<MemoryRecord> | undefined;
 }
 
 /**
  * A live or lapsed lease. It has every field of a completed record (unset), so
  * completing it turns this very object into one (`MemoryLedger.complete`):
- * one shape for every record, and no second object, node or map entry per
+ * one shape for every record, and no second object or map entry per
  * completion (`benchmarks/scenarios/idempotency-stores.mjs`).
  */
 export interface LeaseRecord extends RecordBase {
   state: 'in_flight';
   ownerToken: string;
-  response: undefined;
-  lru: undefined;
+  status: undefined;
+  headers: undefined;
+  body: undefined;
 }
 
-/** A stored response, kept for replay until `expiresAt`. */
+/**
+ * A stored response, kept for replay until `expiresAt`. Its status, headers
+ * and body sit on the record itself, the body packed (`stored-bytes.ts`):
+ * every object a record holds is promoted and later evicted, so each one
+ * fewer is less work for every collection (the http-server benchmark).
+ */
 export interface CompletedRecord extends RecordBase {
   state: 'completed';
   ownerToken: undefined;
-  response: StoredResponse;
-  /** Its place in its tenant's LRU order. Set once it is added. */
-  lru: ListNode<CompletedRecord> | undefined;
+  status: number;
+  /** A private copy of the completed response's headers, never handed out. */
+  headers: Readonly<Record<string, string>>;
+  body: PackedBytes;
 }
 
 export type MemoryRecord = LeaseRecord | CompletedRecord;
@@ -73,11 +84,16 @@ export function leaseBytes(key: string, fingerprint: string, ownerToken: string)
   return RECORD_OVERHEAD_BYTES + key.length + fingerprint.length + ownerToken.length;
 }
 
-/** The bytes a completed record takes, its response included. */
-export function completedBytes(key: string, fingerprint: string, response: StoredResponse): number {
-  let bytes = RECORD_OVERHEAD_BYTES + key.length + fingerprint.length + response.body.byteLength;
-  for (const name in response.headers) {
-    bytes += HEADER_OVERHEAD_BYTES + name.length + (response.headers[name]?.length ?? 0);
+/** The bytes a completed record takes, its response's headers and body included. */
+export function completedBytes(
+  key: string,
+  fingerprint: string,
+  headers: StoredResponse['headers'],
+  body: Uint8Array,
+): number {
+  let bytes = RECORD_OVERHEAD_BYTES + key.length + fingerprint.length + body.byteLength;
+  for (const name in headers) {
+    bytes += HEADER_OVERHEAD_BYTES + name.length + (headers[name]?.length ?? 0);
   }
   return bytes;
 }

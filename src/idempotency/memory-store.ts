@@ -8,13 +8,8 @@ import {
   leaseBytes,
   type MemoryRecord,
 } from './memory-record.js';
-import type {
-  ClaimRequest,
-  ClaimResult,
-  CompleteRequest,
-  IdempotencyStore,
-  StoredResponse,
-} from './store.js';
+import type { ClaimRequest, ClaimResult, CompleteRequest, IdempotencyStore } from './store.js';
+import { packBytes, unpackBytes } from './stored-bytes.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -195,10 +190,12 @@ export class MemoryStore implements IdempotencyStore {
     const now = this.#clock();
     const lease = this.#owned(request.key, request.ownerToken, now);
     if (!lease) return false;
-    const response = copyResponse(request.response);
-    const bytes = completedBytes(lease.key, lease.fingerprint, response);
+    const { status, headers, body } = request.response;
+    const bytes = completedBytes(lease.key, lease.fingerprint, headers, body);
     this.#makeRoom(now, lease.tenant.id, bytes - lease.bytes, 0);
-    this.#ledger.complete(lease, response, now + request.retentionMs, bytes);
+    // Copies on the way in and out (`toClaimResult`): no caller can change a stored response after the fact.
+    const expiresAt = now + request.retentionMs;
+    this.#ledger.complete(lease, status, { ...headers }, packBytes(body), expiresAt, bytes);
     return true;
   }
 
@@ -255,25 +252,17 @@ export class MemoryStore implements IdempotencyStore {
 
 function toClaimResult(record: MemoryRecord, now: number): ClaimResult {
   if (record.state === 'completed') {
-    return {
-      outcome: 'completed',
-      fingerprint: record.fingerprint,
-      response: copyResponse(record.response),
+    const response = {
+      status: record.status,
+      headers: { ...record.headers },
+      body: unpackBytes(record.body),
     };
+    return { outcome: 'completed', fingerprint: record.fingerprint, response };
   }
   return {
     outcome: 'in_flight',
     fingerprint: record.fingerprint,
     leaseRemainingMs: Math.max(1, Math.ceil(record.expiresAt - now)),
-  };
-}
-
-/** Copies the bytes both ways so no caller can change a stored response after the fact. */
-function copyResponse(response: StoredResponse): StoredResponse {
-  return {
-    status: response.status,
-    headers: { ...response.headers },
-    body: new Uint8Array(response.body),
   };
 }
 

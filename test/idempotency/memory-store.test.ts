@@ -129,6 +129,40 @@ describe('MemoryStore bounds', () => {
     expect([...second.response.body]).toEqual([1, 2, 3]);
   });
 
+  it('stores exactly the bytes of a view into a larger buffer, and copies the headers both ways', async () => {
+    const store = new MemoryStore();
+    await store.claim({ key: 'k', fingerprint: 'f', ownerToken: 't', leaseMs: LONG });
+    const whole = Uint8Array.from([7, 0, 255, 128, 9, 7]);
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    await store.complete({
+      key: 'k',
+      ownerToken: 't',
+      response: { status: 201, headers, body: whole.subarray(1, 5) },
+      retentionMs: LONG,
+    });
+    whole.fill(1);
+    headers['content-type'] = 'text/plain';
+    const first = await store.claim({ key: 'k', fingerprint: 'f', ownerToken: 'u', leaseMs: LONG });
+    if (first.outcome !== 'completed') throw new Error('expected completed');
+    expect(first.response.body).toBeInstanceOf(Uint8Array);
+    expect([...first.response.body]).toEqual([0, 255, 128, 9]);
+    expect(first.response.body.byteOffset).toBe(0);
+    expect(first.response.body.buffer.byteLength).toBe(4);
+    (first.response.headers as Record<string, string>)['content-type'] = 'changed';
+    const second = await store.claim({
+      key: 'k',
+      fingerprint: 'f',
+      ownerToken: 'v',
+      leaseMs: LONG,
+    });
+    if (second.outcome !== 'completed') throw new Error('expected completed');
+    expect(second.response).toEqual({
+      status: 201,
+      headers: { 'content-type': 'application/json' },
+      body: Uint8Array.from([0, 255, 128, 9]),
+    });
+  });
+
   it('validates its options at construction', () => {
     for (const maxEntries of [0, -1, 1.5, Number.POSITIVE_INFINITY]) {
       expect(() => new MemoryStore({ maxEntries })).toThrow(/maxEntries/);
