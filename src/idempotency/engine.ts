@@ -221,7 +221,7 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
       completed =
         settled === undefined || store.complete !== MemoryStore.prototype.complete
           ? await call('complete', () => store.complete(completeRequest))
-          : settled.complete(store as MemoryStore, completeRequest);
+          : settled.complete(store as MemoryStore, completeRequest, claim);
     } catch (error) {
       retryCompletionInBackground(() => store.complete(completeRequest), resolved);
       throw tallyError(

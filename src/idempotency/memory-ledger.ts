@@ -1,6 +1,7 @@
 import { IndexedMaxHeap } from './indexed-heap.js';
 import { LinkedList } from './linked-list.js';
 import type { CompletedRecord, LeaseRecord, MemoryRecord, TenantUsage } from './memory-record.js';
+import type { PackedResponse } from './packed-response.js';
 
 /*
  * The records of a MemoryStore with their cost in bytes, per tenant, and the
@@ -75,7 +76,7 @@ export class MemoryLedger {
     ownerToken: string,
     expiresAt: number,
     bytes: number,
-  ) {
+  ): LeaseRecord {
     const tenant = this.#tenant(tenantId);
     const lease: LeaseRecord = {
       state: 'in_flight',
@@ -85,9 +86,7 @@ export class MemoryLedger {
       ownerToken,
       expiresAt,
       bytes,
-      status: undefined,
-      headers: undefined,
-      body: undefined,
+      response: undefined,
       older: undefined,
       newer: undefined,
       lessRecent: undefined,
@@ -96,6 +95,7 @@ export class MemoryLedger {
     this.#records.set(key, lease);
     this.#leases.push(lease);
     this.#account(tenant, bytes, 1);
+    return lease;
   }
 
   /** Moves the lease's end; it moves to the back of the expiry order too. */
@@ -105,27 +105,17 @@ export class MemoryLedger {
   }
 
   /**
-   * Turns `lease` into its completed record, in place, holding `status`,
-   * `headers` and `body` (private copies: see `CompletedRecord`); `bytes` is
-   * its `completedBytes`, which the store already counted to make room. The
+   * Turns `lease` into its completed record, in place, holding `response`
+   * (packed: see `CompletedRecord`); `bytes` is its `completedBytes`, which the store already counted to make room. The
    * lease itself moves to the completed records' expiry order, and the map
    * entry stays: see `LeaseRecord`.
    */
-  complete(
-    lease: LeaseRecord,
-    status: number,
-    headers: CompletedRecord['headers'],
-    body: CompletedRecord['body'],
-    expiresAt: number,
-    bytes: number,
-  ): void {
+  complete(lease: LeaseRecord, response: PackedResponse, expiresAt: number, bytes: number): void {
     const growth = bytes - lease.bytes;
     const done = lease as unknown as CompletedRecord;
     done.state = 'completed';
     done.ownerToken = undefined;
-    done.status = status;
-    done.headers = headers;
-    done.body = body;
+    done.response = response;
     done.expiresAt = expiresAt;
     done.bytes = bytes;
     this.#leases.remove(done);
@@ -134,10 +124,12 @@ export class MemoryLedger {
     this.#account(done.tenant, growth, 0);
   }
 
+  /** Drops `record`; a lease's owner token is cleared, so a holder of the record sees it gone. */
   remove(record: MemoryRecord): void {
     this.#records.delete(record.key);
     if (record.state === 'in_flight') {
       this.#leases.remove(record);
+      (record as { ownerToken: string | undefined }).ownerToken = undefined;
     } else {
       this.#retained.remove(record);
       record.tenant.completed.remove(record);

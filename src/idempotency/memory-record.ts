@@ -1,6 +1,6 @@
 import type { LinkedList, Links } from './linked-list.js';
+import type { PackedResponse } from './packed-response.js';
 import type { StoredResponse } from './store.js';
-import type { PackedBytes } from './stored-bytes.js';
 
 /*
  * One record of a MemoryStore, the tenant holding it, and what it costs in
@@ -9,13 +9,13 @@ import type { PackedBytes } from './stored-bytes.js';
 
 /**
  * What one record costs beyond the characters of its strings and its body
- * bytes: the record object (which carries its response and is its own list
- * node), the headers object, its Map entry. Measured on Node 20 with 200 000
+ * bytes: the record object (its own list node), its response's string, its
+ * Map entry. Measured on Node 20 with 200 000
  * records (64-character keys and fingerprints): about 830 bytes per lease and
  * 710 per small completed record in all, against 836 and 990 accounted with
- * this value; on Node 22, since bodies are packed into strings and records
- * are their own list nodes, about 770 per small completed record (1 060
- * before). An estimate, not a promise: `maxBytes` bounds the accounted bytes.
+ * this value; on Node 22, since responses are packed into strings and
+ * records are their own list nodes, about 770 per small completed record
+ * (1 060 before). An estimate, not a promise: `maxBytes` bounds the accounted bytes.
  */
 const RECORD_OVERHEAD_BYTES = 672;
 /** The same for one stored response header (the property and its two strings). */
@@ -53,25 +53,17 @@ interface RecordBase extends Links<MemoryRecord> {
  */
 export interface LeaseRecord extends RecordBase {
   state: 'in_flight';
+  /** Cleared once the lease is removed (`MemoryLedger.remove`), for whoever still holds it. */
   ownerToken: string;
-  status: undefined;
-  headers: undefined;
-  body: undefined;
+  response: undefined;
 }
 
-/**
- * A stored response, kept for replay until `expiresAt`. Its status, headers
- * and body sit on the record itself, the body packed (`stored-bytes.ts`):
- * every object a record holds is promoted and later evicted, so each one
- * fewer is less work for every collection (the http-server benchmark).
- */
+/** A stored response, kept for replay until `expiresAt`. */
 export interface CompletedRecord extends RecordBase {
   state: 'completed';
   ownerToken: undefined;
-  status: number;
-  /** A private copy of the completed response's headers, never handed out. */
-  headers: Readonly<Record<string, string>>;
-  body: PackedBytes;
+  /** Packed (see `packed-response.ts`): private and immutable, never handed out. */
+  response: PackedResponse;
 }
 
 export type MemoryRecord = LeaseRecord | CompletedRecord;

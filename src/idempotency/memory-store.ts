@@ -8,8 +8,8 @@ import {
   leaseBytes,
   type MemoryRecord,
 } from './memory-record.js';
+import { packResponse, unpackResponse } from './packed-response.js';
 import type { ClaimRequest, ClaimResult, CompleteRequest, IdempotencyStore } from './store.js';
-import { packBytes, unpackBytes } from './stored-bytes.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -81,7 +81,22 @@ let warnedInProduction = false;
  */
 export interface SettledMemoryCalls {
   claim(store: MemoryStore, request: ClaimRequest): ClaimResult;
-  complete(store: MemoryStore, request: CompleteRequest): boolean;
+  /** `claim` is what `claim` answered for this key and owner, when at hand: see {@link HeldClaim}. */
+  complete(store: MemoryStore, request: CompleteRequest, claim?: ClaimResult): boolean;
+}
+
+/**
+ * The answer of a settled claim that claimed: it holds the lease record, so
+ * the completion of the same request finds it without a second lookup of its
+ * key (a hash of the key and a probe of a table of thousands of entries, cold
+ * in the cache: the http-server benchmark's CPU profile). The record is
+ * trusted only while it is still the live lease of the same owner: a removed
+ * lease has its owner token cleared (`MemoryLedger.remove`), and anything else
+ * takes the lookup.
+ */
+interface HeldClaim {
+  readonly outcome: 'claimed';
+  readonly lease: LeaseRecord;
 }
 
 /** Set by `MemoryStore`'s static block, the one place that may reach its private methods. */
@@ -108,7 +123,8 @@ export class MemoryStore implements IdempotencyStore {
   static {
     settledMemoryCalls = {
       claim: (store, request) => store.#claim(request),
-      complete: (store, request) => store.#complete(request),
+      complete: (store, request, claim) =>
+        store.#complete(request, (claim as Partial<HeldClaim> | undefined)?.lease),
     };
   }
 
@@ -148,10 +164,12 @@ export class MemoryStore implements IdempotencyStore {
 
   /** Atomically claims `key`, or reports the live record that is there. */
   async claim(request: ClaimRequest): Promise<ClaimResult> {
-    return this.#claim(request);
+    // Its lease stays inside: a caller outside must not reach the record.
+    const result = this.#claim(request);
+    return result.outcome === 'claimed' ? { outcome: 'claimed' } : result;
   }
 
-  #claim(request: ClaimRequest): ClaimResult {
+  #claim(request: ClaimRequest): ClaimResult | HeldClaim {
     const { key, fingerprint, ownerToken, leaseMs } = request;
     assertNonEmpty(SCOPE, 'key', key);
     assertNonEmpty(SCOPE, 'ownerToken', ownerToken);
@@ -160,14 +178,21 @@ export class MemoryStore implements IdempotencyStore {
     const existing = this.#live(key, now);
     if (existing?.state === 'in_flight' && existing.ownerToken === ownerToken) {
       this.#ledger.rearm(existing, now + leaseMs);
-      return { outcome: 'claimed' };
+      return { outcome: 'claimed', lease: existing };
     }
     if (existing) return toClaimResult(existing, now);
     const tenantId = typeof request.tenantId === 'string' ? request.tenantId : NO_TENANT;
     const bytes = leaseBytes(key, fingerprint, ownerToken);
     this.#makeRoom(now, tenantId, bytes, 1);
-    this.#ledger.addLease(key, tenantId, fingerprint, ownerToken, now + leaseMs, bytes);
-    return { outcome: 'claimed' };
+    const lease = this.#ledger.addLease(
+      key,
+      tenantId,
+      fingerprint,
+      ownerToken,
+      now + leaseMs,
+      bytes,
+    );
+    return { outcome: 'claimed', lease };
   }
 
   /** Extends the lease to `leaseMs` from now while `ownerToken` holds a live lease. */
@@ -185,17 +210,20 @@ export class MemoryStore implements IdempotencyStore {
     return this.#complete(request);
   }
 
-  #complete(request: CompleteRequest): boolean {
+  #complete(request: CompleteRequest, held?: LeaseRecord): boolean {
     assertDurationMs(SCOPE, 'retentionMs', request.retentionMs);
     const now = this.#clock();
-    const lease = this.#owned(request.key, request.ownerToken, now);
+    const lease =
+      held !== undefined && isLiveLease(held, request.key, request.ownerToken, now)
+        ? held
+        : this.#owned(request.key, request.ownerToken, now);
     if (!lease) return false;
-    const { status, headers, body } = request.response;
-    const bytes = completedBytes(lease.key, lease.fingerprint, headers, body);
+    const { response } = request;
+    const bytes = completedBytes(lease.key, lease.fingerprint, response.headers, response.body);
     this.#makeRoom(now, lease.tenant.id, bytes - lease.bytes, 0);
-    // Copies on the way in and out (`toClaimResult`): no caller can change a stored response after the fact.
-    const expiresAt = now + request.retentionMs;
-    this.#ledger.complete(lease, status, { ...headers }, packBytes(body), expiresAt, bytes);
+    // Packed on the way in, a new copy on the way out (`toClaimResult`): no caller
+    // can change a stored response after the fact.
+    this.#ledger.complete(lease, packResponse(response), now + request.retentionMs, bytes);
     return true;
   }
 
@@ -250,13 +278,19 @@ export class MemoryStore implements IdempotencyStore {
   }
 }
 
+/** Whether `lease` is still the live lease of `ownerToken` under `key` (see {@link HeldClaim}). */
+function isLiveLease(lease: LeaseRecord, key: string, ownerToken: string, now: number): boolean {
+  return (
+    lease.state === 'in_flight' &&
+    lease.ownerToken === ownerToken &&
+    lease.key === key &&
+    lease.expiresAt > now
+  );
+}
+
 function toClaimResult(record: MemoryRecord, now: number): ClaimResult {
   if (record.state === 'completed') {
-    const response = {
-      status: record.status,
-      headers: { ...record.headers },
-      body: unpackBytes(record.body),
-    };
+    const response = unpackResponse(record.response);
     return { outcome: 'completed', fingerprint: record.fingerprint, response };
   }
   return {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { settledMemoryCalls } from '../../src/idempotency/memory-store.js';
 import { isBulwarkError, MemoryStore } from '../../src/index.js';
 import { describeStoreContract, sampleResponse } from './store-contract.js';
 
@@ -179,5 +180,36 @@ describe('MemoryStore bounds', () => {
     new MemoryStore();
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0]?.[0])).toMatch(/not shared between processes/);
+  });
+});
+
+describe('MemoryStore settled calls (the engine completes through the lease its claim holds)', () => {
+  const LEASE = { fingerprint: 'f', leaseMs: 60_000 };
+  const done = (key: string, ownerToken: string) => ({
+    key,
+    ownerToken,
+    response: sampleResponse(),
+    retentionMs: 60_000,
+  });
+
+  it('completes the held lease, and never one that was released, completed or is another key', async () => {
+    const store = new MemoryStore();
+    const claim = settledMemoryCalls.claim(store, { key: 'k', ownerToken: 't', ...LEASE });
+    expect(claim.outcome).toBe('claimed');
+    expect(settledMemoryCalls.complete(store, done('other', 't'), claim)).toBe(false);
+    expect(settledMemoryCalls.complete(store, done('k', 't'), claim)).toBe(true);
+    expect(settledMemoryCalls.complete(store, done('k', 't'), claim)).toBe(false);
+
+    const again = settledMemoryCalls.claim(store, { key: 'r', ownerToken: 't', ...LEASE });
+    expect(await store.release('r', 't')).toBe(true);
+    expect(settledMemoryCalls.complete(store, done('r', 't'), again)).toBe(false);
+    expect(store.usage.records).toBe(1);
+  });
+
+  it('keeps the lease out of what the public claim answers', async () => {
+    const store = new MemoryStore();
+    expect(await store.claim({ key: 'k', ownerToken: 't', ...LEASE })).toEqual({
+      outcome: 'claimed',
+    });
   });
 });
