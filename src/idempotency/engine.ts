@@ -164,11 +164,14 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     const tenantId = getTenant()?.tenantId;
     const claimRequest = { key, fingerprint, ownerToken, leaseMs, tenantId };
     let claim: ClaimResult;
+    // Only a settled claim's answer goes to the settled completion: it holds the lease.
+    let settledClaim: ClaimResult | undefined;
     try {
-      claim =
-        settled === undefined || store.claim !== MemoryStore.prototype.claim
-          ? await call('claim', () => store.claim(claimRequest))
-          : settled.claim(store as MemoryStore, claimRequest);
+      if (settled === undefined || store.claim !== MemoryStore.prototype.claim) {
+        claim = await call('claim', () => store.claim(claimRequest));
+      } else {
+        claim = settledClaim = settled.claim(store as MemoryStore, claimRequest);
+      }
     } catch (error) {
       // A claim that timed out may still land in the store and lock the key for a
       // whole lease; nothing ran under this token, so hand it back (fenced, best effort).
@@ -221,7 +224,7 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
       completed =
         settled === undefined || store.complete !== MemoryStore.prototype.complete
           ? await call('complete', () => store.complete(completeRequest))
-          : settled.complete(store as MemoryStore, completeRequest);
+          : settled.complete(store as MemoryStore, completeRequest, settledClaim);
     } catch (error) {
       retryCompletionInBackground(() => store.complete(completeRequest), resolved);
       throw tallyError(

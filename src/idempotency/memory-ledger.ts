@@ -1,7 +1,7 @@
 import { IndexedMaxHeap } from './indexed-heap.js';
 import { LinkedList } from './linked-list.js';
 import type { CompletedRecord, LeaseRecord, MemoryRecord, TenantUsage } from './memory-record.js';
-import type { StoredResponse } from './store.js';
+import type { PackedResponse } from './packed-response.js';
 
 /*
  * The records of a MemoryStore with their cost in bytes, per tenant, and the
@@ -25,9 +25,9 @@ import type { StoredResponse } from './store.js';
 export class MemoryLedger {
   readonly #records = new Map<string, MemoryRecord>();
   /** Leases in the order they were (re)armed: about their expiry order. */
-  readonly #leases = new LinkedList<MemoryRecord>();
+  readonly #leases = new LinkedList<MemoryRecord>('expiry');
   /** Completed records in completion order: about their expiry order. */
-  readonly #retained = new LinkedList<MemoryRecord>();
+  readonly #retained = new LinkedList<MemoryRecord>('expiry');
   readonly #tenants = new Map<string, TenantUsage>();
   /** Tenants holding at least one completed record (the evictable ones), by dominant share. */
   readonly #heap: IndexedMaxHeap<TenantUsage>;
@@ -60,7 +60,7 @@ export class MemoryLedger {
 
   /** Marks a completed record most recently used within its tenant. */
   touch(record: CompletedRecord): void {
-    if (record.lru) record.tenant.completed.moveToBack(record.lru);
+    record.tenant.completed.moveToBack(record);
   }
 
   /** True when `bytes` and `records` more stay within both bounds. */
@@ -76,7 +76,7 @@ export class MemoryLedger {
     ownerToken: string,
     expiresAt: number,
     bytes: number,
-  ) {
+  ): LeaseRecord {
     const tenant = this.#tenant(tenantId);
     const lease: LeaseRecord = {
       state: 'in_flight',
@@ -86,28 +86,31 @@ export class MemoryLedger {
       ownerToken,
       expiresAt,
       bytes,
-      age: undefined,
       response: undefined,
-      lru: undefined,
+      older: undefined,
+      newer: undefined,
+      lessRecent: undefined,
+      moreRecent: undefined,
     };
     this.#records.set(key, lease);
-    lease.age = this.#leases.push(lease);
+    this.#leases.push(lease);
     this.#account(tenant, bytes, 1);
+    return lease;
   }
 
   /** Moves the lease's end; it moves to the back of the expiry order too. */
   rearm(lease: LeaseRecord, expiresAt: number): void {
     lease.expiresAt = expiresAt;
-    if (lease.age) this.#leases.moveToBack(lease.age);
+    this.#leases.moveToBack(lease);
   }
 
   /**
-   * Turns `lease` into its completed record, in place (which owns `response`
-   * from now on); `bytes` is its `completedBytes`, which the store already
-   * counted to make room. The lease's node moves to the completed records'
-   * expiry order, and the map entry stays: see `LeaseRecord`.
+   * Turns `lease` into its completed record, in place, holding `response`
+   * (packed: see `CompletedRecord`); `bytes` is its `completedBytes`, which the store already counted to make room. The
+   * lease itself moves to the completed records' expiry order, and the map
+   * entry stays: see `LeaseRecord`.
    */
-  complete(lease: LeaseRecord, response: StoredResponse, expiresAt: number, bytes: number): void {
+  complete(lease: LeaseRecord, response: PackedResponse, expiresAt: number, bytes: number): void {
     const growth = bytes - lease.bytes;
     const done = lease as unknown as CompletedRecord;
     done.state = 'completed';
@@ -115,24 +118,21 @@ export class MemoryLedger {
     done.response = response;
     done.expiresAt = expiresAt;
     done.bytes = bytes;
-    const node = done.age;
-    if (node) {
-      this.#leases.remove(node);
-      this.#retained.append(node);
-    } else {
-      done.age = this.#retained.push(done);
-    }
-    done.lru = done.tenant.completed.push(done);
+    this.#leases.remove(done);
+    this.#retained.push(done);
+    done.tenant.completed.push(done);
     this.#account(done.tenant, growth, 0);
   }
 
+  /** Drops `record`; a lease's owner token is cleared, so a holder of the record sees it gone. */
   remove(record: MemoryRecord): void {
     this.#records.delete(record.key);
     if (record.state === 'in_flight') {
-      if (record.age) this.#leases.remove(record.age);
+      this.#leases.remove(record);
+      (record as { ownerToken: string | undefined }).ownerToken = undefined;
     } else {
-      if (record.age) this.#retained.remove(record.age);
-      if (record.lru) record.tenant.completed.remove(record.lru);
+      this.#retained.remove(record);
+      record.tenant.completed.remove(record);
     }
     this.#account(record.tenant, -record.bytes, -1);
   }
@@ -152,10 +152,11 @@ export class MemoryLedger {
     if (top !== undefined) {
       const tenants = this.#tenants.size + (this.#tenants.has(requesterId) ? 0 : 1);
       const fair = top.bytes * tenants >= this.maxBytes || top.records * tenants >= this.maxEntries;
-      if (fair) return top.completed.first();
+      if (fair) return top.completed.first() as CompletedRecord | undefined;
     }
     const own = this.#tenants.get(requesterId);
-    return own?.completed.first();
+    // A tenant's use order holds completed records only.
+    return own?.completed.first() as CompletedRecord | undefined;
   }
 
   /** When the first lease in line ends (by the store's clock), if any lease is held. */
@@ -166,7 +167,7 @@ export class MemoryLedger {
   #tenant(id: string): TenantUsage {
     let tenant = this.#tenants.get(id);
     if (tenant === undefined) {
-      tenant = { id, bytes: 0, records: 0, completed: new LinkedList(), heapIndex: -1 };
+      tenant = { id, bytes: 0, records: 0, completed: new LinkedList('use'), heapIndex: -1 };
       this.#tenants.set(id, tenant);
     }
     return tenant;

@@ -1,4 +1,5 @@
-import type { LinkedList, ListNode } from './linked-list.js';
+import type { LinkedList, Links } from './linked-list.js';
+import type { PackedResponse } from './packed-response.js';
 import type { StoredResponse } from './store.js';
 
 /*
@@ -8,11 +9,13 @@ import type { StoredResponse } from './store.js';
 
 /**
  * What one record costs beyond the characters of its strings and its body
- * bytes: the record and response objects, the Uint8Array, string headers, its
- * Map entry and list nodes. Measured on Node 20 with 200 000 records
- * (64-character keys and fingerprints): about 830 bytes per lease and 710 per
- * small completed record in all, against 836 and 990 accounted with this
- * value. An estimate, not a promise: `maxBytes` bounds the accounted bytes.
+ * bytes: the record object (its own list node), its response's string, its
+ * Map entry. Measured on Node 20 with 200 000
+ * records (64-character keys and fingerprints): about 830 bytes per lease and
+ * 710 per small completed record in all, against 836 and 990 accounted with
+ * this value; on Node 22, since responses are packed into strings and
+ * records are their own list nodes, about 770 per small completed record
+ * (1 060 before). An estimate, not a promise: `maxBytes` bounds the accounted bytes.
  */
 const RECORD_OVERHEAD_BYTES = 672;
 /** The same for one stored response header (the property and its two strings). */
@@ -23,44 +26,44 @@ export interface TenantUsage {
   readonly id: string;
   bytes: number;
   records: number;
-  /** Completed records, least recently used first. */
-  readonly completed: LinkedList<CompletedRecord>;
+  /** Completed records (only), least recently used first: the `use` order. */
+  readonly completed: LinkedList<MemoryRecord>;
   heapIndex: number;
 }
 
-interface RecordBase {
+/**
+ * What every record holds. Its links (see `linked-list.ts`) place it in the
+ * expiry order of its state (the leases, or the completed records: `older`,
+ * `newer`) and, once completed, in its tenant's use order (`lessRecent`,
+ * `moreRecent`).
+ */
+interface RecordBase extends Links<MemoryRecord> {
   readonly key: string;
   readonly tenant: TenantUsage;
   readonly fingerprint: string;
   expiresAt: number;
   bytes: number;
-  /**
-   * Its place in the expiry order of its state (the leases, or the completed
-   * records). Set once it is added; the same node moves along when a lease completes.
-   */
-  age: ListNode<MemoryRecord> | undefined;
 }
 
 /**
  * A live or lapsed lease. It has every field of a completed record (unset), so
  * completing it turns this very object into one (`MemoryLedger.complete`):
- * one shape for every record, and no second object, node or map entry per
+ * one shape for every record, and no second object or map entry per
  * completion (`benchmarks/scenarios/idempotency-stores.mjs`).
  */
 export interface LeaseRecord extends RecordBase {
   state: 'in_flight';
+  /** Cleared once the lease is removed (`MemoryLedger.remove`), for whoever still holds it. */
   ownerToken: string;
   response: undefined;
-  lru: undefined;
 }
 
 /** A stored response, kept for replay until `expiresAt`. */
 export interface CompletedRecord extends RecordBase {
   state: 'completed';
   ownerToken: undefined;
-  response: StoredResponse;
-  /** Its place in its tenant's LRU order. Set once it is added. */
-  lru: ListNode<CompletedRecord> | undefined;
+  /** Packed (see `packed-response.ts`): private and immutable, never handed out. */
+  response: PackedResponse;
 }
 
 export type MemoryRecord = LeaseRecord | CompletedRecord;
@@ -73,11 +76,16 @@ export function leaseBytes(key: string, fingerprint: string, ownerToken: string)
   return RECORD_OVERHEAD_BYTES + key.length + fingerprint.length + ownerToken.length;
 }
 
-/** The bytes a completed record takes, its response included. */
-export function completedBytes(key: string, fingerprint: string, response: StoredResponse): number {
-  let bytes = RECORD_OVERHEAD_BYTES + key.length + fingerprint.length + response.body.byteLength;
-  for (const name in response.headers) {
-    bytes += HEADER_OVERHEAD_BYTES + name.length + (response.headers[name]?.length ?? 0);
+/** The bytes a completed record takes, its response's headers and body included. */
+export function completedBytes(
+  key: string,
+  fingerprint: string,
+  headers: StoredResponse['headers'],
+  body: Uint8Array,
+): number {
+  let bytes = RECORD_OVERHEAD_BYTES + key.length + fingerprint.length + body.byteLength;
+  for (const name in headers) {
+    bytes += HEADER_OVERHEAD_BYTES + name.length + (headers[name]?.length ?? 0);
   }
   return bytes;
 }

@@ -8,13 +8,8 @@ import {
   leaseBytes,
   type MemoryRecord,
 } from './memory-record.js';
-import type {
-  ClaimRequest,
-  ClaimResult,
-  CompleteRequest,
-  IdempotencyStore,
-  StoredResponse,
-} from './store.js';
+import { packResponse, unpackResponse } from './packed-response.js';
+import type { ClaimRequest, ClaimResult, CompleteRequest, IdempotencyStore } from './store.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -41,8 +36,9 @@ export interface MemoryStoreOptions {
   readonly maxBytes?: number;
   /**
    * The store's clock in milliseconds. It must not go backwards; only
-   * differences matter. Default `performance.now()` (monotonic, so a change of
-   * the wall clock has no effect). Inject one in tests to move time.
+   * differences matter. Default `performance.now()` in whole milliseconds
+   * (monotonic, so a change of the wall clock has no effect). Inject one in
+   * tests to move time.
    */
   readonly clock?: () => number;
 }
@@ -66,7 +62,11 @@ export interface MemoryStoreUsage {
 const DEFAULTS = {
   maxEntries: 10_000,
   maxBytes: 64 * 1024 * 1024,
-  clock: (): number => performance.now(),
+  // Whole milliseconds: each record keeps its end as a small integer in place,
+  // where a fractional one is a number object of its own per record (the
+  // http-server benchmark: thousands of records, each promoted and evicted). A
+  // record ends up to 1 ms later than its exact end, never earlier.
+  clock: (): number => Math.floor(performance.now()),
 } as const;
 const MIN_MAX_BYTES = 64 * 1024;
 
@@ -86,7 +86,22 @@ let warnedInProduction = false;
  */
 export interface SettledMemoryCalls {
   claim(store: MemoryStore, request: ClaimRequest): ClaimResult;
-  complete(store: MemoryStore, request: CompleteRequest): boolean;
+  /** `claim` is what `claim` answered for this key and owner, when at hand: see {@link HeldClaim}. */
+  complete(store: MemoryStore, request: CompleteRequest, claim?: ClaimResult): boolean;
+}
+
+/**
+ * The answer of a settled claim that claimed: it holds the lease record, so
+ * the completion of the same request finds it without a second lookup of its
+ * key (a hash of the key and a probe of a table of thousands of entries, cold
+ * in the cache: the http-server benchmark's CPU profile). The record is
+ * trusted only while it is still the live lease of the same owner: a removed
+ * lease has its owner token cleared (`MemoryLedger.remove`), and anything else
+ * takes the lookup.
+ */
+interface HeldClaim {
+  readonly outcome: 'claimed';
+  readonly lease: LeaseRecord;
 }
 
 /** Set by `MemoryStore`'s static block, the one place that may reach its private methods. */
@@ -113,7 +128,8 @@ export class MemoryStore implements IdempotencyStore {
   static {
     settledMemoryCalls = {
       claim: (store, request) => store.#claim(request),
-      complete: (store, request) => store.#complete(request),
+      complete: (store, request, claim) =>
+        store.#complete(request, (claim as Partial<HeldClaim> | undefined)?.lease),
     };
   }
 
@@ -153,10 +169,12 @@ export class MemoryStore implements IdempotencyStore {
 
   /** Atomically claims `key`, or reports the live record that is there. */
   async claim(request: ClaimRequest): Promise<ClaimResult> {
-    return this.#claim(request);
+    // Its lease stays inside: a caller outside must not reach the record.
+    const result = this.#claim(request);
+    return result.outcome === 'claimed' ? { outcome: 'claimed' } : result;
   }
 
-  #claim(request: ClaimRequest): ClaimResult {
+  #claim(request: ClaimRequest): ClaimResult | HeldClaim {
     const { key, fingerprint, ownerToken, leaseMs } = request;
     assertNonEmpty(SCOPE, 'key', key);
     assertNonEmpty(SCOPE, 'ownerToken', ownerToken);
@@ -165,14 +183,21 @@ export class MemoryStore implements IdempotencyStore {
     const existing = this.#live(key, now);
     if (existing?.state === 'in_flight' && existing.ownerToken === ownerToken) {
       this.#ledger.rearm(existing, now + leaseMs);
-      return { outcome: 'claimed' };
+      return { outcome: 'claimed', lease: existing };
     }
     if (existing) return toClaimResult(existing, now);
     const tenantId = typeof request.tenantId === 'string' ? request.tenantId : NO_TENANT;
     const bytes = leaseBytes(key, fingerprint, ownerToken);
     this.#makeRoom(now, tenantId, bytes, 1);
-    this.#ledger.addLease(key, tenantId, fingerprint, ownerToken, now + leaseMs, bytes);
-    return { outcome: 'claimed' };
+    const lease = this.#ledger.addLease(
+      key,
+      tenantId,
+      fingerprint,
+      ownerToken,
+      now + leaseMs,
+      bytes,
+    );
+    return { outcome: 'claimed', lease };
   }
 
   /** Extends the lease to `leaseMs` from now while `ownerToken` holds a live lease. */
@@ -190,15 +215,20 @@ export class MemoryStore implements IdempotencyStore {
     return this.#complete(request);
   }
 
-  #complete(request: CompleteRequest): boolean {
+  #complete(request: CompleteRequest, held?: LeaseRecord): boolean {
     assertDurationMs(SCOPE, 'retentionMs', request.retentionMs);
     const now = this.#clock();
-    const lease = this.#owned(request.key, request.ownerToken, now);
+    const lease =
+      held !== undefined && isLiveLease(held, request.key, request.ownerToken, now)
+        ? held
+        : this.#owned(request.key, request.ownerToken, now);
     if (!lease) return false;
-    const response = copyResponse(request.response);
-    const bytes = completedBytes(lease.key, lease.fingerprint, response);
+    const { response } = request;
+    const bytes = completedBytes(lease.key, lease.fingerprint, response.headers, response.body);
     this.#makeRoom(now, lease.tenant.id, bytes - lease.bytes, 0);
-    this.#ledger.complete(lease, response, now + request.retentionMs, bytes);
+    // Packed on the way in, a new copy on the way out (`toClaimResult`): no caller
+    // can change a stored response after the fact.
+    this.#ledger.complete(lease, packResponse(response), now + request.retentionMs, bytes);
     return true;
   }
 
@@ -253,27 +283,25 @@ export class MemoryStore implements IdempotencyStore {
   }
 }
 
+/** Whether `lease` is still the live lease of `ownerToken` under `key` (see {@link HeldClaim}). */
+function isLiveLease(lease: LeaseRecord, key: string, ownerToken: string, now: number): boolean {
+  return (
+    lease.state === 'in_flight' &&
+    lease.ownerToken === ownerToken &&
+    lease.key === key &&
+    lease.expiresAt > now
+  );
+}
+
 function toClaimResult(record: MemoryRecord, now: number): ClaimResult {
   if (record.state === 'completed') {
-    return {
-      outcome: 'completed',
-      fingerprint: record.fingerprint,
-      response: copyResponse(record.response),
-    };
+    const response = unpackResponse(record.response);
+    return { outcome: 'completed', fingerprint: record.fingerprint, response };
   }
   return {
     outcome: 'in_flight',
     fingerprint: record.fingerprint,
     leaseRemainingMs: Math.max(1, Math.ceil(record.expiresAt - now)),
-  };
-}
-
-/** Copies the bytes both ways so no caller can change a stored response after the fact. */
-function copyResponse(response: StoredResponse): StoredResponse {
-  return {
-    status: response.status,
-    headers: { ...response.headers },
-    body: new Uint8Array(response.body),
   };
 }
 

@@ -359,6 +359,62 @@ describe('createIdempotencyEngine: leases', () => {
   });
 });
 
+describe('createIdempotencyEngine: an exact MemoryStore (completed through the lease its claim holds)', () => {
+  function direct() {
+    let now = 0;
+    const store = new MemoryStore({ clock: () => now });
+    const engine = createIdempotencyEngine({ store, leaseMs: 1_000 });
+    const advance = (ms: number): void => {
+      now += ms;
+    };
+    return { engine, advance };
+  }
+
+  it('fences out an owner whose lapsed lease another owner took over and completed', async () => {
+    const { engine, advance } = direct();
+    const req = request();
+    let finishA: (value: OperationResult) => void = () => {};
+    const a = engine.execute(req, () => new Promise((resolve) => (finishA = resolve)));
+    await Promise.resolve();
+    advance(1_500);
+    expect(await engine.execute(req, async () => result('from B'))).toMatchObject({
+      kind: 'executed',
+      stored: true,
+    });
+    finishA(result('from A'));
+    expect(isBulwarkError(await rejection(a), ErrorCode.IdempotencyLeaseLost)).toBe(true);
+    const replay = await engine.execute(req, run0);
+    if (replay.kind !== 'replayed') throw new Error(`expected a replay, got ${replay.kind}`);
+    expect(new TextDecoder().decode(replay.response.body)).toBe('from B');
+  });
+
+  it('refuses to complete a lapsed lease nobody took over, and one taken over and released', async () => {
+    const { engine, advance } = direct();
+    const req = request();
+    let finishA: (value: OperationResult) => void = () => {};
+    const a = engine.execute(req, () => new Promise((resolve) => (finishA = resolve)));
+    await Promise.resolve();
+    advance(1_500);
+    finishA(result('from A'));
+    expect(isBulwarkError(await rejection(a), ErrorCode.IdempotencyLeaseLost)).toBe(true);
+
+    let finishC: (value: OperationResult) => void = () => {};
+    const c = engine.execute(req, () => new Promise((resolve) => (finishC = resolve)));
+    await Promise.resolve();
+    advance(1_500);
+    // D takes the lapsed lease over and releases it (its answer is not recorded): the key is free.
+    expect(await engine.execute(req, async () => result('from D', false))).toMatchObject({
+      stored: false,
+    });
+    finishC(result('from C'));
+    expect(isBulwarkError(await rejection(c), ErrorCode.IdempotencyLeaseLost)).toBe(true);
+    expect(await engine.execute(req, async () => result('from E'))).toMatchObject({
+      kind: 'executed',
+      stored: true,
+    });
+  });
+});
+
 describe('createIdempotencyEngine: options', () => {
   const store = new MemoryStore();
   it.each([

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { settledMemoryCalls } from '../../src/idempotency/memory-store.js';
 import { isBulwarkError, MemoryStore } from '../../src/index.js';
 import { describeStoreContract, sampleResponse } from './store-contract.js';
 
@@ -129,6 +130,40 @@ describe('MemoryStore bounds', () => {
     expect([...second.response.body]).toEqual([1, 2, 3]);
   });
 
+  it('stores exactly the bytes of a view into a larger buffer, and copies the headers both ways', async () => {
+    const store = new MemoryStore();
+    await store.claim({ key: 'k', fingerprint: 'f', ownerToken: 't', leaseMs: LONG });
+    const whole = Uint8Array.from([7, 0, 255, 128, 9, 7]);
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    await store.complete({
+      key: 'k',
+      ownerToken: 't',
+      response: { status: 201, headers, body: whole.subarray(1, 5) },
+      retentionMs: LONG,
+    });
+    whole.fill(1);
+    headers['content-type'] = 'text/plain';
+    const first = await store.claim({ key: 'k', fingerprint: 'f', ownerToken: 'u', leaseMs: LONG });
+    if (first.outcome !== 'completed') throw new Error('expected completed');
+    expect(first.response.body).toBeInstanceOf(Uint8Array);
+    expect([...first.response.body]).toEqual([0, 255, 128, 9]);
+    expect(first.response.body.byteOffset).toBe(0);
+    expect(first.response.body.buffer.byteLength).toBe(4);
+    (first.response.headers as Record<string, string>)['content-type'] = 'changed';
+    const second = await store.claim({
+      key: 'k',
+      fingerprint: 'f',
+      ownerToken: 'v',
+      leaseMs: LONG,
+    });
+    if (second.outcome !== 'completed') throw new Error('expected completed');
+    expect(second.response).toEqual({
+      status: 201,
+      headers: { 'content-type': 'application/json' },
+      body: Uint8Array.from([0, 255, 128, 9]),
+    });
+  });
+
   it('validates its options at construction', () => {
     for (const maxEntries of [0, -1, 1.5, Number.POSITIVE_INFINITY]) {
       expect(() => new MemoryStore({ maxEntries })).toThrow(/maxEntries/);
@@ -145,5 +180,36 @@ describe('MemoryStore bounds', () => {
     new MemoryStore();
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0]?.[0])).toMatch(/not shared between processes/);
+  });
+});
+
+describe('MemoryStore settled calls (the engine completes through the lease its claim holds)', () => {
+  const LEASE = { fingerprint: 'f', leaseMs: 60_000 };
+  const done = (key: string, ownerToken: string) => ({
+    key,
+    ownerToken,
+    response: sampleResponse(),
+    retentionMs: 60_000,
+  });
+
+  it('completes the held lease, and never one that was released, completed or is another key', async () => {
+    const store = new MemoryStore();
+    const claim = settledMemoryCalls.claim(store, { key: 'k', ownerToken: 't', ...LEASE });
+    expect(claim.outcome).toBe('claimed');
+    expect(settledMemoryCalls.complete(store, done('other', 't'), claim)).toBe(false);
+    expect(settledMemoryCalls.complete(store, done('k', 't'), claim)).toBe(true);
+    expect(settledMemoryCalls.complete(store, done('k', 't'), claim)).toBe(false);
+
+    const again = settledMemoryCalls.claim(store, { key: 'r', ownerToken: 't', ...LEASE });
+    expect(await store.release('r', 't')).toBe(true);
+    expect(settledMemoryCalls.complete(store, done('r', 't'), again)).toBe(false);
+    expect(store.usage.records).toBe(1);
+  });
+
+  it('keeps the lease out of what the public claim answers', async () => {
+    const store = new MemoryStore();
+    expect(await store.claim({ key: 'k', ownerToken: 't', ...LEASE })).toEqual({
+      outcome: 'claimed',
+    });
   });
 });
