@@ -64,8 +64,9 @@ const DEFAULTS = {
   maxBytes: 64 * 1024 * 1024,
   // Whole milliseconds: each record keeps its end as a small integer in place,
   // where a fractional one is a number object of its own per record (the
-  // http-server benchmark: thousands of records, each promoted and evicted). A
-  // record ends up to 1 ms later than its exact end, never earlier.
+  // http-server benchmark: thousands of records, each promoted and evicted).
+  // Flooring the start puts a record's end up to 1 ms before its exact end,
+  // never after: a lease of 30 s lasts between 29.999 and 30 s.
   clock: (): number => Math.floor(performance.now()),
 } as const;
 const MIN_MAX_BYTES = 64 * 1024;
