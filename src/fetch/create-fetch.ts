@@ -1,5 +1,5 @@
 import { now } from '../resilience/clock.js';
-import { resilient } from '../resilience/resilient.js';
+import { createPipeline } from '../resilience/resilient.js';
 import { type PreparedBody, prepareBody, preparedAtOnce } from './body.js';
 import {
   bodyAborted,
@@ -44,7 +44,7 @@ import { endSpan, startCallSpan, withSpan } from './spans.js';
  */
 export function createFetch(options: FetchOptions = {}): typeof fetch {
   const resolved = resolveFetchOptions(options);
-  const pipeline = resilient(resolved.name, resolved.resilience);
+  const pipeline = createPipeline(resolved.name, resolved.resilience);
   const { name } = resolved;
   const uploadCauses: LimitCauses = {
     timedOut: () => requestBodyStalled(name, resolved.uploadLimitCode, resolved.uploadLimitMs),
@@ -72,14 +72,12 @@ export function createFetch(options: FetchOptions = {}): typeof fetch {
         pipeline.execute(fetchCall.attempt, executeOptions),
       );
     }
-    return pipeline.execute(fetchCall.attempt, executeOptions).then(
-      (response) => fetchCall.deliver(response),
-      (error: unknown) => fetchCall.fail(error),
-    );
+    // The call hands over its response in the pipeline's own last `then`.
+    return pipeline.execute(fetchCall.attempt, executeOptions, fetchCall);
   };
 
-  // Not an async function: the call settles through one `then` (see call above),
-  // which keeps no suspended frame per call (benchmarks/scenarios/http-client.mjs).
+  // Not an async function: the call settles in the pipeline's last `then` (see
+  // call above), no suspended frame per call (benchmarks/scenarios/http-client.mjs).
   return function bulwarkFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     try {
       const request = normaliseRequest(input, init, urls);
