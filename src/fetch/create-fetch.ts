@@ -1,4 +1,6 @@
 import { now } from '../resilience/clock.js';
+import type { ExecuteOptions } from '../resilience/context.js';
+import type { Pipeline } from '../resilience/pipeline.js';
 import { createPipeline } from '../resilience/resilient.js';
 import { type PreparedBody, prepareBody, preparedAtOnce } from './body.js';
 import {
@@ -67,13 +69,21 @@ export function createFetch(options: FetchOptions = {}): typeof fetch {
     const repeatable = body.replayable && isRepeatable(request.method, key !== undefined);
     const fetchCall = new FetchCall(runtime, request, body, key, options.fetch ?? globalThis.fetch);
     const executeOptions = { signal: request.signal, key: request.origin, retry: repeatable };
-    if (resolved.spans === 'call') {
-      return inCallSpan(request, fetchCall, () =>
-        pipeline.execute(fetchCall.attempt, executeOptions),
-      );
-    }
+    if (resolved.spans === 'call') return inCallSpan(pipeline, fetchCall, executeOptions);
     // The call hands over its response in the pipeline's own last `then`.
     return pipeline.execute(fetchCall.attempt, executeOptions, fetchCall);
+  };
+
+  /**
+   * A call whose body must be read first (a stream). Its own function: the
+   * closure here, in `bulwarkFetch`, would make every call allocate the
+   * variable it captures (benchmarks/scenarios/http-client.mjs).
+   */
+  const callWhenPrepared = (request: OutgoingRequest): Promise<Response> => {
+    const limit = new Limit(request.signal, now() + resolved.uploadLimitMs, uploadCauses);
+    return prepareBody(request.body, resolved.maxBufferedBodyBytes, limit).then((body) =>
+      call(request, body),
+    );
   };
 
   // Not an async function: the call settles in the pipeline's last `then` (see
@@ -83,10 +93,7 @@ export function createFetch(options: FetchOptions = {}): typeof fetch {
       const request = normaliseRequest(input, init, urls);
       const ready = preparedAtOnce(request.body);
       if (ready !== undefined) return call(request, ready);
-      const limit = new Limit(request.signal, now() + resolved.uploadLimitMs, uploadCauses);
-      return prepareBody(request.body, resolved.maxBufferedBodyBytes, limit).then((body) =>
-        call(request, body),
-      );
+      return callWhenPrepared(request);
     } catch (error) {
       // As from `fetch`: a bad argument rejects, it never throws.
       return Promise.reject(error);
@@ -94,15 +101,22 @@ export function createFetch(options: FetchOptions = {}): typeof fetch {
   };
 }
 
-/** The `'call'` span mode: the whole call inside one internal span (when an SDK records). */
+/**
+ * The `'call'` span mode: the whole call inside one internal span (when an
+ * SDK records). Its own function, so that the closure it needs is made only
+ * in this mode: a closure in `call` above would make every call allocate the
+ * variables it captures (benchmarks/scenarios/http-client.mjs).
+ */
 async function inCallSpan(
-  request: OutgoingRequest,
+  pipeline: Pipeline,
   fetchCall: FetchCall,
-  execute: () => Promise<Response>,
+  executeOptions: ExecuteOptions,
 ): Promise<Response> {
-  const span = startCallSpan(request);
+  const span = startCallSpan(fetchCall.request);
   try {
-    const response = await withSpan(span, execute);
+    const response = await withSpan(span, () =>
+      pipeline.execute(fetchCall.attempt, executeOptions),
+    );
     if (span) endSpan(span, { status: response.status });
     return fetchCall.deliver(response);
   } catch (error) {
