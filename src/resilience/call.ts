@@ -616,6 +616,8 @@ export class Attempt implements AttemptContext, Due<Attempt> {
   openRace(): Promise<Attempt> {
     const race = promiseWithoutExecutor();
     this.#resolveRace = capturedResolve;
+    // Not kept: it would hold this attempt (and its value) until the next race.
+    capturedResolve = undefined;
     return race;
   }
 
@@ -629,7 +631,10 @@ export class Attempt implements AttemptContext, Due<Attempt> {
 
   /** The race settled: the call goes on from the attempt's outcome. */
   ended(): unknown {
-    return this.#call.attemptEnded(this.#failed, this.#outcome);
+    const outcome = this.#outcome;
+    // The caller may keep the attempt (its context) longer than the call needs the value.
+    this.#outcome = undefined;
+    return this.#call.attemptEnded(this.#failed, outcome);
   }
 }
 
