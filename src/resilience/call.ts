@@ -250,21 +250,13 @@ export class Call<T> implements EventListenerObject, Due<Call<unknown>> {
    * attempt; a success settles through one `then`, no async frame.
    */
   private next(openedMs: number): Promise<T> {
+    let result: Promise<T>;
     try {
       this.openAttempt(openedMs);
-      return this.runAttempt(openedMs);
+      result = this.runAttempt(openedMs);
     } catch (error) {
       return endedWith(this.failedWith(error), this.ending);
     }
-  }
-
-  /** The attempt's race settled ({@link Attempt.ended}): the call succeeds, or retries or fails. */
-  attemptEnded(failed: boolean, outcome: unknown): Promise<T> | T {
-    return failed ? this.retryOrFail(outcome) : this.succeeded(outcome as T);
-  }
-
-  /** An attempt nothing can interrupt: its task's promise, read as it is. */
-  private settleWith(result: Promise<T>): Promise<T> {
     return result.then(
       (value) => this.succeeded(value),
       (error: unknown) => this.retryOrFail(error),
@@ -331,9 +323,9 @@ export class Call<T> implements EventListenerObject, Due<Call<unknown>> {
 
   /**
    * Runs one attempt of the task, raced against its interruption (timeout,
-   * deadline, abort) when anything can interrupt it, and goes on from its
-   * outcome. A task may settle that race itself ({@link Attempt.settlesItself});
-   * else the race follows the promise the task returns.
+   * deadline, abort) when anything can interrupt it. A task may settle that
+   * race itself ({@link Attempt.settlesItself}); else the race follows the
+   * promise the task returns.
    */
   private runAttempt(nowMs: number): Promise<T> {
     const attempt = new Attempt(++this.#attempt, this.#deadlineAt, this as Call<unknown>);
@@ -351,21 +343,21 @@ export class Call<T> implements EventListenerObject, Due<Call<unknown>> {
       this.#attemptAt === Number.POSITIVE_INFINITY &&
       this.options.signal === undefined
         ? undefined
-        : attempt.openRace();
+        : (attempt.openRace() as Promise<T>);
     let result: PromiseLike<T> | T;
     try {
       const inner = this.settings.inner;
       result = inner === undefined ? this.task(attempt) : runInside(inner, this.task, attempt);
     } catch (error) {
-      if (race === undefined) return this.settleWith(Promise.reject(error));
+      if (race === undefined) return Promise.reject(error);
       attempt.failWith(error);
-      return race.then(attemptSettled) as Promise<T>;
+      return race;
     }
-    if (race === undefined) return this.settleWith(Promise.resolve(result));
+    if (race === undefined) return Promise.resolve(result);
     // Read even when the attempt was stopped inside the task (the race is then
     // settled): a failure of the task's promise is still handled.
     if (!attempt.settledByTask) attempt.follow(result);
-    return race.then(attemptSettled) as Promise<T>;
+    return race;
   }
 
   /**
@@ -508,18 +500,9 @@ export class Attempt implements AttemptContext, Due<Attempt> {
   private watcher: AttemptStopWatcher | undefined;
   /** Why this attempt was stopped, once it was. */
   failure: unknown;
-  /**
-   * Settles the attempt's race ({@link openRace}), when it has one. The race
-   * never rejects: it resolves with the attempt itself, whose outcome
-   * ({@link #failed}, {@link #outcome}) one shared handler hands to the call
-   * ({@link attemptSettled}), rather than two closures per attempt
-   * (benchmarks/scenarios/http-client.mjs).
-   */
-  #resolveRace: ((attempt: Attempt) => void) | undefined;
-  #raceSettled = false;
-  #failed = false;
-  /** The task's value, or the error that ended the attempt. */
-  #outcome: unknown;
+  /** The settlers of the attempt's race ({@link openRace}), when it has one. */
+  #resolveRace: ((value: unknown) => void) | undefined;
+  #rejectRace: ((error: unknown) => void) | undefined;
   /** True once the task took over settling the race ({@link settlesItself}). */
   settledByTask = false;
 
@@ -573,7 +556,7 @@ export class Attempt implements AttemptContext, Due<Attempt> {
     const watcher = this.watcher;
     this.watcher = undefined;
     watcher?.attemptStopped(error);
-    this.failWith(error);
+    this.#rejectRace?.(error);
   }
 
   /**
@@ -593,69 +576,50 @@ export class Attempt implements AttemptContext, Due<Attempt> {
 
   /** The task succeeded with `value` (see {@link settlesItself}); nothing once the race is settled. */
   succeed(value: unknown): void {
-    this.settleRace(false, value);
+    this.#resolveRace?.(value);
   }
 
   /** The task failed with `error` (see {@link settlesItself}); nothing once the race is settled. */
   failWith(error: unknown): void {
-    this.settleRace(true, error);
+    this.#rejectRace?.(error);
   }
 
-  private settleRace(failed: boolean, outcome: unknown): void {
-    if (this.#raceSettled || this.#resolveRace === undefined) return;
-    this.#raceSettled = true;
-    this.#failed = failed;
-    this.#outcome = outcome;
-    this.#resolveRace(this);
-  }
-
-  /**
-   * The race of an attempt that can be interrupted: the task's outcome or its
-   * stop, the first to come. Resolves with this attempt (see {@link #resolveRace}).
-   */
-  openRace(): Promise<Attempt> {
+  /** The race of an attempt that can be interrupted: the task's outcome or its stop, the first to come. */
+  openRace(): Promise<unknown> {
     const race = promiseWithoutExecutor();
     this.#resolveRace = capturedResolve;
-    // Not kept: it would hold this attempt (and its value) until the next race.
+    this.#rejectRace = capturedReject;
+    // Not kept: they would hold this attempt's race (and its value) until the next one.
     capturedResolve = undefined;
+    capturedReject = undefined;
     return race;
   }
 
   /** Settles the race with `result`, the promise (or value) the task returned. */
   follow(result: unknown): void {
-    Promise.resolve(result).then(
-      (value) => this.succeed(value),
-      (error: unknown) => this.failWith(error),
-    );
-  }
-
-  /** The race settled: the call goes on from the attempt's outcome. */
-  ended(): unknown {
-    const outcome = this.#outcome;
-    // The caller may keep the attempt (its context) longer than the call needs the value.
-    this.#outcome = undefined;
-    return this.#call.attemptEnded(this.#failed, outcome);
+    Promise.resolve(result).then(this.#resolveRace, this.#rejectRace);
   }
 }
 
-/** The one handler of every attempt's race (see `Attempt.#resolveRace`). */
-function attemptSettled(attempt: Attempt): unknown {
-  return attempt.ended();
-}
+/** The settlers of the promise {@link promiseWithoutExecutor} just made, read at once by its caller. */
+let capturedResolve: ((value: unknown) => void) | undefined;
+let capturedReject: ((error: unknown) => void) | undefined;
 
-/** The resolve of the promise {@link promiseWithoutExecutor} just made, read at once by its caller. */
-let capturedResolve: ((attempt: Attempt) => void) | undefined;
-
-function captureResolve(resolve: (attempt: Attempt) => void): void {
+function captureSettlers(
+  resolve: (value: unknown) => void,
+  reject: (error: unknown) => void,
+): void {
   capturedResolve = resolve;
+  capturedReject = reject;
 }
 
 /**
- * A new pending promise, its resolve left in `capturedResolve`: one shared
- * executor instead of a closure per attempt (benchmarks/scenarios/http-client.mjs).
+ * A new pending promise, its settlers left in `capturedResolve` and
+ * `capturedReject`: one shared executor instead of a closure per attempt
+ * (benchmarks/scenarios/http-client.mjs).
  */
-function promiseWithoutExecutor(): Promise<Attempt> {
-  return new Promise(captureResolve);
+function promiseWithoutExecutor(): Promise<unknown> {
+  return new Promise(captureSettlers);
 }
 
 /**
