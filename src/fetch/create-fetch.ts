@@ -1,5 +1,7 @@
 import { now } from '../resilience/clock.js';
-import { resilient } from '../resilience/resilient.js';
+import type { ExecuteOptions } from '../resilience/context.js';
+import type { Pipeline } from '../resilience/pipeline.js';
+import { createPipeline } from '../resilience/resilient.js';
 import { type PreparedBody, prepareBody, preparedAtOnce } from './body.js';
 import {
   bodyAborted,
@@ -44,7 +46,7 @@ import { endSpan, startCallSpan, withSpan } from './spans.js';
  */
 export function createFetch(options: FetchOptions = {}): typeof fetch {
   const resolved = resolveFetchOptions(options);
-  const pipeline = resilient(resolved.name, resolved.resilience);
+  const pipeline = createPipeline(resolved.name, resolved.resilience);
   const { name } = resolved;
   const uploadCauses: LimitCauses = {
     timedOut: () => requestBodyStalled(name, resolved.uploadLimitCode, resolved.uploadLimitMs),
@@ -67,28 +69,31 @@ export function createFetch(options: FetchOptions = {}): typeof fetch {
     const repeatable = body.replayable && isRepeatable(request.method, key !== undefined);
     const fetchCall = new FetchCall(runtime, request, body, key, options.fetch ?? globalThis.fetch);
     const executeOptions = { signal: request.signal, key: request.origin, retry: repeatable };
-    if (resolved.spans === 'call') {
-      return inCallSpan(request, fetchCall, () =>
-        pipeline.execute(fetchCall.attempt, executeOptions),
-      );
-    }
-    return pipeline.execute(fetchCall.attempt, executeOptions).then(
-      (response) => fetchCall.deliver(response),
-      (error: unknown) => fetchCall.fail(error),
+    if (resolved.spans === 'call') return inCallSpan(pipeline, fetchCall, executeOptions);
+    // The call hands over its response in the pipeline's own last `then`.
+    return pipeline.execute(fetchCall.attempt, executeOptions, fetchCall);
+  };
+
+  /**
+   * A call whose body must be read first (a stream). Its own function: the
+   * closure here, in `bulwarkFetch`, would make every call allocate the
+   * variable it captures (benchmarks/scenarios/http-client.mjs).
+   */
+  const callWhenPrepared = (request: OutgoingRequest): Promise<Response> => {
+    const limit = new Limit(request.signal, now() + resolved.uploadLimitMs, uploadCauses);
+    return prepareBody(request.body, resolved.maxBufferedBodyBytes, limit).then((body) =>
+      call(request, body),
     );
   };
 
-  // Not an async function: the call settles through one `then` (see call above),
-  // which keeps no suspended frame per call (benchmarks/scenarios/http-client.mjs).
+  // Not an async function: the call settles in the pipeline's last `then` (see
+  // call above), no suspended frame per call (benchmarks/scenarios/http-client.mjs).
   return function bulwarkFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     try {
       const request = normaliseRequest(input, init, urls);
       const ready = preparedAtOnce(request.body);
       if (ready !== undefined) return call(request, ready);
-      const limit = new Limit(request.signal, now() + resolved.uploadLimitMs, uploadCauses);
-      return prepareBody(request.body, resolved.maxBufferedBodyBytes, limit).then((body) =>
-        call(request, body),
-      );
+      return callWhenPrepared(request);
     } catch (error) {
       // As from `fetch`: a bad argument rejects, it never throws.
       return Promise.reject(error);
@@ -96,15 +101,22 @@ export function createFetch(options: FetchOptions = {}): typeof fetch {
   };
 }
 
-/** The `'call'` span mode: the whole call inside one internal span (when an SDK records). */
+/**
+ * The `'call'` span mode: the whole call inside one internal span (when an
+ * SDK records). Its own function, so that the closure it needs is made only
+ * in this mode: a closure in `call` above would make every call allocate the
+ * variables it captures (benchmarks/scenarios/http-client.mjs).
+ */
 async function inCallSpan(
-  request: OutgoingRequest,
+  pipeline: Pipeline,
   fetchCall: FetchCall,
-  execute: () => Promise<Response>,
+  executeOptions: ExecuteOptions,
 ): Promise<Response> {
-  const span = startCallSpan(request);
+  const span = startCallSpan(fetchCall.request);
   try {
-    const response = await withSpan(span, execute);
+    const response = await withSpan(span, () =>
+      pipeline.execute(fetchCall.attempt, executeOptions),
+    );
     if (span) endSpan(span, { status: response.status });
     return fetchCall.deliver(response);
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { Span } from '@opentelemetry/api';
-import { watchableAttempt } from '../resilience/call.js';
+import { type Attempt, type CallEnding, watchableAttempt } from '../resilience/call.js';
 import { now } from '../resilience/clock.js';
 import type { AttemptContext } from '../resilience/context.js';
 import type { PreparedBody } from './body.js';
@@ -40,7 +40,7 @@ export interface FetchRuntime {
  * its body bounded by the call's deadline and signal while any of it can
  * still be cut (see {@link nothingLeftToCut}).
  */
-export class FetchCall {
+export class FetchCall implements CallEnding<Response> {
   /** Attempts sent so far. */
   attempts = 0;
   /** The response of a retryable status, kept in case it turns out to be final. */
@@ -77,15 +77,22 @@ export class FetchCall {
   readonly attempt = (context: AttemptContext): Promise<Response> => {
     const { resolved } = this.runtime;
     this.attempts = context.attempt;
+    const own = watchableAttempt(context);
     // The deadline does not move: where it falls is read once, for the body's limit.
     if (context.attempt === 1 && resolved.totalTimeoutMs !== undefined) {
-      this.deadlineAt = watchableAttempt(context)?.deadlineAt ?? now() + context.remainingMs;
+      this.deadlineAt = own?.deadlineAt ?? now() + context.remainingMs;
     }
     this.discardHeld();
     const span =
       resolved.spans === 'attempt' ? startAttemptSpan(this.request, context.attempt) : undefined;
     const exchange = this.abortable ? this.cancellable(context) : undefined;
-    return sendAttempt(this, new AttemptSender(this, context, span, exchange));
+    // The attempt's outcome settles resilient()'s race directly from the last hop's `then`.
+    const settles = own?.settlesItself() === true ? own : undefined;
+    // Resolves with undefined only when the attempt settles itself, and then nobody reads it.
+    return sendAttempt(
+      this,
+      new AttemptSender(this, context, span, exchange, settles),
+    ) as Promise<Response>;
   };
 
   /** An attempt's response came: it ends the attempt, or is a status to retry (thrown). */
@@ -160,11 +167,16 @@ class AttemptSender implements Sender {
   readonly fetch: typeof fetch;
   readonly scope: OriginScope;
 
+  /**
+   * @param settles The attempt, when it settles itself (`Attempt.settlesItself`):
+   *   its outcome goes to the attempt, not into the promise the hops return.
+   */
   constructor(
     private readonly call: FetchCall,
     private readonly context: AttemptContext,
     private readonly span: Span | undefined,
     readonly exchange: Exchange | undefined,
+    private readonly settles: Attempt | undefined,
   ) {
     this.fetch = call.fetchImpl;
     this.scope = call.runtime.resolved.scope;
@@ -175,11 +187,25 @@ class AttemptSender implements Sender {
   }
 
   answered(response: Response): Response {
-    return this.call.answered(response, this.span, this.exchange);
+    const settles = this.settles;
+    if (settles === undefined) return this.call.answered(response, this.span, this.exchange);
+    try {
+      settles.succeed(this.call.answered(response, this.span, this.exchange));
+    } catch (error) {
+      settles.failWith(error);
+    }
+    return response;
   }
 
-  failed(error: unknown): never {
-    return this.call.failedAttempt(error, this.span, this.exchange);
+  failed(error: unknown): undefined {
+    const settles = this.settles;
+    if (settles === undefined) return this.call.failedAttempt(error, this.span, this.exchange);
+    try {
+      this.call.failedAttempt(error, this.span, this.exchange);
+    } catch (thrown) {
+      settles.failWith(thrown);
+    }
+    return undefined;
   }
 }
 

@@ -19,10 +19,16 @@ export interface Sender {
   readonly exchange: Exchange | undefined;
   /** The headers `hop` goes out with (see hop-headers.ts). */
   headersFor(hop: Hop, callOrigin: string): Headers | undefined;
-  /** The attempt's final response (after the redirects followed): what the attempt resolves with. */
+  /**
+   * The attempt's final response (after the redirects followed): what the
+   * attempt resolves with, unless the attempt settles itself (see fetch-call.ts).
+   */
   answered(response: Response): Response;
-  /** The attempt failed before its final response: rethrows what stopped it. */
-  failed(error: unknown): never;
+  /**
+   * The attempt failed before its final response: rethrows what stopped it,
+   * or returns undefined when the attempt settles itself (see fetch-call.ts).
+   */
+  failed(error: unknown): undefined;
 }
 
 /**
@@ -32,7 +38,7 @@ export interface Sender {
  * as asked and nothing is followed here. Settles through `sender.answered`
  * or `sender.failed`; rejects, never throws.
  */
-export function sendAttempt(outgoing: Outgoing, sender: Sender): Promise<Response> {
+export function sendAttempt(outgoing: Outgoing, sender: Sender): Promise<Response | undefined> {
   const { request, body } = outgoing;
   const first: Hop = {
     url: request.url,
@@ -52,7 +58,7 @@ export function sendAttempt(outgoing: Outgoing, sender: Sender): Promise<Respons
  * is not redirected (nearly every one) keeps no suspended frame and takes one
  * promise step here (`benchmarks/scenarios/http-client.mjs`).
  */
-function sendHop(hop: Hop, outgoing: Outgoing, sender: Sender): Promise<Response> {
+function sendHop(hop: Hop, outgoing: Outgoing, sender: Sender): Promise<Response | undefined> {
   const { request } = outgoing;
   const follow = (request.init.redirect ?? 'follow') === 'follow';
   let sent: Promise<Response>;
@@ -70,10 +76,11 @@ function sendHop(hop: Hop, outgoing: Outgoing, sender: Sender): Promise<Response
       let next: Hop | undefined;
       try {
         next = follow ? redirectToFollow(response, hop, outgoing, sender) : undefined;
+        if (next === undefined) markRedirected(response, hop);
       } catch (error) {
         return sender.failed(error);
       }
-      if (next === undefined) return sender.answered(markRedirected(response, hop));
+      if (next === undefined) return sender.answered(response);
       discard(response);
       return sendHop(next, outgoing, sender);
     },

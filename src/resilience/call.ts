@@ -56,6 +56,30 @@ export interface Layers {
 }
 
 /**
+ * What the caller makes of a call's outcome, run in the call's own last
+ * `then` rather than in a `then` of the caller's: `createFetch()` hands its
+ * caller the response this way, one promise and two closures fewer per call
+ * (benchmarks/scenarios/http-client.mjs). Either method may throw: the call
+ * then rejects with what it threw.
+ */
+export interface CallEnding<T> {
+  /** The call succeeded with `value`: returns what it resolves with. */
+  deliver(value: T): T;
+  /** The call failed with `error`: returns what it resolves with instead, or throws. */
+  fail(error: unknown): T;
+}
+
+/** A promise settled at once by `ending` (undefined: rejected) with the call's failure `error`. */
+export function endedWith<T>(error: unknown, ending: CallEnding<T> | undefined): Promise<T> {
+  if (ending === undefined) return Promise.reject(error);
+  try {
+    return Promise.resolve(ending.fail(error));
+  } catch (thrown) {
+    return Promise.reject(thrown);
+  }
+}
+
+/**
  * The state of one `execute` call across its attempts. Once its failure is
  * set (caller abort or deadline) it never clears, every wait is rejected at
  * once, and no attempt may start: this is how "no attempt after abort" holds.
@@ -94,13 +118,17 @@ export class Call<T> implements EventListenerObject, Due<Call<unknown>> {
   #runMs = 0;
   #current: Attempt | undefined;
 
-  /** @param metered Whether durations are recorded (an OTel SDK is registered). */
+  /**
+   * @param metered Whether durations are recorded (an OTel SDK is registered).
+   * @param ending What the caller makes of the outcome, if anything (see {@link CallEnding}).
+   */
   constructor(
     readonly settings: ResolvedPipelineOptions,
     private readonly layers: Layers,
     private readonly task: Task<T>,
     readonly options: ExecuteOptions,
     private readonly metered: boolean,
+    private readonly ending: CallEnding<T> | undefined,
   ) {}
 
   /** The attempt in progress or last ended: 1 for the first try; 0 before it. */
@@ -145,27 +173,34 @@ export class Call<T> implements EventListenerObject, Due<Call<unknown>> {
     try {
       const bulkhead = this.layers.bulkhead?.bulkheadFor(this.options);
       const queued = bulkhead?.acquire(this);
-      // A waiter that is not granted a slot (timeout, abort) has none to release.
-      if (queued !== undefined) {
-        return queued.then(
-          () => {
-            this.#bulkhead = bulkhead;
-            return this.start(now());
-          },
-          (error: unknown) => {
-            this.settings.counts.failures++;
-            this.recordCall(error);
-            throw error;
-          },
-        );
-      }
+      if (queued !== undefined) return this.startWhenGranted(queued, bulkhead!);
       this.#bulkhead = bulkhead;
     } catch (error) {
       this.settings.counts.failures++;
       this.recordCall(error);
-      return Promise.reject(error);
+      return endedWith(error, this.ending);
     }
     return this.start(arrivedMs);
+  }
+
+  /**
+   * Starts once the bulkhead's queue grants a slot. Its own method: the
+   * closures here, in `run`, would make every call allocate the variables
+   * they capture (benchmarks/scenarios/http-client.mjs).
+   */
+  private startWhenGranted(queued: Promise<void>, bulkhead: Bulkhead): Promise<T> {
+    return queued.then(
+      () => {
+        this.#bulkhead = bulkhead;
+        return this.start(now());
+      },
+      // A waiter that is not granted a slot (timeout, abort) has none to release.
+      (error: unknown) => {
+        this.settings.counts.failures++;
+        this.recordCall(error);
+        return this.endFailed(error);
+      },
+    );
   }
 
   /** The caller's signal aborted. */
@@ -199,7 +234,7 @@ export class Call<T> implements EventListenerObject, Due<Call<unknown>> {
     try {
       this.layers.retry?.recordCall(this, startMs);
     } catch (error) {
-      return Promise.reject(this.failedWith(error));
+      return endedWith(this.failedWith(error), this.ending);
     }
     // The first attempt opens at the call's start: only bookkeeping ran since.
     return this.next(startMs);
@@ -220,7 +255,7 @@ export class Call<T> implements EventListenerObject, Due<Call<unknown>> {
       this.openAttempt(openedMs);
       result = this.runAttempt(openedMs);
     } catch (error) {
-      return Promise.reject(this.failedWith(error));
+      return endedWith(this.failedWith(error), this.ending);
     }
     return result.then(
       (value) => this.succeeded(value),
@@ -236,11 +271,17 @@ export class Call<T> implements EventListenerObject, Due<Call<unknown>> {
       this.end();
     }
     this.recordCall(undefined, endMs);
-    return value;
+    return this.ending === undefined ? value : this.ending.deliver(value);
+  }
+
+  /** The call failed for good with `error`: what its ending makes of it, else `error` thrown. */
+  private endFailed(error: unknown): T {
+    if (this.ending === undefined) throw error;
+    return this.ending.fail(error);
   }
 
   /** Backs off and runs the next attempt, or fails the call (no retry layer, or it says stop). */
-  private retryOrFail(error: unknown): Promise<T> {
+  private retryOrFail(error: unknown): Promise<T> | T {
     let delayMs: number;
     try {
       this.closeAttempt(error);
@@ -249,15 +290,13 @@ export class Call<T> implements EventListenerObject, Due<Call<unknown>> {
     } catch (final) {
       // Thrown from the handler, not returned as a rejected promise: a promise
       // rejected before anyone handles it is the costlier path in Node.
-      throw this.failedWith(final);
+      return this.endFailed(this.failedWith(final));
     }
     this.#lastError = error;
     this.#lastDelayMs = delayMs;
     return this.sleep(delayMs).then(
       () => this.next(now()),
-      (interrupted: unknown) => {
-        throw this.failedWith(interrupted);
-      },
+      (interrupted: unknown) => this.endFailed(this.failedWith(interrupted)),
     );
   }
 
@@ -282,7 +321,12 @@ export class Call<T> implements EventListenerObject, Due<Call<unknown>> {
     this.#attemptStartMs = this.metered ? nowMs : -1;
   }
 
-  /** Runs one attempt of the task, raced against its interruption (timeout, deadline, abort). */
+  /**
+   * Runs one attempt of the task, raced against its interruption (timeout,
+   * deadline, abort) when anything can interrupt it. A task may settle that
+   * race itself ({@link Attempt.settlesItself}); else the race follows the
+   * promise the task returns.
+   */
   private runAttempt(nowMs: number): Promise<T> {
     const attempt = new Attempt(++this.#attempt, this.#deadlineAt, this as Call<unknown>);
     this.#current = attempt;
@@ -293,28 +337,27 @@ export class Call<T> implements EventListenerObject, Due<Call<unknown>> {
       attempt.dueAt = this.#attemptAt;
       this.settings.timers.addAttempt(attempt, nowMs);
     }
+    // Nothing can interrupt the attempt: no race, the task's promise is read as it is.
+    const race =
+      this.#deadlineAt === Number.POSITIVE_INFINITY &&
+      this.#attemptAt === Number.POSITIVE_INFINITY &&
+      this.options.signal === undefined
+        ? undefined
+        : (attempt.openRace() as Promise<T>);
     let result: PromiseLike<T> | T;
     try {
       const inner = this.settings.inner;
       result = inner === undefined ? this.task(attempt) : runInside(inner, this.task, attempt);
     } catch (error) {
-      return Promise.reject(error);
+      if (race === undefined) return Promise.reject(error);
+      attempt.failWith(error);
+      return race;
     }
-    // Nothing can interrupt the attempt: skip the race and its closure.
-    if (
-      this.#deadlineAt === Number.POSITIVE_INFINITY &&
-      this.#attemptAt === Number.POSITIVE_INFINITY &&
-      this.options.signal === undefined
-    ) {
-      return Promise.resolve(result);
-    }
-    // The caller may have aborted synchronously inside the task, before the race
-    // below existed to be rejected: that failure must still end the attempt.
-    if (attempt.failure !== undefined) return Promise.reject(attempt.failure);
-    return new Promise<T>((resolve, reject) => {
-      attempt.reject = reject;
-      Promise.resolve(result).then(resolve, reject);
-    });
+    if (race === undefined) return Promise.resolve(result);
+    // Read even when the attempt was stopped inside the task (the race is then
+    // settled): a failure of the task's promise is still handled.
+    if (!attempt.settledByTask) attempt.follow(result);
+    return race;
   }
 
   /**
@@ -457,8 +500,11 @@ export class Attempt implements AttemptContext, Due<Attempt> {
   private watcher: AttemptStopWatcher | undefined;
   /** Why this attempt was stopped, once it was. */
   failure: unknown;
-  /** Rejects the attempt's race promise, while it is pending. */
-  reject: ((error: unknown) => void) | undefined;
+  /** The settlers of the attempt's race ({@link openRace}), when it has one. */
+  #resolveRace: ((value: unknown) => void) | undefined;
+  #rejectRace: ((error: unknown) => void) | undefined;
+  /** True once the task took over settling the race ({@link settlesItself}). */
+  settledByTask = false;
 
   /**
    * @param deadlineAt Clock time of the call's total deadline (Infinity with
@@ -510,10 +556,70 @@ export class Attempt implements AttemptContext, Due<Attempt> {
     const watcher = this.watcher;
     this.watcher = undefined;
     watcher?.attemptStopped(error);
-    const reject = this.reject;
-    this.reject = undefined;
-    reject?.(error);
+    this.#rejectRace?.(error);
   }
+
+  /**
+   * For a task that settles this attempt itself, with {@link succeed} or
+   * {@link failWith}, in the `then` where its own work ends: the call then
+   * does not read the promise the task returns, which saves a promise per
+   * attempt (`createFetch()`, benchmarks/scenarios/http-client.mjs). Such a
+   * task must settle the attempt exactly once, never reject the promise it
+   * returns. True when it may; false when the attempt has no race (nothing
+   * can interrupt it) and the call reads the task's promise as usual.
+   */
+  settlesItself(): boolean {
+    if (this.#resolveRace === undefined) return false;
+    this.settledByTask = true;
+    return true;
+  }
+
+  /** The task succeeded with `value` (see {@link settlesItself}); nothing once the race is settled. */
+  succeed(value: unknown): void {
+    this.#resolveRace?.(value);
+  }
+
+  /** The task failed with `error` (see {@link settlesItself}); nothing once the race is settled. */
+  failWith(error: unknown): void {
+    this.#rejectRace?.(error);
+  }
+
+  /** The race of an attempt that can be interrupted: the task's outcome or its stop, the first to come. */
+  openRace(): Promise<unknown> {
+    const race = promiseWithoutExecutor();
+    this.#resolveRace = capturedResolve;
+    this.#rejectRace = capturedReject;
+    // Not kept: they would hold this attempt's race (and its value) until the next one.
+    capturedResolve = undefined;
+    capturedReject = undefined;
+    return race;
+  }
+
+  /** Settles the race with `result`, the promise (or value) the task returned. */
+  follow(result: unknown): void {
+    Promise.resolve(result).then(this.#resolveRace, this.#rejectRace);
+  }
+}
+
+/** The settlers of the promise {@link promiseWithoutExecutor} just made, read at once by its caller. */
+let capturedResolve: ((value: unknown) => void) | undefined;
+let capturedReject: ((error: unknown) => void) | undefined;
+
+function captureSettlers(
+  resolve: (value: unknown) => void,
+  reject: (error: unknown) => void,
+): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/**
+ * A new pending promise, its settlers left in `capturedResolve` and
+ * `capturedReject`: one shared executor instead of a closure per attempt
+ * (benchmarks/scenarios/http-client.mjs).
+ */
+function promiseWithoutExecutor(): Promise<unknown> {
+  return new Promise(captureSettlers);
 }
 
 /**

@@ -72,6 +72,14 @@ const MAX_TIMEOUT_MS = 86_400_000;
  * const result = await bank.execute(({ signal }) => callBank(payment, { signal }), { signal });
  */
 export function resilient(name: string, options: ResilientOptions = {}): ResilientPipeline {
+  return createPipeline(name, options);
+}
+
+/**
+ * {@link resilient}, typed as the class it makes: `createFetch()` calls the
+ * pipeline's internal form of `execute` (with a `CallEnding`).
+ */
+export function createPipeline(name: string, options: ResilientOptions = {}): Pipeline {
   const scope = `resilient(${JSON.stringify(name)})`;
   if (typeof name !== 'string' || name.length === 0 || name.length > 128) {
     throw invalidOption('resilient', 'name', name, 'a non-empty string of at most 128 characters');

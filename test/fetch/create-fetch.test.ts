@@ -135,6 +135,53 @@ describe('createFetch against a misbehaving server', () => {
     expect(s.received).toHaveLength(2);
   });
 
+  it('times out an attempt whose fetch ignores cancellation, retries, and ignores its late answer', async () => {
+    // A `fetch` of the caller's that never looks at its signal: only the attempt's race can end it.
+    let late: ((response: Response) => void) | undefined;
+    let calls = 0;
+    const impl: typeof fetch = () => {
+      calls++;
+      if (calls === 1) return new Promise<Response>((resolve) => (late = resolve));
+      return Promise.resolve(new Response('"second"', { status: 200 }));
+    };
+    const f = createFetch({
+      resilience: { ...fast, attemptTimeout: { timeoutMs: 100 } },
+      fetch: impl,
+    });
+    const res = await f('http://127.0.0.1:9/payments', { method: 'POST', body: '{}' });
+    expect(await res.json()).toBe('second');
+    expect(fetchMeta(res)?.attempts).toBe(2);
+    // The first attempt answers after all: nothing changes, nothing is left unhandled.
+    late?.(new Response('"first"', { status: 200 }));
+    await turn();
+    expect(calls).toBe(2);
+  });
+
+  it('the total deadline ends a call whose fetch ignores cancellation', async () => {
+    const impl: typeof fetch = () => new Promise<Response>(() => {});
+    const f = createFetch({
+      resilience: { retry: false, attemptTimeout: false, deadline: { totalTimeoutMs: 100 } },
+      fetch: impl,
+    });
+    const error = await f('http://127.0.0.1:9/payments').catch((e: unknown) => e);
+    expect(isBulwarkError(error, 'BULWARK_DEADLINE_EXCEEDED')).toBe(true);
+  });
+
+  it('a fetch that throws at once fails the attempt, and the call retries it', async () => {
+    let calls = 0;
+    const impl: typeof fetch = () => {
+      calls++;
+      // As undici words a connection reset: transient, so retried.
+      const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      if (calls === 1) throw new TypeError('fetch failed', { cause: reset });
+      return Promise.resolve(new Response('ok', { status: 200 }));
+    };
+    const f = createFetch({ resilience: fast, fetch: impl });
+    const res = await f('http://127.0.0.1:9/payments');
+    expect(await res.text()).toBe('ok');
+    expect(fetchMeta(res)?.attempts).toBe(2);
+  });
+
   it('409 (in flight) then 201: retried with the same key', async () => {
     const s = await serve({ status: 409 }, { status: 201 });
     const f = createFetch({ resilience: fast });
