@@ -5,32 +5,11 @@
  * listening, or `{ "skip": reason }`. Every variant parses the JSON body and
  * answers 201 with a small JSON body.
  */
-import { SpanKind, trace } from '@opentelemetry/api';
 import Fastify from 'fastify';
 import { requireExports } from '../load.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
 import { openStore } from '../stores.mjs';
-
-const spans = new WeakMap();
-
-/** A span per request, as hand-written OTel hooks do it. */
-function addSpanHooks(app) {
-  const tracer = trace.getTracer('bench-http');
-  app.addHook('onRequest', (request, _reply, done) => {
-    const span = tracer.startSpan(`${request.method} /transfers`, {
-      kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': request.method },
-    });
-    spans.set(request, span);
-    done();
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    const span = spans.get(request);
-    span?.setAttribute('http.response.status_code', reply.statusCode);
-    span?.end();
-    done();
-  });
-}
+import { addSpanHooks } from './fastify-span-hooks.mjs';
 
 /** Builds the app for `variant`, or returns `{ skip }`. */
 async function build(variant) {

@@ -8,17 +8,16 @@
  *
  * `--profile`: self µs per request by area and top bulwark functions (V8 CPU profiler).
  */
-import { IncomingMessage, ServerResponse } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SpanKind, trace } from '@opentelemetry/api';
 import Fastify from 'fastify';
 import { pairedRatio, summarise } from '../harness.mjs';
+import { addSpanHooks } from '../http/fastify-span-hooks.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
 import { allocationPerRequest } from './alloc-profile.mjs';
+import { cpuPerRequest } from './fake-request.mjs';
 import { summariseProfile } from './summarise-profile.mjs';
 
 const { values, positionals } = parseArgs({
@@ -34,100 +33,6 @@ const { values, positionals } = parseArgs({
 });
 const dists =
   positionals.length > 0 ? positionals : [new URL('../../dist/', import.meta.url).pathname];
-const BODY = Buffer.from(
-  JSON.stringify({ amount: 1250, currency: 'EUR', from: 'acc-1', to: 'acc-2' }),
-);
-let nextKey = 0;
-
-function nullSocket() {
-  const socket = new Duplex({
-    read() {},
-    write(_c, _e, cb) {
-      cb();
-    },
-    writev(_c, cb) {
-      cb();
-    },
-  });
-  socket.remoteAddress = '127.0.0.1';
-  socket.setTimeout = () => socket;
-  return socket;
-}
-
-function request(handler) {
-  return new Promise((resolve, reject) => {
-    const socket = nullSocket();
-    const req = new IncomingMessage(socket);
-    req.method = 'POST';
-    req.url = '/transfers';
-    req.httpVersionMajor = 1;
-    req.httpVersionMinor = 1;
-    req.httpVersion = '1.1';
-    req.rawHeaders = [
-      'Host',
-      '127.0.0.1',
-      'Content-Type',
-      'application/json',
-      'Content-Length',
-      String(BODY.length),
-      'Idempotency-Key',
-      `bench-${nextKey++}`,
-      'X-Tenant-Id',
-      'acme-payments',
-      'X-Jurisdiction',
-      'DE',
-    ];
-    const headers = {};
-    for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      headers[req.rawHeaders[i].toLowerCase()] = req.rawHeaders[i + 1];
-    }
-    req.headers = headers;
-    req.complete = true;
-    req.push(BODY);
-    req.push(null);
-    const res = new ServerResponse(req);
-    res.assignSocket(socket);
-    res.on('finish', () => {
-      res.detachSocket(socket);
-      process.nextTick(() => {
-        res.emit('close');
-        if (res.statusCode !== 201) reject(new Error(`status ${res.statusCode}`));
-        else resolve();
-      });
-    });
-    handler(req, res);
-  });
-}
-
-async function cpuPerRequest(handler, count, concurrency) {
-  const started = process.cpuUsage();
-  let left = count;
-  const worker = async () => {
-    while (left-- > 0) await request(handler);
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const { user, system } = process.cpuUsage(started);
-  return (user + system) / count;
-}
-
-const spans = new WeakMap();
-function addSpanHooks(app) {
-  const tracer = trace.getTracer('bench-http');
-  app.addHook('onRequest', (request, _reply, done) => {
-    const span = tracer.startSpan(`${request.method} /transfers`, {
-      kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': request.method },
-    });
-    spans.set(request, span);
-    done();
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    const span = spans.get(request);
-    span?.setAttribute('http.response.status_code', reply.statusCode);
-    span?.end();
-    done();
-  });
-}
 function route(app) {
   app.post('/transfers', async (request, reply) =>
     reply.code(201).send({ id: 'tr_1', status: 'accepted', amount: request.body.amount }),

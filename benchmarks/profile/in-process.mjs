@@ -17,8 +17,6 @@
  * (default `dist/`), so a change can be compared with its base in one run.
  */
 import { createHook } from 'node:async_hooks';
-import { IncomingMessage, ServerResponse } from 'node:http';
-import { Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import express from 'express';
@@ -26,6 +24,7 @@ import { pairedRatio, summarise } from '../harness.mjs';
 import { spanMiddleware } from '../http/span-middleware.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
 import { allocationPerRequest } from './alloc-profile.mjs';
+import { cpuPerRequest } from './fake-request.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -39,89 +38,6 @@ const { values, positionals } = parseArgs({
 });
 const dists =
   positionals.length > 0 ? positionals : [new URL('../../dist/', import.meta.url).pathname];
-
-const BODY = Buffer.from(
-  JSON.stringify({ amount: 1250, currency: 'EUR', from: 'acc-1', to: 'acc-2' }),
-);
-let nextKey = 0;
-
-/** A socket stand-in: accepts and drops every write. */
-function nullSocket() {
-  const socket = new Duplex({
-    read() {},
-    write(_chunk, _encoding, callback) {
-      callback();
-    },
-    writev(_chunks, callback) {
-      callback();
-    },
-  });
-  socket.remoteAddress = '127.0.0.1';
-  socket.setTimeout = () => socket;
-  return socket;
-}
-
-/** One request through `app`; resolves when its response closed, as a server would emit it. */
-function request(app) {
-  return new Promise((resolve, reject) => {
-    const socket = nullSocket();
-    const req = new IncomingMessage(socket);
-    req.method = 'POST';
-    req.url = '/transfers';
-    req.httpVersionMajor = 1;
-    req.httpVersionMinor = 1;
-    req.httpVersion = '1.1';
-    req.rawHeaders = [
-      'Host',
-      '127.0.0.1',
-      'Content-Type',
-      'application/json',
-      'Content-Length',
-      String(BODY.length),
-      'Idempotency-Key',
-      `bench-${nextKey++}`,
-      'X-Tenant-Id',
-      'acme-payments',
-      'X-Jurisdiction',
-      'DE',
-    ];
-    // What Node's parser would fill in from those lines.
-    const headers = {};
-    for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      headers[req.rawHeaders[i].toLowerCase()] = req.rawHeaders[i + 1];
-    }
-    req.headers = headers;
-    // The parser marks a message complete once its body is in; an incomplete
-    // one destroys its socket when the stream ends.
-    req.complete = true;
-    req.push(BODY);
-    req.push(null);
-    const res = new ServerResponse(req);
-    res.assignSocket(socket);
-    res.on('finish', () => {
-      // What the server does after 'finish' (resOnFinish): 'close' a tick later.
-      res.detachSocket(socket);
-      process.nextTick(() => {
-        res.emit('close');
-        if (res.statusCode !== 201) reject(new Error(`status ${res.statusCode}`));
-        else resolve();
-      });
-    });
-    app(req, res);
-  });
-}
-
-/** `count` requests, `concurrency` at a time; the process CPU they took, in µs per request. */
-async function cpuPerRequest(app, count, concurrency) {
-  const started = process.cpuUsage();
-  let left = count;
-  const worker = async () => {
-    while (left-- > 0) await request(app);
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const { user, system } = process.cpuUsage(started);
-  return (user + system) / count;
-}
 
 function assemble(stack) {
   const app = express();

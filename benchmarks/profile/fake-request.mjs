@@ -1,0 +1,92 @@
+/**
+ * The http-server request (`POST /transfers`, JSON body, tenant headers, a
+ * fresh Idempotency-Key) made in this process, without sockets: Node's own
+ * IncomingMessage and ServerResponse over a socket stand-in that discards what
+ * is written. Shared by `in-process.mjs` (Express) and `fastify-in-process.mjs`
+ * (Fastify), so both frameworks are measured on the very same request.
+ */
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Duplex } from 'node:stream';
+
+const BODY = Buffer.from(
+  JSON.stringify({ amount: 1250, currency: 'EUR', from: 'acc-1', to: 'acc-2' }),
+);
+let nextKey = 0;
+
+/** A socket stand-in: accepts and drops every write. */
+function nullSocket() {
+  const socket = new Duplex({
+    read() {},
+    write(_chunk, _encoding, callback) {
+      callback();
+    },
+    writev(_chunks, callback) {
+      callback();
+    },
+  });
+  socket.remoteAddress = '127.0.0.1';
+  socket.setTimeout = () => socket;
+  return socket;
+}
+
+/** One request through `handler` (`(req, res) => void`); resolves when its response closed, as a server would emit it. */
+export function request(handler) {
+  return new Promise((resolve, reject) => {
+    const socket = nullSocket();
+    const req = new IncomingMessage(socket);
+    req.method = 'POST';
+    req.url = '/transfers';
+    req.httpVersionMajor = 1;
+    req.httpVersionMinor = 1;
+    req.httpVersion = '1.1';
+    req.rawHeaders = [
+      'Host',
+      '127.0.0.1',
+      'Content-Type',
+      'application/json',
+      'Content-Length',
+      String(BODY.length),
+      'Idempotency-Key',
+      `bench-${nextKey++}`,
+      'X-Tenant-Id',
+      'acme-payments',
+      'X-Jurisdiction',
+      'DE',
+    ];
+    // What Node's parser would fill in from those lines.
+    const headers = {};
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      headers[req.rawHeaders[i].toLowerCase()] = req.rawHeaders[i + 1];
+    }
+    req.headers = headers;
+    // The parser marks a message complete once its body is in; an incomplete
+    // one destroys its socket when the stream ends.
+    req.complete = true;
+    req.push(BODY);
+    req.push(null);
+    const res = new ServerResponse(req);
+    res.assignSocket(socket);
+    res.on('finish', () => {
+      // What the server does after 'finish' (resOnFinish): 'close' a tick later.
+      res.detachSocket(socket);
+      process.nextTick(() => {
+        res.emit('close');
+        if (res.statusCode !== 201) reject(new Error(`status ${res.statusCode}`));
+        else resolve();
+      });
+    });
+    handler(req, res);
+  });
+}
+
+/** `count` requests, `concurrency` at a time; the process CPU they took, in µs per request. */
+export async function cpuPerRequest(handler, count, concurrency) {
+  const started = process.cpuUsage();
+  let left = count;
+  const worker = async () => {
+    while (left-- > 0) await request(handler);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const { user, system } = process.cpuUsage(started);
+  return (user + system) / count;
+}
