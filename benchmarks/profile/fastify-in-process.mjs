@@ -8,8 +8,6 @@
  *
  * `--profile`: self µs per request by area and top bulwark functions (V8 CPU profiler).
  */
-import { Session } from 'node:inspector/promises';
-import { PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
@@ -18,7 +16,7 @@ import { addSpanHooks } from '../http/fastify-span-hooks.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
 import { allocationPerRequest } from './alloc-profile.mjs';
 import { cpuPerRequest } from './fake-request.mjs';
-import { summariseProfile } from './summarise-profile.mjs';
+import { gcPerRequest, profileCases } from './profile-cases.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -80,51 +78,11 @@ if (values.alloc) {
   process.exit(0);
 }
 if (values.profile) {
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 50 });
-  for (const c of cases) {
-    const n = count * 5;
-    await session.post('Profiler.start');
-    await cpuPerRequest(c.handler, n, concurrency);
-    const { profile } = await session.post('Profiler.stop');
-    const summary = summariseProfile(profile, n);
-    process.stdout.write(`\n## ${c.id}: ${summary.totalUs.toFixed(1)} µs/req sampled\n`);
-    for (const [area, us] of [...summary.areas].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
-      process.stdout.write(`| ${area} | ${us.toFixed(2)} |\n`);
-    }
-    const top = [...summary.functions]
-      .filter(([k]) => k.startsWith('bulwark'))
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 40);
-    for (const [fn, us] of top) process.stdout.write(`| ${fn} | ${us.toFixed(2)} |\n`);
-  }
+  await profileCases(cases, (c, n) => cpuPerRequest(c.handler, n, concurrency), count * 5);
   process.exit(0);
 }
 if (values.gc) {
-  for (const c of cases) {
-    const seen = new Map();
-    const obs = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) {
-        const k = e.detail?.kind ?? e.kind;
-        const s = seen.get(k) ?? { n: 0, ms: 0 };
-        s.n++;
-        s.ms += e.duration;
-        seen.set(k, s);
-      }
-    });
-    obs.observe({ entryTypes: ['gc'] });
-    const n = count * 10;
-    await cpuPerRequest(c.handler, n, concurrency);
-    await new Promise((r) => setTimeout(r, 50));
-    obs.disconnect();
-    const row = [...seen].map(
-      ([k, s]) =>
-        `kind${k}: ${((s.n * 1000) / n).toFixed(2)}/1k req, ${((s.ms * 1000) / n).toFixed(2)} µs/req`,
-    );
-    process.stdout.write(`${c.id}: ${row.join('; ')}\n`);
-  }
+  await gcPerRequest(cases, (c, n) => cpuPerRequest(c.handler, n, concurrency), count * 10);
   process.exit(0);
 }
 for (let round = 0; round < Number(values.rounds); round++) {

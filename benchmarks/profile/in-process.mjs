@@ -11,6 +11,8 @@
  *   node benchmarks/profile/in-process.mjs [--rounds 10] [--requests 3000] [dir ...]
  *   node benchmarks/profile/in-process.mjs --alloc [--requests 3000] [dir ...]
  *   node benchmarks/profile/in-process.mjs --count [dir ...]
+ *   node benchmarks/profile/in-process.mjs --profile [--requests 3000] [dir ...]
+ *   node benchmarks/profile/in-process.mjs --gc [--requests 3000] [dir ...]
  *
  * Cases: Express + the plain OTel span middleware (baseline), and the
  * bulwark stack of `benchmarks/http/stack.mjs` (MemoryStore) per build `dir`
@@ -25,6 +27,7 @@ import { spanMiddleware } from '../http/span-middleware.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
 import { allocationPerRequest } from './alloc-profile.mjs';
 import { cpuPerRequest } from './fake-request.mjs';
+import { gcPerRequest, profileCases } from './profile-cases.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -34,6 +37,8 @@ const { values, positionals } = parseArgs({
     concurrency: { type: 'string', default: '10' },
     count: { type: 'boolean', default: false },
     alloc: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    gc: { type: 'boolean', default: false },
   },
 });
 const dists =
@@ -99,6 +104,15 @@ if (values.alloc) {
     );
     process.stdout.write(`\n## ${c.id}\n${report}`);
   }
+  process.exit(0);
+}
+if (values.profile) {
+  // Self µs per request by area and bulwark function (profile-cases.mjs).
+  await profileCases(cases, (c, n) => cpuPerRequest(c.app, n, concurrency), count * 5);
+  process.exit(0);
+}
+if (values.gc) {
+  await gcPerRequest(cases, (c, n) => cpuPerRequest(c.app, n, concurrency), count * 10);
   process.exit(0);
 }
 for (let round = 0; round < Number(values.rounds); round++) {

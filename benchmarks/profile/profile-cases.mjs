@@ -1,0 +1,69 @@
+/**
+ * `--profile` and `--gc` of the in-process scripts. `--profile` runs each
+ * case under V8's CPU profiler (50 µs sampling) and prints self µs per request
+ * by area and the top bulwark functions, so a change's cost lands on a named
+ * function; `--gc` prints collections and GC time per request by kind
+ * (scavenge, mark-compact), which tells garbage from records kept alive.
+ */
+import { Session } from 'node:inspector/promises';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { summariseProfile } from './summarise-profile.mjs';
+
+/**
+ * Profiles `run(c, n)` for every case and prints its summary.
+ * @param cases objects with an `id`
+ * @param run serves `n` requests through one case
+ * @param n requests per profile
+ */
+export async function profileCases(cases, run, n) {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 50 });
+  for (const c of cases) {
+    await session.post('Profiler.start');
+    await run(c, n);
+    const { profile } = await session.post('Profiler.stop');
+    const summary = summariseProfile(profile, n);
+    process.stdout.write(`\n## ${c.id}: ${summary.totalUs.toFixed(1)} µs/req sampled\n`);
+    for (const [area, us] of [...summary.areas].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+      process.stdout.write(`| ${area} | ${us.toFixed(2)} |\n`);
+    }
+    const top = [...summary.functions]
+      .filter(([k]) => k.startsWith('bulwark'))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 40);
+    for (const [fn, us] of top) process.stdout.write(`| ${fn} | ${us.toFixed(2)} |\n`);
+  }
+  session.disconnect();
+}
+
+/**
+ * Counts GC events per kind while `run(c, n)` serves `n` requests through
+ * each case, and prints them per 1,000 requests and µs per request.
+ * Kinds are `PerformanceEntry` GC kinds: 1 minor (scavenge), 2 major
+ * (mark-compact), 4 incremental, 8 weak callbacks.
+ */
+export async function gcPerRequest(cases, run, n) {
+  for (const c of cases) {
+    const seen = new Map();
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        const kind = entry.detail?.kind ?? entry.kind;
+        const sum = seen.get(kind) ?? { count: 0, ms: 0 };
+        sum.count++;
+        sum.ms += entry.duration;
+        seen.set(kind, sum);
+      }
+    });
+    observer.observe({ entryTypes: ['gc'] });
+    await run(c, n);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    observer.disconnect();
+    const row = [...seen].map(
+      ([kind, sum]) =>
+        `kind${kind}: ${((sum.count * 1000) / n).toFixed(2)}/1k req, ${((sum.ms * 1000) / n).toFixed(2)} µs/req`,
+    );
+    process.stdout.write(`${c.id}: ${row.join('; ')}\n`);
+  }
+}
