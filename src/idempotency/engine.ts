@@ -6,12 +6,13 @@ import {
   type ResolvedEngineOptions,
   resolveEngineOptions,
 } from './engine-options.js';
-import { MemoryStore, settledMemoryCalls } from './memory-store.js';
+import { MemoryStore, type SettledMemoryCalls, settledMemoryCalls } from './memory-store.js';
 import { type Operation, operationFor, runInOperation } from './operation.js';
 import { tallyError, tallyOutcome } from './outcomes.js';
 import type { ClaimResult, StoredResponse } from './store.js';
 import {
   boundedStoreCall,
+  type LeaseRenewal,
   settledStoreCall,
   startLeaseRenewal,
   storeUnavailable,
@@ -140,20 +141,85 @@ const CONFLICT_RETRY_AFTER_MS = 1_000;
  */
 export function createIdempotencyEngine(options: IdempotencyEngineOptions): IdempotencyEngine {
   const resolved = resolveEngineOptions(options);
-  const { store, leaseMs, retentionMs } = resolved;
+  const { store, leaseMs, retentionMs, renewIntervalMs, storeRetryAfterMs } = resolved;
   // An exact MemoryStore settles every call before returning it: bounding it in
   // time would only cost (see settledStoreCall). A subclass or a wrapper may
   // not, so it is bounded like any other store.
   const settles = Object.getPrototypeOf(store) === MemoryStore.prototype;
-  // Its claim and completion are even called without their promise (see settledMemoryCalls),
-  // unless a method was replaced on the instance (a test's broken store): that one is called.
+  // Its claim, completion and release are even called without their promise (see
+  // settledMemoryCalls), unless a method was replaced on the instance (a test's
+  // broken store): then the store is called through its promises.
   const settled = settles ? settledMemoryCalls : undefined;
   const call = settles
     ? <T>(_operation: string, fn: () => Promise<T>): Promise<T> => settledStoreCall(fn)
     : <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
-        boundedStoreCall(operation, fn, resolved.storeTimeoutMs, resolved.storeRetryAfterMs);
+        boundedStoreCall(operation, fn, resolved.storeTimeoutMs, storeRetryAfterMs);
 
-  async function run(
+  function run(
+    request: IdempotentRequest,
+    operation: SignalOptionalOperation,
+    lean: boolean,
+  ): Promise<ExecutionOutcome> {
+    return settled !== undefined && isPristine(store as MemoryStore)
+      ? runSettled(settled, store as MemoryStore, request, operation, lean)
+      : runAwaited(request, operation, lean);
+  }
+
+  /**
+   * The exact MemoryStore's run: every store call answered in place, and one
+   * `then` on the operation's promise where an async function would make its
+   * own promise and one per await, each tracked by every AsyncLocalStorage of
+   * the process (`benchmarks/profile/in-process.mjs --count`, the Express and
+   * Fastify adapters' MemoryStore default). The same steps as {@link runAwaited}.
+   */
+  function runSettled(
+    memory: SettledMemoryCalls,
+    target: MemoryStore,
+    request: IdempotentRequest,
+    operation: SignalOptionalOperation,
+    lean: boolean,
+  ): Promise<ExecutionOutcome> {
+    const { key, fingerprint } = request;
+    const ownerToken = memory.ownerToken();
+    const tenantId = getTenant()?.tenantId;
+    let claim: ClaimResult;
+    try {
+      claim = memory.claim(target, { key, fingerprint, ownerToken, leaseMs, tenantId });
+    } catch (error) {
+      return Promise.reject(
+        claimFailed(resolved, error, () => memory.release(target, key, ownerToken)),
+      );
+    }
+    if (claim.outcome !== 'claimed') return Promise.resolve(answerOfClaim(claim, fingerprint));
+    const lease = startLeaseRenewal({ store, key, ownerToken, leaseMs, renewIntervalMs, call });
+    return startOperation(key, ownerToken, tenantId, retentionMs, lease, operation, lean).then(
+      (result) => {
+        lease.stop();
+        if (result.completedInTransaction === true) return executed(result, true);
+        if (!result.record) {
+          memory.release(target, key, ownerToken);
+          return executed(result, false);
+        }
+        const completeRequest = { key, ownerToken, response: result.response, retentionMs };
+        let completed: boolean;
+        try {
+          completed = memory.complete(target, completeRequest, claim);
+        } catch (error) {
+          throw outcomeUnknown(resolved, error, () => target.complete(completeRequest));
+        }
+        if (!completed) throw leaseLost();
+        return executed(result, true);
+      },
+      (error: unknown) => {
+        lease.stop();
+        memory.release(target, key, ownerToken);
+        throw tallyError(error);
+      },
+    );
+  }
+
+  /** Every other store's run: each store call awaited, and bounded in time unless the store settles. */
+  async function runAwaited(
     request: IdempotentRequest,
     operation: SignalOptionalOperation,
     lean: boolean,
@@ -164,46 +230,21 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     const tenantId = getTenant()?.tenantId;
     const claimRequest = { key, fingerprint, ownerToken, leaseMs, tenantId };
     let claim: ClaimResult;
-    // Only a settled claim's answer goes to the settled completion: it holds the lease.
-    let settledClaim: ClaimResult | undefined;
     try {
-      if (settled === undefined || store.claim !== MemoryStore.prototype.claim) {
-        claim = await call('claim', () => store.claim(claimRequest));
-      } else {
-        claim = settledClaim = settled.claim(store as MemoryStore, claimRequest);
-      }
+      claim = await call('claim', () => store.claim(claimRequest));
     } catch (error) {
       // A claim that timed out may still land in the store and lock the key for a
       // whole lease; nothing ran under this token, so hand it back (fenced, best effort).
-      void call('release', () => store.release(key, ownerToken)).catch(() => false);
-      throw tallyError(storeUnavailable(error, 'claim', resolved.storeRetryAfterMs));
-    }
-    if (claim.outcome === 'in_flight') {
-      const retryAfterMs = Math.min(Math.max(claim.leaseRemainingMs, 1), CONFLICT_RETRY_AFTER_MS);
-      return tallyOutcome({ kind: 'in_flight', retryAfterMs });
-    }
-    if (claim.outcome === 'completed') {
-      return tallyOutcome(
-        claim.fingerprint === fingerprint
-          ? { kind: 'replayed', response: claim.response }
-          : { kind: 'mismatch' },
+      throw claimFailed(resolved, error, () =>
+        call('release', () => store.release(key, ownerToken)),
       );
     }
+    if (claim.outcome !== 'claimed') return answerOfClaim(claim, fingerprint);
 
-    // Named fields, not `...resolved`: spreading the options object cost more than the rest of execute.
-    const { renewIntervalMs } = resolved;
     const lease = startLeaseRenewal({ store, key, ownerToken, leaseMs, renewIntervalMs, call });
     let result: OperationResult;
     try {
-      // The operation's identity comes from the storage key alone, so every
-      // execution of this key (a re-run, a takeover, another process) sees the same one.
-      const identity = operationFor(key, tenantId);
-      // Reading `lease.signal` makes Node build the AbortSignal: only for an operation that takes it.
-      const claimed = lean
-        ? new OperationClaim(key, ownerToken, retentionMs, identity)
-        : { key, ownerToken, retentionMs, operationId: identity.id };
-      const signal = lean ? undefined : lease.signal;
-      result = await runInOperation(identity, () => operation(signal, claimed));
+      result = await startOperation(key, ownerToken, tenantId, retentionMs, lease, operation, lean);
     } catch (error) {
       lease.stop();
       await call('release', () => store.release(key, ownerToken)).catch(() => false);
@@ -211,49 +252,136 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     }
     lease.stop();
 
-    if (result.completedInTransaction === true) {
-      return tallyOutcome({ kind: 'executed', response: result.response, stored: true });
-    }
+    if (result.completedInTransaction === true) return executed(result, true);
     if (!result.record) {
       await call('release', () => store.release(key, ownerToken)).catch(() => false);
-      return tallyOutcome({ kind: 'executed', response: result.response, stored: false });
+      return executed(result, false);
     }
     const completeRequest = { key, ownerToken, response: result.response, retentionMs };
     let completed: boolean;
     try {
-      completed =
-        settled === undefined || store.complete !== MemoryStore.prototype.complete
-          ? await call('complete', () => store.complete(completeRequest))
-          : settled.complete(store as MemoryStore, completeRequest, settledClaim);
+      completed = await call('complete', () => store.complete(completeRequest));
     } catch (error) {
-      retryCompletionInBackground(() => store.complete(completeRequest), resolved);
-      throw tallyError(
-        new BulwarkError(
-          ErrorCode.IdempotencyOutcomeUnknown,
-          'the operation ran but its outcome could not be recorded; retry with the same key',
-          {
-            cause: storeUnavailable(error, 'complete', resolved.storeRetryAfterMs),
-            retryAfterMs: leaseMs,
-          },
-        ),
-      );
+      throw outcomeUnknown(resolved, error, () => store.complete(completeRequest));
     }
-    if (!completed) {
-      throw tallyError(
-        new BulwarkError(
-          ErrorCode.IdempotencyLeaseLost,
-          'the operation ran but another owner took the key over before its outcome was recorded',
-          { retryAfterMs: CONFLICT_RETRY_AFTER_MS },
-        ),
-      );
-    }
-    return tallyOutcome({ kind: 'executed', response: result.response, stored: true });
+    if (!completed) throw leaseLost();
+    return executed(result, true);
   }
 
   const execute = (request: IdempotentRequest, operation: IdempotentOperation) =>
     run(request, operation as SignalOptionalOperation, false);
   const engine: LeanEngine = { execute, options: resolved, [LEAN_RUN]: run };
   return engine;
+}
+
+/** Whether none of the methods the settled run bypasses was replaced on the instance. */
+function isPristine(store: MemoryStore): boolean {
+  const prototype = MemoryStore.prototype;
+  return (
+    store.claim === prototype.claim &&
+    store.complete === prototype.complete &&
+    store.release === prototype.release
+  );
+}
+
+/** A claim that did not claim, as the outcome it ends the request with (counted). */
+function answerOfClaim(
+  claim: Exclude<ClaimResult, { outcome: 'claimed' }>,
+  fingerprint: string,
+): ExecutionOutcome {
+  if (claim.outcome === 'in_flight') {
+    const retryAfterMs = Math.min(Math.max(claim.leaseRemainingMs, 1), CONFLICT_RETRY_AFTER_MS);
+    return tallyOutcome({ kind: 'in_flight', retryAfterMs });
+  }
+  return tallyOutcome(
+    claim.fingerprint === fingerprint
+      ? { kind: 'replayed', response: claim.response }
+      : { kind: 'mismatch' },
+  );
+}
+
+/**
+ * Runs the operation inside its identity, under its claim; a synchronous throw
+ * comes back as a rejection, as it would from an async function.
+ */
+function startOperation(
+  key: string,
+  ownerToken: string,
+  tenantId: string | undefined,
+  retentionMs: number,
+  lease: LeaseRenewal,
+  operation: SignalOptionalOperation,
+  lean: boolean,
+): Promise<OperationResult> {
+  try {
+    // The operation's identity comes from the storage key alone, so every
+    // execution of this key (a re-run, a takeover, another process) sees the same one.
+    const identity = operationFor(key, tenantId);
+    // Reading `lease.signal` makes Node build the AbortSignal: only for an operation that takes it.
+    const claimed = lean
+      ? new OperationClaim(key, ownerToken, retentionMs, identity)
+      : { key, ownerToken, retentionMs, operationId: identity.id };
+    const signal = lean ? undefined : lease.signal;
+    // Promise.resolve hands a native promise back as it is; an operation written
+    // in plain JavaScript may answer a bare result, which `await` accepted too.
+    return Promise.resolve(runInOperation(identity, () => operation(signal, claimed)));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** The operation's answer as the outcome `executed` (counted). */
+function executed(result: OperationResult, stored: boolean): ExecutionOutcome {
+  return tallyOutcome({ kind: 'executed', response: result.response, stored });
+}
+
+/**
+ * The error a failed claim ends the request with (counted), after handing the
+ * key back: a claim that timed out may still land in the store and lock the
+ * key for a whole lease, and nothing ran under its token (fenced, best effort).
+ */
+function claimFailed(
+  options: ResolvedEngineOptions,
+  error: unknown,
+  release: () => unknown,
+): unknown {
+  try {
+    const released = release();
+    if (released instanceof Promise) released.catch(() => false);
+  } catch {
+    // Best effort: the claim's own failure is what the caller hears of.
+  }
+  return tallyError(storeUnavailable(error, 'claim', options.storeRetryAfterMs));
+}
+
+/** The error of an operation that ran but whose completion failed (counted); retries it meanwhile. */
+function outcomeUnknown(
+  options: ResolvedEngineOptions,
+  error: unknown,
+  complete: () => Promise<boolean>,
+): unknown {
+  retryCompletionInBackground(complete, options);
+  return tallyError(
+    new BulwarkError(
+      ErrorCode.IdempotencyOutcomeUnknown,
+      'the operation ran but its outcome could not be recorded; retry with the same key',
+      {
+        cause: storeUnavailable(error, 'complete', options.storeRetryAfterMs),
+        retryAfterMs: options.leaseMs,
+      },
+    ),
+  );
+}
+
+/** The error of an operation that ran but was fenced out at completion (counted). */
+function leaseLost(): unknown {
+  return tallyError(
+    new BulwarkError(
+      ErrorCode.IdempotencyLeaseLost,
+      'the operation ran but another owner took the key over before its outcome was recorded',
+      { retryAfterMs: CONFLICT_RETRY_AFTER_MS },
+    ),
+  );
 }
 
 /** An operation of {@link executeLean}: `signal` is `undefined` there. */

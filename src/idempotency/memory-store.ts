@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BulwarkError, ErrorCode, invalidOption } from '../errors.js';
 import { WarningCode, warn } from '../warnings.js';
 import { assertDurationMs, assertNonEmpty } from './durations.js';
@@ -78,17 +79,23 @@ const NO_TENANT = '';
 let warnedInProduction = false;
 
 /**
- * `claim` and `complete` of an exact `MemoryStore`, answered without a
- * promise: the engine calls these for one (it checks the prototype), so its
- * first-time request awaits no store call, where each awaited promise costs an
- * async frame and a promise that every AsyncLocalStorage of the process tracks
- * (`benchmarks/profile/in-process.mjs`, `--count`). They throw what the async
- * methods reject with. Not exported from the package.
+ * `claim`, `complete` and `release` of an exact `MemoryStore`, answered
+ * without a promise: the engine calls these for one (it checks the prototype),
+ * so its first-time request awaits no store call, where each awaited promise
+ * costs an async frame and a promise that every AsyncLocalStorage of the
+ * process tracks (`benchmarks/profile/in-process.mjs`, `--count`). They throw
+ * what the async methods reject with. Not exported from the package.
  */
 export interface SettledMemoryCalls {
+  /**
+   * A fresh owner token for a claim on a MemoryStore: unique in this process,
+   * which is as far as a MemoryStore's records reach.
+   */
+  ownerToken(): string;
   claim(store: MemoryStore, request: ClaimRequest): ClaimResult;
   /** `claim` is what `claim` answered for this key and owner, when at hand: see {@link HeldClaim}. */
   complete(store: MemoryStore, request: CompleteRequest, claim?: ClaimResult): boolean;
+  release(store: MemoryStore, key: string, ownerToken: string): boolean;
 }
 
 /**
@@ -128,9 +135,11 @@ export let settledMemoryCalls: SettledMemoryCalls;
 export class MemoryStore implements IdempotencyStore {
   static {
     settledMemoryCalls = {
+      ownerToken,
       claim: (store, request) => store.#claim(request),
       complete: (store, request, claim) =>
         store.#complete(request, (claim as Partial<HeldClaim> | undefined)?.lease),
+      release: (store, key, ownerToken) => store.#release(key, ownerToken),
     };
   }
 
@@ -235,6 +244,10 @@ export class MemoryStore implements IdempotencyStore {
 
   /** Deletes the in-flight record while `ownerToken` holds a live lease. */
   async release(key: string, ownerToken: string): Promise<boolean> {
+    return this.#release(key, ownerToken);
+  }
+
+  #release(key: string, ownerToken: string): boolean {
     const lease = this.#owned(key, ownerToken, this.#clock());
     if (!lease) return false;
     this.#ledger.remove(lease);
@@ -282,6 +295,22 @@ export class MemoryStore implements IdempotencyStore {
       );
     }
   }
+}
+
+/**
+ * Tokens this process hands out: a random prefix drawn once, then a counter.
+ * A MemoryStore's records live and die with this process, so a token unique
+ * in it fences as well as a random UUID per claim does, at a fraction of its
+ * cost: a UUID's string is built from some twenty pieces (the Express and
+ * Fastify default stores in `benchmarks/profile/in-process.mjs --alloc`). The
+ * prefix keeps these apart from any token an application picks itself.
+ */
+const TOKEN_PREFIX = `${randomUUID()}/`;
+let tokensIssued = 0;
+
+function ownerToken(): string {
+  tokensIssued += 1;
+  return TOKEN_PREFIX + tokensIssued;
 }
 
 /** Whether `lease` is still the live lease of `ownerToken` under `key` (see {@link HeldClaim}). */

@@ -120,6 +120,71 @@ describe('createIdempotencyEngine: the state machine over a MemoryStore', () => 
   });
 });
 
+describe('createIdempotencyEngine over an exact MemoryStore (its settled run)', () => {
+  const exact = () => {
+    const store = new MemoryStore();
+    return { store, engine: createIdempotencyEngine({ store }) };
+  };
+
+  it('records and replays, releases on a thrown, rejected or unrecorded answer, and owns each claim with its own token', async () => {
+    const { engine } = exact();
+    const req = request();
+    const tokens = new Set<string>();
+    const op =
+      (answer: () => Promise<OperationResult>) =>
+      (_signal: AbortSignal, claim: { ownerToken: string }) => {
+        tokens.add(claim.ownerToken);
+        return answer();
+      };
+    const boom = new Error('handler failed');
+    const thrown = op(() => {
+      throw boom;
+    });
+    expect(await rejection(engine.execute(req, thrown))).toBe(boom);
+    expect(
+      await rejection(
+        engine.execute(
+          req,
+          op(() => Promise.reject(boom)),
+        ),
+      ),
+    ).toBe(boom);
+    const unrecorded = await engine.execute(
+      req,
+      op(async () => result('503', false)),
+    );
+    expect(unrecorded).toMatchObject({ kind: 'executed', stored: false });
+    const first = await engine.execute(
+      req,
+      op(async () => result('created')),
+    );
+    expect(first).toMatchObject({ kind: 'executed', stored: true });
+    const replay = await engine.execute(req, run0);
+    expect(replay.kind === 'replayed' && new TextDecoder().decode(replay.response.body)).toBe(
+      'created',
+    );
+    expect(tokens.size).toBe(4);
+  });
+
+  it('accepts an operation that answers a bare result (plain JavaScript), as an await would', async () => {
+    const { engine } = exact();
+    const bare = (() => result('bare')) as unknown as () => Promise<OperationResult>;
+    expect(await engine.execute(request(), bare)).toMatchObject({ kind: 'executed', stored: true });
+  });
+
+  it('calls a method replaced on the instance, and awaits it', async () => {
+    const { store, engine } = exact();
+    let releases = 0;
+    store.release = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      releases += 1;
+      return true;
+    };
+    await rejection(engine.execute(request(), async () => Promise.reject(new Error('x'))));
+    expect(releases).toBe(1);
+  });
+});
+
 describe('createIdempotencyEngine: completion inside the operation (transactional mode)', () => {
   it('hands the operation its claim: the key, a fresh owner token and the retention', async () => {
     const { engine } = setup({ retentionMs: 5_000 });
