@@ -9,8 +9,12 @@ export type ParsedClientKey =
   | { readonly ok: true; readonly key: string }
   | { readonly ok: false; readonly reason: ClientKeyRefusal; readonly detail: string };
 
-/** Printable ASCII from `!` to `~`: no space, no control character, nothing beyond ASCII. */
-const PRINTABLE = /^[\x21-\x7e]+$/;
+/**
+ * Printable ASCII from `!` to `~` but `"`, `,` and `\`: no space, no control
+ * character, nothing beyond ASCII. One pattern, made once: a literal inside
+ * the function is a new RegExp on every request.
+ */
+const KEY_CHARACTERS = /^[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]+$/;
 
 /**
  * Validates an `Idempotency-Key` as received: `values` holds one entry per
@@ -34,7 +38,7 @@ export function parseClientKey(
   if (key.length < minLength || key.length > MAX_CLIENT_KEY_LENGTH) {
     return malformed(`the key must be ${minLength} to ${MAX_CLIENT_KEY_LENGTH} characters long`);
   }
-  if (!PRINTABLE.test(key) || /[",\\]/.test(key)) {
+  if (!KEY_CHARACTERS.test(key)) {
     return malformed(
       'the key must be printable ASCII without spaces, commas, quotes or backslashes',
     );
