@@ -13,6 +13,7 @@ import type { ClaimResult, StoredResponse } from './store.js';
 import {
   boundedStoreCall,
   type LeaseRenewal,
+  type LeaseRenewalSettings,
   settledStoreCall,
   startLeaseRenewal,
   storeUnavailable,
@@ -154,6 +155,7 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     ? <T>(_operation: string, fn: () => Promise<T>): Promise<T> => settledStoreCall(fn)
     : <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
         boundedStoreCall(operation, fn, resolved.storeTimeoutMs, storeRetryAfterMs);
+  const renewal: LeaseRenewalSettings = { store, leaseMs, renewIntervalMs, call };
 
   function run(
     request: IdempotentRequest,
@@ -191,7 +193,7 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
       );
     }
     if (claim.outcome !== 'claimed') return Promise.resolve(answerOfClaim(claim, fingerprint));
-    const lease = startLeaseRenewal({ store, key, ownerToken, leaseMs, renewIntervalMs, call });
+    const lease = startLeaseRenewal(renewal, key, ownerToken);
     return startOperation(key, ownerToken, tenantId, retentionMs, lease, operation, lean).then(
       (result) => {
         lease.stop();
@@ -241,7 +243,7 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     }
     if (claim.outcome !== 'claimed') return answerOfClaim(claim, fingerprint);
 
-    const lease = startLeaseRenewal({ store, key, ownerToken, leaseMs, renewIntervalMs, call });
+    const lease = startLeaseRenewal(renewal, key, ownerToken);
     let result: OperationResult;
     try {
       result = await startOperation(key, ownerToken, tenantId, retentionMs, lease, operation, lean);

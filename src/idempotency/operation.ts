@@ -42,6 +42,7 @@ class KeyedOperation implements Operation {
   readonly #storageKey: string;
   readonly #tenantId: string | undefined;
   #id: string | undefined;
+  #deriveKey: ((scope: string) => string) | undefined;
 
   constructor(storageKey: string, tenantId: string | undefined) {
     this.#storageKey = storageKey;
@@ -58,16 +59,23 @@ class KeyedOperation implements Operation {
     return { id: this.id };
   }
 
-  // An own function, as it always was: `const { deriveKey } = getOperation()` works.
-  readonly deriveKey = (scope: string): string => {
-    if (typeof scope !== 'string' || scope.length === 0) {
-      throw new BulwarkError(
-        ErrorCode.InvalidOptions,
-        `deriveKey(scope): scope must be a non-empty string, got ${JSON.stringify(scope)}`,
-      );
-    }
-    return uuidFromDigest(hashFields([DERIVED_KEY_DOMAIN, this.id, this.#tenantId, scope]));
-  };
+  /**
+   * A function bound to this operation, made on first read and kept: `const
+   * { deriveKey } = getOperation()` works, as it did when it was an own arrow
+   * function, which cost a closure on every request that never derives a key.
+   */
+  get deriveKey(): (scope: string) => string {
+    this.#deriveKey ??= (scope: string): string => {
+      if (typeof scope !== 'string' || scope.length === 0) {
+        throw new BulwarkError(
+          ErrorCode.InvalidOptions,
+          `deriveKey(scope): scope must be a non-empty string, got ${JSON.stringify(scope)}`,
+        );
+      }
+      return uuidFromDigest(hashFields([DERIVED_KEY_DOMAIN, this.id, this.#tenantId, scope]));
+    };
+    return this.#deriveKey;
+  }
 }
 
 /** The RFC 9562 variant (binary `10`) over the two low bits kept: `8`, `9`, `a`, `b`. */

@@ -96,13 +96,12 @@ export function storeUnavailable(
 }
 
 /**
- * What {@link startLeaseRenewal} needs: one claim and the engine's resolved
+ * What {@link startLeaseRenewal} needs of the engine: its store and resolved
  * timing (`leaseMs`, `renewIntervalMs`, validated by `resolveEngineOptions`).
+ * One per engine, shared by its renewals, so a request adds only its key and token.
  */
-export interface ResolvedLeaseRenewalOptions {
+export interface LeaseRenewalSettings {
   readonly store: IdempotencyStore;
-  readonly key: string;
-  readonly ownerToken: string;
   readonly leaseMs: number;
   readonly renewIntervalMs: number;
   /** Bounds each renew call; see `boundedStoreCall`. */
@@ -124,8 +123,12 @@ export interface LeaseRenewal {
  * renew that fails (store down) is retried at the next tick; one answered
  * `false` means the token was fenced out, which aborts `signal`.
  */
-export function startLeaseRenewal(options: ResolvedLeaseRenewalOptions): LeaseRenewal {
-  return new RenewingLease(options);
+export function startLeaseRenewal(
+  settings: LeaseRenewalSettings,
+  key: string,
+  ownerToken: string,
+): LeaseRenewal {
+  return new RenewingLease(settings, key, ownerToken);
 }
 
 /**
@@ -138,14 +141,18 @@ export function startLeaseRenewal(options: ResolvedLeaseRenewalOptions): LeaseRe
  * late, far inside the lease's margin.
  */
 class RenewingLease implements LeaseRenewal {
-  readonly #options: ResolvedLeaseRenewalOptions;
+  readonly #settings: LeaseRenewalSettings;
+  readonly #key: string;
+  readonly #ownerToken: string;
   /** Made when first needed: most operations never read the signal (see `executeLean`). */
   #controller: AbortController | undefined;
   readonly #slot: TimerSlot;
   #stopped = false;
 
-  constructor(options: ResolvedLeaseRenewalOptions) {
-    this.#options = options;
+  constructor(settings: LeaseRenewalSettings, key: string, ownerToken: string) {
+    this.#settings = settings;
+    this.#key = key;
+    this.#ownerToken = ownerToken;
     this.#slot = new TimerSlot(() => void this.#renew());
     this.#schedule();
   }
@@ -161,11 +168,13 @@ class RenewingLease implements LeaseRenewal {
   }
 
   #schedule(): void {
-    if (!this.#stopped) this.#slot.schedule(now() + this.#options.renewIntervalMs);
+    if (!this.#stopped) this.#slot.schedule(now() + this.#settings.renewIntervalMs);
   }
 
   async #renew(): Promise<void> {
-    const { store, key, ownerToken, leaseMs, call } = this.#options;
+    const { store, leaseMs, call } = this.#settings;
+    const key = this.#key;
+    const ownerToken = this.#ownerToken;
     try {
       const owned = await call('renew', () => store.renew(key, ownerToken, leaseMs));
       if (!owned && !this.#stopped) {
