@@ -21,6 +21,23 @@ describe('requestFingerprint', () => {
     );
   });
 
+  it('ignores enumerable names an object inherits, as JSON.stringify does', () => {
+    const plain = parsed('{"a":1,"b":{"c":[2]}}');
+    const prototype = Object.prototype as Record<string, unknown>;
+    for (const [name, value] of [
+      ['zz', 1],
+      ['0', undefined],
+    ] as const) {
+      prototype[name] = value;
+      try {
+        expect(parsed('{"a":1,"b":{"c":[2]}}')).toBe(plain);
+        expect(parsed('{"b":{"c":[2]},"a":1}')).toBe(plain);
+      } finally {
+        delete prototype[name];
+      }
+    }
+  });
+
   it('compares numbers by value and strings after unescaping, without Unicode normalisation', () => {
     expect(parsed('{"n":1}')).toBe(parsed('{"n":1.0}'));
     expect(parsed('{"s":"\\u00e9"}')).toBe(parsed('{"s":"\u00e9"}'));
