@@ -37,15 +37,40 @@ export function hashFields(fields: readonly HashField[]): string {
     frames[offset] = 1;
     let length: number;
     if (typeof field === 'string') {
-      length = frames.write(field, offset + 5, 'utf8');
+      length = writeUtf8(frames, field, offset + 5);
     } else {
       frames.set(field, offset + 5);
       length = field.byteLength;
     }
-    frames.writeUInt32BE(length, offset + 1);
+    // The 4-byte big-endian length, as writeUInt32BE wrote it, without its checks.
+    frames[offset + 1] = length >>> 24;
+    frames[offset + 2] = (length >>> 16) & 0xff;
+    frames[offset + 3] = (length >>> 8) & 0xff;
+    frames[offset + 4] = length & 0xff;
     offset += 5 + length;
   }
   return hash('sha256', frames.subarray(0, offset), 'hex');
+}
+
+/** Strings up to this length are tried as ASCII, a byte per character, before UTF-8. */
+const ASCII_LOOP_CHARS = 64;
+
+/**
+ * Writes `text` as UTF-8 at `at`; returns the bytes written. A short ASCII
+ * string (the domain, method, route, client key and media type of every
+ * request) is copied a character at a time: a call into `Buffer#write` per
+ * field cost more than the copy (the http-server request's storage key and
+ * fingerprint). ASCII is its own UTF-8, so the bytes are the same either way.
+ */
+function writeUtf8(frames: Buffer, text: string, at: number): number {
+  const length = text.length;
+  if (length > ASCII_LOOP_CHARS) return frames.write(text, at, 'utf8');
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f) return frames.write(text, at, 'utf8');
+    frames[at + i] = code;
+  }
+  return length;
 }
 
 /** Most bytes one field's frame can take. */
