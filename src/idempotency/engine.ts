@@ -199,7 +199,7 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
         lease.stop();
         if (result.completedInTransaction === true) return executed(result, true);
         if (!result.record) {
-          memory.release(target, key, ownerToken);
+          releaseQuietly(memory, target, key, ownerToken);
           return executed(result, false);
         }
         const completeRequest = { key, ownerToken, response: result.response, retentionMs };
@@ -214,7 +214,7 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
       },
       (error: unknown) => {
         lease.stop();
-        memory.release(target, key, ownerToken);
+        releaseQuietly(memory, target, key, ownerToken);
         throw tallyError(error);
       },
     );
@@ -284,6 +284,20 @@ function isPristine(store: MemoryStore): boolean {
     store.complete === prototype.complete &&
     store.release === prototype.release
   );
+}
+
+/** Hands the key back, best effort, as the awaited run's `.catch(() => false)` does. */
+function releaseQuietly(
+  memory: SettledMemoryCalls,
+  target: MemoryStore,
+  key: string,
+  ownerToken: string,
+): void {
+  try {
+    memory.release(target, key, ownerToken);
+  } catch {
+    // The key stays locked until its lease ends; the request's own answer stands.
+  }
 }
 
 /** A claim that did not claim, as the outcome it ends the request with (counted). */

@@ -166,6 +166,32 @@ describe('createIdempotencyEngine over an exact MemoryStore (its settled run)', 
     expect(tokens.size).toBe(4);
   });
 
+  it('answers as the operation said even when the release after it fails', async () => {
+    let broken = false;
+    const store = new MemoryStore({
+      clock: () => {
+        if (broken) throw new Error('clock broke');
+        return 0;
+      },
+    });
+    const engine = createIdempotencyEngine({ store });
+    const boom = new Error('handler failed');
+    const failing = async () => {
+      broken = true;
+      throw boom;
+    };
+    expect(await rejection(engine.execute(request(), failing))).toBe(boom);
+    broken = false;
+    const unrecorded = async () => {
+      broken = true;
+      return result('503', false);
+    };
+    expect(await engine.execute(request(), unrecorded)).toMatchObject({
+      kind: 'executed',
+      stored: false,
+    });
+  });
+
   it('accepts an operation that answers a bare result (plain JavaScript), as an await would', async () => {
     const { engine } = exact();
     const bare = (() => result('bare')) as unknown as () => Promise<OperationResult>;
