@@ -162,9 +162,15 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     operation: SignalOptionalOperation,
     lean: boolean,
   ): Promise<ExecutionOutcome> {
-    return settled !== undefined && isPristine(store as MemoryStore)
-      ? runSettled(settled, store as MemoryStore, request, operation, lean)
-      : runAwaited(request, operation, lean);
+    if (settled === undefined || !isPristine(store as MemoryStore)) {
+      return runAwaited(request, operation, lean);
+    }
+    try {
+      return runSettled(settled, store as MemoryStore, request, operation, lean);
+    } catch (error) {
+      // As from an async function: whatever goes wrong, the caller gets a rejection.
+      return Promise.reject(error);
+    }
   }
 
   /**

@@ -192,6 +192,13 @@ describe('createIdempotencyEngine over an exact MemoryStore (its settled run)', 
     });
   });
 
+  it('rejects, never throws, on a request it cannot read', async () => {
+    const { engine } = exact();
+    const unreadable = undefined as unknown as { key: string; fingerprint: string };
+    const outcome = engine.execute(unreadable, run0);
+    expect(await rejection(outcome)).toBeInstanceOf(TypeError);
+  });
+
   it('accepts an operation that answers a bare result (plain JavaScript), as an await would', async () => {
     const { engine } = exact();
     const bare = (() => result('bare')) as unknown as () => Promise<OperationResult>;
