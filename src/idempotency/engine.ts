@@ -19,6 +19,13 @@ import {
   storeUnavailable,
 } from './store-calls.js';
 
+/*
+ * The engine's state machine: claim → run → record → answer. Longer than most
+ * files, as a state machine may be: it runs the same steps twice over, once
+ * synchronously for an exact MemoryStore (`runSettled`) and once awaited for
+ * every other store (`runAwaited`), both built from the step functions below.
+ */
+
 /** One idempotent request as the engine sees it (see `idempotencyStorageKey`, `requestFingerprint`). */
 export interface IdempotentRequest {
   /** The storage key: scope and client key, hashed. */
