@@ -55,13 +55,29 @@ export function withTenant<T>(tenant: TenantInput | Partial<TenantInput>, fn: ()
  * just resolved the tenant and would otherwise validate it twice.
  */
 export function enterTenant<T>(tenant: Tenant, fn: () => T): T {
-  const frame: Frame = { tenant, operation: flow.getStore()?.operation };
-  return flow.run(frame, runInTenantContext, tenant, fn);
+  return context.with(
+    context.active().setValue(TENANT_KEY, tenant),
+    runInFlow<T>,
+    undefined,
+    tenant,
+    fn,
+  );
 }
 
-// Module-level rather than a closure per call: this runs on every request.
-function runInTenantContext<T>(tenant: Tenant, fn: () => T): T {
-  return context.with(context.active().setValue(TENANT_KEY, tenant), fn);
+/**
+ * Runs `fn` in a flow frame carrying `tenant`, unless the OTel context
+ * already carries it and the frame has no tenant of its own: `getTenant()`
+ * reads the OTel context first, so a second frame would only repeat it, and
+ * entering one is most of what `tenant()` costs per request besides the OTel
+ * context (the http-server benchmark). Skipped only over a frame without a
+ * tenant, so the frame's tenant, where one is read (a context the app reset
+ * to the root), is never an outer tenant in place of this one.
+ * Module-level rather than a closure per call: this runs on every request.
+ */
+function runInFlow<T>(tenant: Tenant, fn: () => T): T {
+  const frame = flow.getStore();
+  if (frame?.tenant === undefined && tenantInContext(context.active()) === tenant) return fn();
+  return flow.run({ tenant, operation: frame?.operation }, fn);
 }
 
 /** The active tenant, or `undefined` outside any `withTenant`. */
@@ -82,7 +98,8 @@ export function tenantInContext(ctx: Context): Tenant | undefined {
  * tenant. Only `src/idempotency/operation.ts` calls this; it owns the type.
  */
 export function enterOperation<T>(operation: unknown, fn: () => T): T {
-  return flow.run({ tenant: flow.getStore()?.tenant, operation }, fn);
+  // `getTenant()`, not the frame's: the active tenant may be in the OTel context only (see `runInFlow`).
+  return flow.run({ tenant: getTenant(), operation }, fn);
 }
 
 /** The operation {@link enterOperation} made active, or `undefined` outside one. */

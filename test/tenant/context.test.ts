@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { operationFor, runInOperation } from '../../src/idempotency/operation.js';
 import { getTenant, InvalidTenantError, isBulwarkError, withTenant } from '../../src/index.js';
 
 describe('withTenant / getTenant without an OTel SDK', () => {
@@ -188,6 +189,33 @@ describe('withTenant / getTenant with the SDK context manager registered', () =>
     expect(seen).toEqual(['payout', 'acme', 'acme']);
     expect(bound()).toBe('acme');
     expect(context.with(ROOT_CONTEXT, () => getTenant())).toBeUndefined();
+  });
+
+  // The tenant may ride in the OTel context alone (bulwark's own frame is then
+  // skipped); a context reset to the root must then see no tenant, never an outer one.
+  it('never shows an outer tenant in a context reset to the root', () => {
+    const inner = withTenant({ tenantId: 'outer' }, () =>
+      runInOperation(operationFor('k', 'outer'), () =>
+        withTenant({ tenantId: 'inner' }, () => [
+          getTenant()?.tenantId,
+          context.with(ROOT_CONTEXT, () => getTenant()?.tenantId),
+        ]),
+      ),
+    );
+    expect(inner).toEqual(['inner', 'inner']);
+    const alone = withTenant({ tenantId: 'only' }, () =>
+      context.with(ROOT_CONTEXT, () => getTenant()?.tenantId),
+    );
+    expect(alone === undefined || alone === 'only').toBe(true);
+  });
+
+  it('keeps the tenant in the operation it runs, whichever context carried it', () => {
+    const seen = withTenant({ tenantId: 'acme' }, () =>
+      runInOperation(operationFor('k', 'acme'), () =>
+        context.with(ROOT_CONTEXT, () => getTenant()?.tenantId),
+      ),
+    );
+    expect(seen).toBe('acme');
   });
 
   it('keeps concurrent tenants apart', async () => {
