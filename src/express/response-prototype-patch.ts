@@ -74,21 +74,43 @@ export function intercept(res: ServerResponse, interceptor: Interceptor): Interc
   const real = forwardedPrototype(res);
   if (real === undefined) return patchInstance(res, interceptor);
   active.set(res, interceptor);
+  lastResponse = res;
+  lastInterceptor = interceptor;
   return {
     real,
     restore() {
       if (active.get(res) === interceptor) active.delete(res);
+      if (lastResponse === res) {
+        lastResponse = undefined;
+        lastInterceptor = undefined;
+      }
     },
   };
 }
 
+/*
+ * The response intercepted last, and its interceptor, tried before the
+ * WeakMap: a handler usually answers at once (`res.json()`: a few
+ * `setHeader`, then `end`), each call through a forwarder, all for the
+ * response intercepted just before (the http-server benchmark). Cleared when
+ * that interception ends, so it holds one response at most, never a set.
+ */
+let lastResponse: ServerResponse | undefined;
+let lastInterceptor: Interceptor | undefined;
+
+/** The active interceptor of `res`, if any. */
+function interceptorOf(res: ServerResponse): Interceptor | undefined {
+  return res === lastResponse ? lastInterceptor : active.get(res);
+}
+
 /** The real methods behind the forwarders of `res`'s prototype, or undefined when forwarding cannot be used. */
 function forwardedPrototype(res: ServerResponse): RealMethods | undefined {
-  if (active.has(res) || overridesAny(res)) return undefined; // nested capture, or patched: wrap it
+  if (active.has(res)) return undefined; // nested capture: wrap it
   const proto: unknown = Object.getPrototypeOf(res);
   if (typeof proto !== 'object' || proto === null) return undefined;
   const known = forwarded.get(proto);
-  if (known !== undefined) return known;
+  if (known !== undefined) return shadowsForwarders(res, proto) ? undefined : known;
+  if (overridesAny(res)) return undefined; // patched: wrap it
   if (proto === ServerResponse.prototype || !Object.isExtensible(proto)) return undefined;
   const real = realMethods(res);
   for (const name of INTERCEPTED) {
@@ -99,7 +121,7 @@ function forwardedPrototype(res: ServerResponse): RealMethods | undefined {
       b?: unknown,
       c?: unknown,
     ) {
-      const interceptor = active.get(this);
+      const interceptor = interceptorOf(this);
       return interceptor === undefined
         ? // biome-ignore lint/complexity/noArguments: passes every argument on, with no array made.
           method.apply(this, arguments as unknown as unknown[])
@@ -112,13 +134,37 @@ function forwardedPrototype(res: ServerResponse): RealMethods | undefined {
     Object.defineProperty(proto, name, {
       configurable: true,
       get(this: ServerResponse) {
-        const interceptor = active.get(this);
+        const interceptor = interceptorOf(this);
         return interceptor === undefined ? getter.call(this) : interceptor[name]();
       },
     });
   }
   forwarded.set(proto, real);
   return real;
+}
+
+/**
+ * Whether `res` hides a forwarder of `proto` behind a method or getter of its
+ * own (a middleware patched it): {@link overridesAny} once the forwarders are
+ * installed, but the methods compared by name rather than asked for as own
+ * properties, which on a response costs several times more (the http-server
+ * benchmark runs this for every idempotent request). Names as in {@link INTERCEPTED}.
+ */
+function shadowsForwarders(res: ServerResponse, proto: object): boolean {
+  const r = res as unknown as Record<InterceptedMethod, unknown>;
+  const p = proto as Record<InterceptedMethod, unknown>;
+  return (
+    r.writeHead !== p.writeHead ||
+    r.write !== p.write ||
+    r.end !== p.end ||
+    r.flushHeaders !== p.flushHeaders ||
+    r.destroy !== p.destroy ||
+    r.setHeader !== p.setHeader ||
+    r.appendHeader !== p.appendHeader ||
+    r.removeHeader !== p.removeHeader ||
+    Object.hasOwn(res, 'headersSent') ||
+    Object.hasOwn(res, 'writableEnded')
+  );
 }
 
 /** Whether `res` itself overrides a method or getter the forwarders would take over. */
