@@ -105,12 +105,11 @@ function interceptorOf(res: ServerResponse): Interceptor | undefined {
 
 /** The real methods behind the forwarders of `res`'s prototype, or undefined when forwarding cannot be used. */
 function forwardedPrototype(res: ServerResponse): RealMethods | undefined {
-  if (active.has(res)) return undefined; // nested capture: wrap it
+  if (active.has(res) || overridesAny(res)) return undefined; // nested capture, or patched: wrap it
   const proto: unknown = Object.getPrototypeOf(res);
   if (typeof proto !== 'object' || proto === null) return undefined;
   const known = forwarded.get(proto);
-  if (known !== undefined) return shadowsForwarders(res, proto) ? undefined : known;
-  if (overridesAny(res)) return undefined; // patched: wrap it
+  if (known !== undefined) return known;
   if (proto === ServerResponse.prototype || !Object.isExtensible(proto)) return undefined;
   const real = realMethods(res);
   for (const name of INTERCEPTED) {
@@ -141,30 +140,6 @@ function forwardedPrototype(res: ServerResponse): RealMethods | undefined {
   }
   forwarded.set(proto, real);
   return real;
-}
-
-/**
- * Whether `res` hides a forwarder of `proto` behind a method or getter of its
- * own (a middleware patched it): {@link overridesAny} once the forwarders are
- * installed, but the methods compared by name rather than asked for as own
- * properties, which on a response costs several times more (the http-server
- * benchmark runs this for every idempotent request). Names as in {@link INTERCEPTED}.
- */
-function shadowsForwarders(res: ServerResponse, proto: object): boolean {
-  const r = res as unknown as Record<InterceptedMethod, unknown>;
-  const p = proto as Record<InterceptedMethod, unknown>;
-  return (
-    r.writeHead !== p.writeHead ||
-    r.write !== p.write ||
-    r.end !== p.end ||
-    r.flushHeaders !== p.flushHeaders ||
-    r.destroy !== p.destroy ||
-    r.setHeader !== p.setHeader ||
-    r.appendHeader !== p.appendHeader ||
-    r.removeHeader !== p.removeHeader ||
-    Object.hasOwn(res, 'headersSent') ||
-    Object.hasOwn(res, 'writableEnded')
-  );
 }
 
 /** Whether `res` itself overrides a method or getter the forwarders would take over. */
