@@ -66,57 +66,67 @@ export function idempotency(options: IdempotencyOptions = {}): RequestHandler {
 
   return function idempotencyMiddleware(req: Request, res: Response, next: NextFunction) {
     if (!config.methods.has(req.method)) return next();
-    const admission = admit(config, new ExpressFacts(req));
+    const exchange = new ExpressExchange(req, res, next, config);
+    const admission = admit(config, exchange);
     // Awaits only when the body stream had to be read: a parsed body is at hand.
     if (admission instanceof Promise) {
-      return admission.then((admitted) => proceed(admitted, engine, config, res, next));
+      return admission.then((admitted) => proceed(admitted, engine, config, exchange));
     }
-    return proceed(admission, engine, config, res, next);
+    return proceed(admission, engine, config, exchange);
   };
 }
 
 function proceed(
   admission: Admission,
   engine: IdempotencyEngine,
-  config: ReturnType<typeof resolveIdempotencyOptions<Request>>,
-  res: Response,
-  next: NextFunction,
+  config: ResolvedIdempotencyOptions<Request>,
+  exchange: ExpressExchange,
 ): void | Promise<void> {
   switch (admission.kind) {
     case 'pass':
-      return next();
+      return exchange.passOn();
     case 'refuse':
-      return writeAnswer(res, admission.answer);
+      return exchange.send(admission.answer);
     case 'fail':
-      return next(admission.error);
+      return exchange.fail(admission.error);
     case 'claim':
       // Not returned to Express: it never rejects (errors go to `next`), and
       // Express 5 would otherwise chain a handler on it for every request.
-      void answerIdempotently(
-        engine,
-        config,
-        admission.request,
-        new ExpressExchange(res, next, config),
-      );
+      void answerIdempotently(engine, config, admission.request, exchange);
   }
 }
 
 /**
- * What Express knows of a request, for `admit`: one object whose methods read
- * `req`, rather than a literal with two closures over it per request (the
+ * One idempotent Express request: what Express knows of it, for `admit`, and
+ * the exchange the framework-neutral flow then drives. The handler is the
+ * rest of the chain (`next()`), and its answer is held by a capture of `res`
+ * until the engine has recorded it. One object for both, whose methods read
+ * `req` and `res`, rather than two objects, or closures, per request (the
  * http-server benchmark).
  */
-class ExpressFacts implements RequestFacts<Request> {
+class ExpressExchange implements RequestFacts<Request>, HandlerExchange {
   readonly req: Request;
   readonly raw: Request;
   readonly url: string;
   readonly parsedBody: unknown;
+  readonly res: Response;
+  readonly #next: NextFunction;
+  readonly #config: ResolvedIdempotencyOptions<Request>;
+  #capture: ResponseCapture<unknown> | undefined;
 
-  constructor(req: Request) {
+  constructor(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    config: ResolvedIdempotencyOptions<Request>,
+  ) {
     this.req = req;
     this.raw = req;
     this.url = req.originalUrl;
     this.parsedBody = req.body;
+    this.res = res;
+    this.#next = next;
+    this.#config = config;
   }
 
   route(): string {
@@ -125,24 +135,6 @@ class ExpressFacts implements RequestFacts<Request> {
 
   keepBody(bytes: Buffer): void {
     this.req.body = bytes;
-  }
-}
-
-/**
- * One idempotent Express request, as the framework-neutral flow drives it:
- * the handler is the rest of the chain (`next()`), and its answer is held by
- * a capture of `res` until the engine has recorded it.
- */
-class ExpressExchange implements HandlerExchange {
-  readonly res: Response;
-  readonly #next: NextFunction;
-  readonly #config: ResolvedIdempotencyOptions<Request>;
-  #capture: ResponseCapture<unknown> | undefined;
-
-  constructor(res: Response, next: NextFunction, config: ResolvedIdempotencyOptions<Request>) {
-    this.res = res;
-    this.#next = next;
-    this.#config = config;
   }
 
   // The capture settles with the held answer itself, not an async function
@@ -195,6 +187,11 @@ class ExpressExchange implements HandlerExchange {
 
   fail(error: unknown): void {
     this.#next(error);
+  }
+
+  /** Not ours: the rest of the chain runs as if idempotency were not mounted. */
+  passOn(): void {
+    this.#next();
   }
 }
 

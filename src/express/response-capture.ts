@@ -81,14 +81,24 @@ class Capture<T> implements ResponseCapture<T>, Interceptor {
   readonly #res: ServerResponse;
   readonly #maxBytes: number;
   readonly #interception: Interception;
-  readonly #chunks: Buffer[] = [];
+  /**
+   * The held bytes: the first chunk alone, and an array only from a second
+   * one. The usual answer is one chunk (`res.json()`, `res.send()`), and an
+   * array pushed to once reserved room for many (the http-server benchmark).
+   */
+  #first: Buffer | undefined;
+  #more: Buffer[] | undefined;
   #size = 0;
   #mode: 'buffer' | 'ended' | 'stream' | 'over' = 'buffer';
-  /** The head as it would have been sent: fixed when the handler starts answering. */
-  #head: { status: number; message: string | undefined } | undefined;
+  /** Whether the handler has started answering: its head is then fixed as below. */
+  #started = false;
+  /** The head as it would have been sent (status and message), in fields rather than an object of its own. */
+  #headStatus = 0;
+  #headMessage: string | undefined;
   #endCallback: unknown;
-  #resolve: (value: T) => void = () => {};
-  #reject: (error: unknown) => void = () => {};
+  // Set by the promise's executor; no default functions, which would be made per capture.
+  #resolve!: (value: T) => void;
+  #reject!: (error: unknown) => void;
   readonly #describe: (result: CaptureResult) => T;
 
   constructor(res: ServerResponse, maxBytes: number, describe: (result: CaptureResult) => T) {
@@ -103,7 +113,7 @@ class Capture<T> implements ResponseCapture<T>, Interceptor {
   }
 
   headersSent(): boolean {
-    return this.#head !== undefined;
+    return this.#started;
   }
 
   writableEnded(): boolean {
@@ -111,10 +121,10 @@ class Capture<T> implements ResponseCapture<T>, Interceptor {
   }
 
   writeHead(status: unknown, second: unknown, third: unknown, count: number): ServerResponse {
-    if (this.#head !== undefined) {
+    if (this.#started) {
       // `res._implicitHeader()` again, from code that tests `res._header` (compression
       // does, before each write), which a capture never sets: it changes nothing.
-      if (count === 1 && Number(status) === this.#head.status) return this.#res;
+      if (count === 1 && Number(status) === this.#headStatus) return this.#res;
       throw headersSentError('write');
     }
     applyWriteHead(this.#res, this.#interception.real.setHeader, status, second, third);
@@ -123,17 +133,17 @@ class Capture<T> implements ResponseCapture<T>, Interceptor {
   }
 
   setHeader(name: unknown, value: unknown): unknown {
-    if (this.#head !== undefined) throw headersSentError('set');
+    if (this.#started) throw headersSentError('set');
     return this.#interception.real.setHeader.call(this.#res, name, value);
   }
 
   appendHeader(name: unknown, value: unknown): unknown {
-    if (this.#head !== undefined) throw headersSentError('append');
+    if (this.#started) throw headersSentError('append');
     return this.#interception.real.appendHeader.call(this.#res, name, value);
   }
 
   removeHeader(name: unknown): unknown {
-    if (this.#head !== undefined) throw headersSentError('remove');
+    if (this.#started) throw headersSentError('remove');
     return this.#interception.real.removeHeader.call(this.#res, name);
   }
 
@@ -150,7 +160,7 @@ class Capture<T> implements ResponseCapture<T>, Interceptor {
   end(chunk: unknown, encoding: unknown, callback: unknown): ServerResponse {
     const res = this.#res;
     if (this.#mode !== 'buffer') return res;
-    const head = this.#start();
+    const status = this.#start();
     this.#append(chunk, encoding);
     this.#endCallback = endCallbackOf(chunk, encoding, callback);
     if (this.#size > this.#maxBytes) {
@@ -159,7 +169,7 @@ class Capture<T> implements ResponseCapture<T>, Interceptor {
       return res;
     }
     this.#mode = 'ended';
-    this.#settle({ kind: 'complete', status: head.status, body: this.#body() });
+    this.#settle({ kind: 'complete', status, body: this.#body() });
     return res;
   }
 
@@ -189,23 +199,26 @@ class Capture<T> implements ResponseCapture<T>, Interceptor {
     res.statusMessage = '';
   }
 
-  /** The handler starts answering: from here on its head is what goes out. */
-  #start(): { status: number; message: string | undefined } {
-    this.#head ??= { status: this.#res.statusCode, message: this.#res.statusMessage };
-    return this.#head;
+  /** The handler starts answering: from here on its head is what goes out. Returns its status. */
+  #start(): number {
+    if (!this.#started) {
+      this.#started = true;
+      this.#headStatus = this.#res.statusCode;
+      this.#headMessage = this.#res.statusMessage;
+    }
+    return this.#headStatus;
   }
 
   /** Puts back the status an error handler may have changed after the answer started. */
   #restoreHead(): void {
-    const head = this.#head;
-    if (head === undefined) return;
+    if (!this.#started) return;
     // Written only when changed: the usual answer keeps its head, and a store
     // into a response is not free (the http-server benchmark).
     const res = this.#res;
-    if (res.statusCode !== head.status) res.statusCode = head.status;
-    if (head.message !== undefined && res.statusMessage !== head.message) {
-      res.statusMessage = head.message;
-    }
+    const status = this.#headStatus;
+    const message = this.#headMessage;
+    if (res.statusCode !== status) res.statusCode = status;
+    if (message !== undefined && res.statusMessage !== message) res.statusMessage = message;
   }
 
   #settle(result: CaptureResult): void {
@@ -230,15 +243,28 @@ class Capture<T> implements ResponseCapture<T>, Interceptor {
    * its way to the store and again to the socket (the http-server benchmark).
    */
   #body(): Buffer {
-    const chunks = this.#chunks;
-    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+    const first = this.#first;
+    if (first === undefined) return EMPTY;
+    const more = this.#more;
+    return more === undefined ? first : Buffer.concat([first, ...more]);
   }
 
   #append(chunk: unknown, encoding: unknown): void {
     if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
     const bytes = toBuffer(chunk, typeof encoding === 'string' ? encoding : undefined);
-    this.#chunks.push(bytes);
+    if (this.#first === undefined) this.#first = bytes;
+    else if (this.#more === undefined) this.#more = [bytes];
+    else this.#more.push(bytes);
     this.#size += bytes.byteLength;
+  }
+
+  /** Hands the held chunks over, in order, and holds none from then on. */
+  #takeChunks(): Buffer[] {
+    const first = this.#first;
+    const chunks = first === undefined ? [] : [first, ...(this.#more ?? [])];
+    this.#first = undefined;
+    this.#more = undefined;
+    return chunks;
   }
 
   #switchToStream(): void {
@@ -247,13 +273,16 @@ class Capture<T> implements ResponseCapture<T>, Interceptor {
     this.#interception.restore();
     this.#restoreHead();
     res.once('close', () => this.#finish({ kind: 'streamed' }));
-    for (const chunk of this.#chunks.splice(0)) this.#interception.real.write.call(res, chunk);
+    for (const chunk of this.#takeChunks()) this.#interception.real.write.call(res, chunk);
   }
 
   #isEventStream(): boolean {
     return String(this.#res.getHeader('content-type') ?? '').startsWith('text/event-stream');
   }
 }
+
+/** The body of an answer that wrote no bytes; never written to (a Buffer of length 0 has no bytes to change). */
+const EMPTY = Buffer.alloc(0);
 
 /** The callback of `end([chunk], [encoding], [callback])`, wherever it was passed. */
 function endCallbackOf(chunk: unknown, encoding: unknown, callback: unknown): unknown {

@@ -74,12 +74,33 @@ export function intercept(res: ServerResponse, interceptor: Interceptor): Interc
   const real = forwardedPrototype(res);
   if (real === undefined) return patchInstance(res, interceptor);
   active.set(res, interceptor);
+  lastResponse = res;
+  lastInterceptor = interceptor;
   return {
     real,
     restore() {
       if (active.get(res) === interceptor) active.delete(res);
+      if (lastResponse === res) {
+        lastResponse = undefined;
+        lastInterceptor = undefined;
+      }
     },
   };
+}
+
+/*
+ * The response intercepted last, and its interceptor, tried before the
+ * WeakMap: a handler usually answers at once (`res.json()`: a few
+ * `setHeader`, then `end`), each call through a forwarder, all for the
+ * response intercepted just before (the http-server benchmark). Cleared when
+ * that interception ends, so it holds one response at most, never a set.
+ */
+let lastResponse: ServerResponse | undefined;
+let lastInterceptor: Interceptor | undefined;
+
+/** The active interceptor of `res`, if any. */
+function interceptorOf(res: ServerResponse): Interceptor | undefined {
+  return res === lastResponse ? lastInterceptor : active.get(res);
 }
 
 /** The real methods behind the forwarders of `res`'s prototype, or undefined when forwarding cannot be used. */
@@ -99,7 +120,7 @@ function forwardedPrototype(res: ServerResponse): RealMethods | undefined {
       b?: unknown,
       c?: unknown,
     ) {
-      const interceptor = active.get(this);
+      const interceptor = interceptorOf(this);
       return interceptor === undefined
         ? // biome-ignore lint/complexity/noArguments: passes every argument on, with no array made.
           method.apply(this, arguments as unknown as unknown[])
@@ -112,7 +133,7 @@ function forwardedPrototype(res: ServerResponse): RealMethods | undefined {
     Object.defineProperty(proto, name, {
       configurable: true,
       get(this: ServerResponse) {
-        const interceptor = active.get(this);
+        const interceptor = interceptorOf(this);
         return interceptor === undefined ? getter.call(this) : interceptor[name]();
       },
     });

@@ -20,6 +20,30 @@ export function headerLines(req: IncomingMessage, name: string): string[] | unde
   return lines;
 }
 
+/** What {@link soleHeaderLine} answers for a header sent on more than one line. */
+export const REPEATED_HEADER: unique symbol = Symbol('bulwark.repeated-header');
+
+/**
+ * The value of header `name` when it came on exactly one line, `undefined`
+ * when it is absent, {@link REPEATED_HEADER} when it came on more: for headers
+ * that must come once, without the array {@link headerLines} makes (the tenant
+ * headers, on every request of the http-server benchmark).
+ */
+export function soleHeaderLine(
+  req: IncomingMessage,
+  name: string,
+): string | typeof REPEATED_HEADER | undefined {
+  const wanted = lowerCaseName(name);
+  const raw = req.rawHeaders;
+  let value: string | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (!sameName(raw[i] as string, wanted)) continue;
+    if (value !== undefined) return REPEATED_HEADER;
+    value = raw[i + 1] as string;
+  }
+  return value;
+}
+
 /** Names asked for, lower-cased once each: they come from options, so there are few. */
 const lowerCaseNames = new Map<string, string>();
 

@@ -3,7 +3,7 @@ import { invalidOption, isBulwarkError } from '../errors.js';
 import { getTenant } from '../tenant/context.js';
 import type { Tenant, TenantInput } from '../tenant/types.js';
 import { InvalidTenantError, resolveTenant, type TenantField } from '../tenant/validate.js';
-import { headerLines } from './header-lines.js';
+import { headerLines, REPEATED_HEADER, soleHeaderLine } from './header-lines.js';
 import type { HttpAnswer } from './problem.js';
 import { answerOf, PROBLEMS } from './problem-table.js';
 import { invalidTenantOccurrence, MISSING_TENANT, tenantFieldOf } from './tenant-problem.js';
@@ -74,12 +74,12 @@ export function tenantFromHeaders(
 }
 
 function singleHeader(req: IncomingMessage, field: TenantField): string | undefined {
-  const values = headerLines(req, HEADERS[field]);
-  if (values === undefined) return undefined;
-  if (values.length !== 1) {
-    throw new InvalidTenantError(field, values.length, `a single ${HEADERS[field]} header`);
+  const name = HEADERS[field];
+  const value = soleHeaderLine(req, name);
+  if (value === REPEATED_HEADER) {
+    throw new InvalidTenantError(field, headerLines(req, name)?.length, `a single ${name} header`);
   }
-  return values[0];
+  return value;
 }
 
 /** Resolved tenant options. */

@@ -11,9 +11,16 @@ import { resolveTenant } from './validate.js';
 const TENANT_KEY = createContextKey('bulwark.tenant');
 
 /**
+ * The idempotent operation being executed (`getOperation()` in
+ * `src/idempotency/operation.ts`, which owns its type). A `Symbol.for` key, as
+ * every OTel context key: the handler and the `bulwark/fetch` it calls must
+ * see the same operation even when a bundler gave them two copies of this module.
+ */
+const OPERATION_KEY = createContextKey('bulwark.operation.v1');
+
+/**
  * What bulwark carries through one asynchronous flow in its own
- * AsyncLocalStorage: the tenant, and the idempotent operation being executed
- * (`getOperation()` in `src/idempotency/operation.ts`, which owns its type).
+ * AsyncLocalStorage, when the OTel context cannot: the tenant and the operation.
  */
 interface Frame {
   readonly tenant: Tenant | undefined;
@@ -21,14 +28,18 @@ interface Frame {
 }
 
 /**
- * One AsyncLocalStorage for both. Without a registered OTel SDK the API's
- * context manager is a no-op and `context.with` carries nothing, yet
- * idempotency scoping and metrics still need the tenant; and the operation
- * must reach the handler whatever the SDK. On Node 22 every AsyncLocalStorage
- * in use costs on every promise and tick of the process, so the two share
- * one (the http-server benchmark). It is kept under a `Symbol.for` key: the
- * handler and the `bulwark/fetch` it calls must see the same operation even
- * when a bundler gave them two copies of this module.
+ * Where the tenant and the operation ride. In the OTel context when a context
+ * manager carries it (the SDK's): the tenant must be there for spans anyway.
+ * Otherwise (no SDK: the API's no-op manager carries nothing, yet idempotency
+ * scoping, metrics and the handler's operation still need them) in one
+ * AsyncLocalStorage of bulwark's own, shared by both. On Node 22 every
+ * AsyncLocalStorage in use costs on every promise and tick of the whole
+ * process, and one that never ran costs nothing, so bulwark's is entered only
+ * where the OTel context did not carry the value (the http-server benchmark).
+ * Once a flow has a frame (it began without a carrying manager), every entry
+ * inside it updates the frame too, so a frame never holds an outer value where
+ * it is read (a context the app reset to the root). It is kept under a
+ * `Symbol.for` key, for the same reason as {@link OPERATION_KEY}.
  */
 const STORE = Symbol.for('bulwark.flow.v1');
 const registry = globalThis as { [STORE]?: AsyncLocalStorage<Frame> };
@@ -55,13 +66,20 @@ export function withTenant<T>(tenant: TenantInput | Partial<TenantInput>, fn: ()
  * just resolved the tenant and would otherwise validate it twice.
  */
 export function enterTenant<T>(tenant: Tenant, fn: () => T): T {
-  const frame: Frame = { tenant, operation: flow.getStore()?.operation };
-  return flow.run(frame, runInTenantContext, tenant, fn);
+  return context.with(
+    context.active().setValue(TENANT_KEY, tenant),
+    runInFlow<T>,
+    undefined,
+    tenant,
+    fn,
+  );
 }
 
-// Module-level rather than a closure per call: this runs on every request.
-function runInTenantContext<T>(tenant: Tenant, fn: () => T): T {
-  return context.with(context.active().setValue(TENANT_KEY, tenant), fn);
+/** Runs `fn` in a flow frame carrying `tenant`, unless the OTel context carried it (see {@link flow}). */
+function runInFlow<T>(tenant: Tenant, fn: () => T): T {
+  const frame = flow.getStore();
+  if (frame === undefined && tenantInContext(context.active()) === tenant) return fn();
+  return flow.run({ tenant, operation: frame?.operation }, fn);
 }
 
 /** The active tenant, or `undefined` outside any `withTenant`. */
@@ -82,10 +100,23 @@ export function tenantInContext(ctx: Context): Tenant | undefined {
  * tenant. Only `src/idempotency/operation.ts` calls this; it owns the type.
  */
 export function enterOperation<T>(operation: unknown, fn: () => T): T {
-  return flow.run({ tenant: flow.getStore()?.tenant, operation }, fn);
+  return context.with(
+    context.active().setValue(OPERATION_KEY, operation),
+    runOperationInFlow<T>,
+    undefined,
+    operation,
+    fn,
+  );
+}
+
+/** Runs `fn` in a flow frame carrying `operation`, unless the OTel context carried it (see {@link flow}). */
+function runOperationInFlow<T>(operation: unknown, fn: () => T): T {
+  const frame = flow.getStore();
+  if (frame === undefined && context.active().getValue(OPERATION_KEY) === operation) return fn();
+  return flow.run({ tenant: getTenant(), operation }, fn);
 }
 
 /** The operation {@link enterOperation} made active, or `undefined` outside one. */
 export function activeOperation(): unknown {
-  return flow.getStore()?.operation;
+  return context.active().getValue(OPERATION_KEY) ?? flow.getStore()?.operation;
 }

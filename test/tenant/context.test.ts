@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getOperation, operationFor, runInOperation } from '../../src/idempotency/operation.js';
 import { getTenant, InvalidTenantError, isBulwarkError, withTenant } from '../../src/index.js';
 
 describe('withTenant / getTenant without an OTel SDK', () => {
@@ -188,6 +189,65 @@ describe('withTenant / getTenant with the SDK context manager registered', () =>
     expect(seen).toEqual(['payout', 'acme', 'acme']);
     expect(bound()).toBe('acme');
     expect(context.with(ROOT_CONTEXT, () => getTenant())).toBeUndefined();
+  });
+
+  // With a carrying manager, the tenant and the operation ride in the OTel context
+  // alone: a context reset to the root sees neither, and never an outer one.
+  it('never shows an outer tenant or operation in a context reset to the root', () => {
+    const outer = operationFor('outer', 'outer');
+    const inner = operationFor('inner', 'inner');
+    const seen = withTenant({ tenantId: 'outer' }, () =>
+      runInOperation(outer, () =>
+        withTenant({ tenantId: 'inner' }, () =>
+          runInOperation(inner, () => [
+            getTenant()?.tenantId,
+            getOperation() === inner,
+            context.with(ROOT_CONTEXT, () => [getTenant()?.tenantId, getOperation()]),
+          ]),
+        ),
+      ),
+    );
+    expect(seen).toEqual(['inner', true, [undefined, undefined]]);
+  });
+
+  // Every AsyncLocalStorage that ever ran costs on each promise of the process:
+  // with a carrying manager, bulwark's own must never be entered.
+  it('enters no frame of its own while the OTel context carries both', async () => {
+    const flow = (globalThis as Record<symbol, { getStore(): unknown }>)[
+      Symbol.for('bulwark.flow.v1')
+    ];
+    const seen = await withTenant({ tenantId: 'acme' }, () =>
+      runInOperation(operationFor('k', 'acme'), async () => {
+        await sleep(1);
+        return [flow?.getStore(), getTenant()?.tenantId, getOperation() !== undefined];
+      }),
+    );
+    expect(seen).toEqual([undefined, 'acme', true]);
+  });
+
+  // A flow begun without a carrying manager has a frame of bulwark's own; every
+  // entry inside it must update that frame, which a root context still reads.
+  it('keeps a frame begun without a manager up to date once one registers', async () => {
+    context.disable();
+    const inner = operationFor('inner', 'inner');
+    try {
+      const seen = await withTenant({ tenantId: 'outer' }, async () => {
+        context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+        await sleep(1);
+        return runInOperation(operationFor('outer', 'outer'), () =>
+          withTenant({ tenantId: 'inner' }, () => [
+            context.with(ROOT_CONTEXT, () => getTenant()?.tenantId),
+            runInOperation(inner, () =>
+              context.with(ROOT_CONTEXT, () => [getTenant()?.tenantId, getOperation() === inner]),
+            ),
+          ]),
+        );
+      });
+      expect(seen).toEqual(['inner', ['inner', true]]);
+    } finally {
+      context.disable();
+      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    }
   });
 
   it('keeps concurrent tenants apart', async () => {
