@@ -353,7 +353,7 @@ function startOperation(
     const signal = lean ? undefined : lease.signal;
     // Promise.resolve hands a native promise back as it is; an operation written
     // in plain JavaScript may answer a bare result, which `await` accepted too.
-    return Promise.resolve(runInOperation(identity, () => operation(signal, claimed)));
+    return Promise.resolve(runInOperation(identity, operation, signal, claimed));
   } catch (error) {
     return Promise.reject(error);
   }

@@ -95,12 +95,18 @@ function uuidFromDigest(hexDigest: string): string {
 }
 
 /**
- * Runs `fn` with `operation` as the active operation, and returns what `fn`
- * returns. The operation rides in the same AsyncLocalStorage as the tenant
- * (see `src/tenant/context.ts` for why one, shared by every copy of bulwark).
+ * Runs `fn(a, b)` with `operation` as the active operation, and returns what
+ * it returns. The operation rides with the tenant: in the OTel context when
+ * its manager carries it, else in bulwark's own AsyncLocalStorage (see
+ * `src/tenant/context.ts`).
  */
-export function runInOperation<T>(operation: Operation, fn: () => T): T {
-  return enterOperation(operation, fn);
+export function runInOperation<A, B, T>(
+  operation: Operation,
+  fn: (a: A, b: B) => T,
+  a?: A,
+  b?: B,
+): T {
+  return enterOperation(operation, fn, a as A, b as B);
 }
 
 /**

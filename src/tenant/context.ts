@@ -96,24 +96,30 @@ export function tenantInContext(ctx: Context): Tenant | undefined {
 }
 
 /**
- * Runs `fn` with `operation` as the active operation, keeping the active
+ * Runs `fn(a, b)` with `operation` as the active operation, keeping the active
  * tenant. Only `src/idempotency/operation.ts` calls this; it owns the type.
+ * The arguments are passed through rather than closed over: the engine enters
+ * an operation on every idempotent request (the http-server benchmark).
  */
-export function enterOperation<T>(operation: unknown, fn: () => T): T {
+export function enterOperation<A, B, T>(operation: unknown, fn: (a: A, b: B) => T, a: A, b: B): T {
   return context.with(
     context.active().setValue(OPERATION_KEY, operation),
-    runOperationInFlow<T>,
+    runOperationInFlow<A, B, T>,
     undefined,
     operation,
     fn,
+    a,
+    b,
   );
 }
 
-/** Runs `fn` in a flow frame carrying `operation`, unless the OTel context carried it (see {@link flow}). */
-function runOperationInFlow<T>(operation: unknown, fn: () => T): T {
+/** Runs `fn(a, b)` in a flow frame carrying `operation`, unless the OTel context carried it (see {@link flow}). */
+function runOperationInFlow<A, B, T>(operation: unknown, fn: (a: A, b: B) => T, a: A, b: B): T {
   const frame = flow.getStore();
-  if (frame === undefined && context.active().getValue(OPERATION_KEY) === operation) return fn();
-  return flow.run({ tenant: getTenant(), operation }, fn);
+  if (frame === undefined && context.active().getValue(OPERATION_KEY) === operation) {
+    return fn(a, b);
+  }
+  return flow.run({ tenant: getTenant(), operation }, fn, a, b);
 }
 
 /** The operation {@link enterOperation} made active, or `undefined` outside one. */
