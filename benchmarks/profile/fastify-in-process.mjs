@@ -4,10 +4,12 @@
  * stand-in, paired rounds of CPU per request, `--alloc` bytes per request, and
  * `--gc`: GC count and time per request (scavenges, mark-compacts).
  *
- *   node benchmarks/profile/fastify-in-process.mjs [--rounds 10] [--alloc] [--gc] [--profile] [dir ...]
+ *   node benchmarks/profile/fastify-in-process.mjs [--rounds 10] [--alloc] [--gc] [--profile] [--count] [dir ...]
  *
  * `--profile`: self µs per request by area and top bulwark functions (V8 CPU profiler).
+ * `--count`: async resources (promises, ticks) per request, by type: deterministic.
  */
+import { createHook } from 'node:async_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
@@ -27,6 +29,7 @@ const { values, positionals } = parseArgs({
     alloc: { type: 'boolean', default: false },
     gc: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    count: { type: 'boolean', default: false },
   },
 });
 const dists =
@@ -79,6 +82,24 @@ if (values.alloc) {
 }
 if (values.profile) {
   await profileCases(cases, (c, n) => cpuPerRequest(c.handler, n, concurrency), count * 5);
+  process.exit(0);
+}
+if (values.count) {
+  let counts = new Map();
+  const hook = createHook({
+    init(_id, type) {
+      counts.set(type, (counts.get(type) ?? 0) + 1);
+    },
+  });
+  process.stdout.write('| case | async resources per request, by type |\n| --- | --- |\n');
+  for (const c of cases) {
+    counts = new Map();
+    hook.enable();
+    await cpuPerRequest(c.handler, count, 1);
+    hook.disable();
+    const perRequest = [...counts].map(([type, n]) => `${type} ${(n / count).toFixed(1)}`);
+    process.stdout.write(`| ${c.id} | ${perRequest.join(', ')} |\n`);
+  }
   process.exit(0);
 }
 if (values.gc) {

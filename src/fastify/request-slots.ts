@@ -1,4 +1,3 @@
-import type { AsyncResource } from 'node:async_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Tenant } from '../tenant/types.js';
 import type { FastifyExchange } from './fastify-exchange.js';
@@ -16,12 +15,10 @@ import type { FastifyExchange } from './fastify-exchange.js';
  */
 
 const TENANT = Symbol('bulwark.tenant');
-const TENANT_SCOPE = Symbol('bulwark.tenantScope');
 const EXCHANGE = Symbol('bulwark.exchange');
 
 interface Slots {
   [TENANT]: Tenant | null;
-  [TENANT_SCOPE]: AsyncResource | null;
   [EXCHANGE]: FastifyExchange | null;
 }
 
@@ -32,7 +29,7 @@ type SlottedRequest = FastifyRequest & Slots;
  * the plugin (or a child context of the first) finds them declared.
  */
 export function declareRequestSlots(instance: FastifyInstance): void {
-  for (const name of [TENANT, TENANT_SCOPE, EXCHANGE]) {
+  for (const name of [TENANT, EXCHANGE]) {
     if (!instance.hasRequestDecorator(name)) instance.decorateRequest(name, null);
   }
 }
@@ -42,18 +39,9 @@ export function tenantOf(request: FastifyRequest): Tenant | undefined {
   return (request as SlottedRequest)[TENANT] ?? undefined;
 }
 
-/** Records the tenant the plugin resolved for `request`, with the async scope to run its hooks in. */
-export function setTenant(request: FastifyRequest, tenant: Tenant, scope: AsyncResource): void {
+/** Records the tenant the plugin resolved for `request`. */
+export function setTenant(request: FastifyRequest, tenant: Tenant): void {
   (request as SlottedRequest)[TENANT] = tenant;
-  (request as SlottedRequest)[TENANT_SCOPE] = scope;
-}
-
-/** Takes the tenant scope of `request`: it is entered once. */
-export function takeTenantScope(request: FastifyRequest): AsyncResource | undefined {
-  const scope = (request as SlottedRequest)[TENANT_SCOPE];
-  if (scope === null || scope === undefined) return undefined;
-  (request as SlottedRequest)[TENANT_SCOPE] = null;
-  return scope;
 }
 
 /** The exchange of `request`, while idempotency handles it. */

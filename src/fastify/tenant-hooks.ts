@@ -1,4 +1,3 @@
-import { AsyncResource } from 'node:async_hooks';
 import type {
   FastifyInstance,
   FastifyReply,
@@ -11,16 +10,22 @@ import {
   type TenantDecision,
   type TenantOptions,
 } from '../http/tenant-resolution.js';
-import { enterTenant } from '../tenant/context.js';
+import { enterTenant, getTenant } from '../tenant/context.js';
 import { sendAnswer } from './reply-answer.js';
-import { setTenant, takeTenantScope } from './request-slots.js';
+import { setTenant, tenantOf } from './request-slots.js';
 
 /*
  * Tenant context on Fastify. `onRequest` resolves the tenant and continues
- * inside `withTenant`. Fastify then reads the body on the socket's own
- * events, which carry no async context of ours, so the context is captured
- * (an AsyncResource) and re-entered in `preValidation`, the first hook after
- * the body: later hooks, the handler and the reply run inside it.
+ * inside `withTenant`. Fastify reads the body on the socket's own events and
+ * then goes on in the async context the request had when its body parser
+ * started (its own `AsyncResource`, 'content-type-parser:run'): inside the
+ * tenant, so later hooks, the handler and the reply run inside it with no
+ * capture of ours. `preValidation`, the first hook after the body, only
+ * checks: a hook that lost the context (one continuing from a callback that
+ * carries none) gets the tenant entered again. No AsyncResource of our own
+ * per request: each costs every AsyncLocalStorage of the process, and the
+ * parser's restores what later hooks entered, where ours would drop it
+ * (scenario `http-server-fastify`, `benchmarks/profile/fastify-in-process.mjs --count`).
  */
 
 /** Adds the tenant hooks to `instance` (options validated here, once). */
@@ -35,9 +40,9 @@ export function addTenantHooks(
     else act(decision, request, reply, done);
   });
   instance.addHook('preValidation', function bulwarkTenantContext(request, _reply, done) {
-    const scope = takeTenantScope(request);
-    if (scope === undefined) return done();
-    scope.runInAsyncScope(done);
+    const tenant = tenantOf(request);
+    if (tenant === undefined || getTenant() === tenant) return done();
+    enterTenant(tenant, done);
   });
 }
 
@@ -49,10 +54,8 @@ function act(
 ): void {
   switch (decision.kind) {
     case 'enter':
-      enterTenant(decision.tenant, () => {
-        setTenant(request, decision.tenant, new AsyncResource('bulwark.tenant'));
-        done();
-      });
+      setTenant(request, decision.tenant);
+      enterTenant(decision.tenant, done);
       return;
     case 'pass':
       done();

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -139,6 +140,53 @@ describe('bulwark (Fastify plugin): registration', () => {
       handlerOperation: expect.stringMatching(/^[0-9a-f-]{36}$/),
       onSend: 'acme',
     });
+  });
+
+  it('keeps, after the body, what an onRequest hook registered after it entered', async () => {
+    const app = Fastify();
+    await app.register(bulwark);
+    const store = new AsyncLocalStorage<string>();
+    app.addHook('onRequest', (_request, _reply, done) => {
+      store.run('entered by a later hook', done);
+    });
+    const seen: Record<string, unknown> = {};
+    app.post('/t', async (request, reply) => {
+      seen.handler = [getTenant()?.tenantId, store.getStore()];
+      return reply.code(201).send({ ok: (request.body as { ok: boolean }).ok });
+    });
+    const { url } = await serve(app);
+    const response = await postJson(
+      `${url}/t`,
+      randomUUID(),
+      { ok: true },
+      { 'x-tenant-id': 'acme' },
+    );
+    expect(response.status).toBe(201);
+    expect(seen).toEqual({ handler: ['acme', 'entered by a later hook'] });
+  });
+
+  it('enters the tenant again after the body when a hook continued outside it', async () => {
+    const app = Fastify();
+    await app.register(bulwark);
+    // A hook that goes on from a callback carrying another context (a pool, a legacy client).
+    const elsewhere = new AsyncResource('elsewhere');
+    app.addHook('onRequest', (_request, _reply, done) => {
+      elsewhere.runInAsyncScope(done);
+    });
+    const seen: Record<string, unknown> = {};
+    app.post('/t', async (request, reply) => {
+      seen.handler = getTenant()?.tenantId;
+      return reply.code(201).send({ ok: (request.body as { ok: boolean }).ok });
+    });
+    const { url } = await serve(app);
+    const response = await postJson(
+      `${url}/t`,
+      randomUUID(),
+      { ok: true },
+      { 'x-tenant-id': 'acme' },
+    );
+    expect(response.status).toBe(201);
+    expect(seen).toEqual({ handler: 'acme' });
   });
 });
 

@@ -1,6 +1,7 @@
 import { ConstantBackoff, handleAll, retry } from 'cockatiel';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, isBulwarkError, resilient } from '../../src/index.js';
+import { watchableAttempt } from '../../src/resilience/call.js';
 import { never, recordEvents, resetError, settle } from './helpers.js';
 
 beforeEach(() => {
@@ -133,6 +134,28 @@ describe('cancellation', () => {
     );
     await vi.advanceTimersByTimeAsync(0);
     const { error } = await outcome;
+    expect(isBulwarkError(error, ErrorCode.Aborted)).toBe(true);
+  });
+
+  it('ends the call when the caller aborts inside a task that settles its attempt itself, before it takes the race', async () => {
+    // The internal contract createFetch() uses: the race opens when the task
+    // takes it over, so a stop that came first must lose it at once.
+    const pipeline = resilient('bank');
+    const controller = new AbortController();
+    let tookOver: boolean | undefined;
+    const outcome = settle(
+      pipeline.execute(
+        (context) => {
+          controller.abort(new Error('user left'));
+          tookOver = watchableAttempt(context)?.settlesItself();
+          return never<number>();
+        },
+        { signal: controller.signal },
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    const { error } = await outcome;
+    expect(tookOver).toBe(true);
     expect(isBulwarkError(error, ErrorCode.Aborted)).toBe(true);
   });
 });
