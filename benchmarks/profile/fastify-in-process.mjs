@@ -9,7 +9,6 @@
  * `--profile`: self µs per request by area and top bulwark functions (V8 CPU profiler).
  * `--count`: async resources (promises, ticks) per request, by type: deterministic.
  */
-import { createHook } from 'node:async_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
@@ -18,7 +17,7 @@ import { addSpanHooks } from '../http/fastify-span-hooks.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
 import { allocationPerRequest } from './alloc-profile.mjs';
 import { cpuPerRequest } from './fake-request.mjs';
-import { gcPerRequest, profileCases } from './profile-cases.mjs';
+import { asyncResourcesPerRequest, gcPerRequest, profileCases } from './profile-cases.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -85,21 +84,7 @@ if (values.profile) {
   process.exit(0);
 }
 if (values.count) {
-  let counts = new Map();
-  const hook = createHook({
-    init(_id, type) {
-      counts.set(type, (counts.get(type) ?? 0) + 1);
-    },
-  });
-  process.stdout.write('| case | async resources per request, by type |\n| --- | --- |\n');
-  for (const c of cases) {
-    counts = new Map();
-    hook.enable();
-    await cpuPerRequest(c.handler, count, 1);
-    hook.disable();
-    const perRequest = [...counts].map(([type, n]) => `${type} ${(n / count).toFixed(1)}`);
-    process.stdout.write(`| ${c.id} | ${perRequest.join(', ')} |\n`);
-  }
+  await asyncResourcesPerRequest(cases, (c, n) => cpuPerRequest(c.handler, n, 1), count);
   process.exit(0);
 }
 if (values.gc) {

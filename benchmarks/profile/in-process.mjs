@@ -18,7 +18,6 @@
  * bulwark stack of `benchmarks/http/stack.mjs` (MemoryStore) per build `dir`
  * (default `dist/`), so a change can be compared with its base in one run.
  */
-import { createHook } from 'node:async_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import express from 'express';
@@ -27,7 +26,7 @@ import { spanMiddleware } from '../http/span-middleware.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
 import { allocationPerRequest } from './alloc-profile.mjs';
 import { cpuPerRequest } from './fake-request.mjs';
-import { gcPerRequest, profileCases } from './profile-cases.mjs';
+import { asyncResourcesPerRequest, gcPerRequest, profileCases } from './profile-cases.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -111,6 +110,10 @@ if (values.profile) {
   await profileCases(cases, (c, n) => cpuPerRequest(c.app, n, concurrency), count * 5);
   process.exit(0);
 }
+if (values.count) {
+  await asyncResourcesPerRequest(cases, (c, n) => cpuPerRequest(c.app, n, 1), count);
+  process.exit(0);
+}
 if (values.gc) {
   await gcPerRequest(cases, (c, n) => cpuPerRequest(c.app, n, concurrency), count * 10);
   process.exit(0);
@@ -118,27 +121,6 @@ if (values.gc) {
 for (let round = 0; round < Number(values.rounds); round++) {
   const order = round % 2 === 0 ? cases : [...cases].reverse();
   for (const c of order) c.series.push(await cpuPerRequest(c.app, count, concurrency));
-}
-
-if (values.count) {
-  // Deterministic, whatever the machine's load: the async resources (promises,
-  // ticks, timers) a request creates; each costs every AsyncLocalStorage in use.
-  let counts = new Map();
-  const hook = createHook({
-    init(_id, type) {
-      counts.set(type, (counts.get(type) ?? 0) + 1);
-    },
-  });
-  process.stdout.write('| case | async resources per request, by type |\n| --- | --- |\n');
-  for (const c of cases) {
-    counts = new Map();
-    hook.enable();
-    await cpuPerRequest(c.app, count, 1);
-    hook.disable();
-    const perRequest = [...counts].map(([type, n]) => `${type} ${(n / count).toFixed(1)}`);
-    process.stdout.write(`| ${c.id} | ${perRequest.join(', ')} |\n`);
-  }
-  process.exit(0);
 }
 
 const baseline = cases[0].series;

@@ -1,10 +1,12 @@
 /**
- * `--profile` and `--gc` of the in-process scripts. `--profile` runs each
+ * `--profile`, `--gc` and `--count` of the in-process scripts. `--profile` runs each
  * case under V8's CPU profiler (50 µs sampling) and prints self µs per request
  * by area and the top bulwark functions, so a change's cost lands on a named
  * function; `--gc` prints collections and GC time per request by kind
- * (scavenge, mark-compact), which tells garbage from records kept alive.
+ * (scavenge, mark-compact), which tells garbage from records kept alive;
+ * `--count` prints the async resources a request creates.
  */
+import { createHook } from 'node:async_hooks';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { summariseProfile } from './summarise-profile.mjs';
@@ -65,5 +67,28 @@ export async function gcPerRequest(cases, run, n) {
         `kind${kind}: ${((sum.count * 1000) / n).toFixed(2)}/1k req, ${((sum.ms * 1000) / n).toFixed(2)} µs/req`,
     );
     process.stdout.write(`${c.id}: ${row.join('; ')}\n`);
+  }
+}
+
+/**
+ * Deterministic, whatever the machine's load: the async resources (promises,
+ * ticks, timers) one request creates, by type, while `run(c, n)` serves `n`
+ * requests one at a time; on Node 22 each costs every AsyncLocalStorage in use.
+ */
+export async function asyncResourcesPerRequest(cases, run, n) {
+  let counts = new Map();
+  const hook = createHook({
+    init(_id, type) {
+      counts.set(type, (counts.get(type) ?? 0) + 1);
+    },
+  });
+  process.stdout.write('| case | async resources per request, by type |\n| --- | --- |\n');
+  for (const c of cases) {
+    counts = new Map();
+    hook.enable();
+    await run(c, n);
+    hook.disable();
+    const perRequest = [...counts].map(([type, k]) => `${type} ${(k / n).toFixed(1)}`);
+    process.stdout.write(`| ${c.id} | ${perRequest.join(', ')} |\n`);
   }
 }
