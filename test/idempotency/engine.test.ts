@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createIdempotencyEngine,
+  type IdempotencyEngine,
   type IdempotencyEngineOptions,
+  type IdempotentRequest,
   type OperationResult,
 } from '../../src/idempotency/index.js';
 import { ErrorCode, isBulwarkError, MemoryStore } from '../../src/index.js';
@@ -35,6 +37,16 @@ function setup(options: Partial<IdempotencyEngineOptions> = {}, clock?: () => nu
 const run0 = async (): Promise<OperationResult> => {
   throw new Error('must not run');
 };
+
+/**
+ * Starts `engine.execute(req, …)` with an operation that stays in flight until
+ * `finish` hands it its result: a slow handler, a zombie owner.
+ */
+function heldExecution(engine: IdempotencyEngine, req: IdempotentRequest) {
+  let finish: (value: OperationResult) => void = () => {};
+  const outcome = engine.execute(req, () => new Promise((resolve) => (finish = resolve)));
+  return { outcome, finish: (value: OperationResult) => finish(value) };
+}
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -369,8 +381,7 @@ describe('createIdempotencyEngine: leases', () => {
     useLeaseTimers();
     const { engine, store, run, runs } = setup({ leaseMs: 30_000 }, () => Date.now());
     const req = request();
-    let finish: (value: OperationResult) => void = () => {};
-    const original = engine.execute(req, () => new Promise((resolve) => (finish = resolve)));
+    const { outcome: original, finish } = heldExecution(engine, req);
     await vi.advanceTimersByTimeAsync(120_000); // four leases long
     expect(await engine.execute(req, run())).toMatchObject({ kind: 'in_flight' });
     expect(store.calls.renew).toBeGreaterThanOrEqual(4);
@@ -471,8 +482,7 @@ describe('createIdempotencyEngine: an exact MemoryStore (completed through the l
   it('fences out an owner whose lapsed lease another owner took over and completed', async () => {
     const { engine, advance } = direct();
     const req = request();
-    let finishA: (value: OperationResult) => void = () => {};
-    const a = engine.execute(req, () => new Promise((resolve) => (finishA = resolve)));
+    const { outcome: a, finish: finishA } = heldExecution(engine, req);
     await Promise.resolve();
     advance(1_500);
     expect(await engine.execute(req, async () => result('from B'))).toMatchObject({
@@ -489,15 +499,13 @@ describe('createIdempotencyEngine: an exact MemoryStore (completed through the l
   it('refuses to complete a lapsed lease nobody took over, and one taken over and released', async () => {
     const { engine, advance } = direct();
     const req = request();
-    let finishA: (value: OperationResult) => void = () => {};
-    const a = engine.execute(req, () => new Promise((resolve) => (finishA = resolve)));
+    const { outcome: a, finish: finishA } = heldExecution(engine, req);
     await Promise.resolve();
     advance(1_500);
     finishA(result('from A'));
     expect(isBulwarkError(await rejection(a), ErrorCode.IdempotencyLeaseLost)).toBe(true);
 
-    let finishC: (value: OperationResult) => void = () => {};
-    const c = engine.execute(req, () => new Promise((resolve) => (finishC = resolve)));
+    const { outcome: c, finish: finishC } = heldExecution(engine, req);
     await Promise.resolve();
     advance(1_500);
     // D takes the lapsed lease over and releases it (its answer is not recorded): the key is free.
