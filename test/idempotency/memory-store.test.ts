@@ -25,6 +25,13 @@ describeStoreContract('MemoryStore on its default monotonic clock', () => ({
 
 const LONG = 60_000;
 
+/** Claims the completed record of `key` as a new owner: the response a replay gets. */
+async function replayOf(store: MemoryStore, ownerToken: string, key = 'k') {
+  const claim = await store.claim({ key, fingerprint: 'f', ownerToken, leaseMs: LONG });
+  if (claim.outcome !== 'completed') throw new Error(`expected completed, got ${claim.outcome}`);
+  return claim.response;
+}
+
 async function fill(store: MemoryStore, keys: string[], complete: boolean) {
   for (const key of keys) {
     await store.claim({ key, fingerprint: 'f', ownerToken: `t-${key}`, leaseMs: LONG });
@@ -117,17 +124,10 @@ describe('MemoryStore bounds', () => {
       retentionMs: LONG,
     });
     body[0] = 99;
-    const first = await store.claim({ key: 'k', fingerprint: 'f', ownerToken: 'u', leaseMs: LONG });
-    if (first.outcome !== 'completed') throw new Error('expected completed');
-    first.response.body[1] = 99;
-    const second = await store.claim({
-      key: 'k',
-      fingerprint: 'f',
-      ownerToken: 'v',
-      leaseMs: LONG,
-    });
-    if (second.outcome !== 'completed') throw new Error('expected completed');
-    expect([...second.response.body]).toEqual([1, 2, 3]);
+    const first = await replayOf(store, 'u');
+    first.body[1] = 99;
+    const second = await replayOf(store, 'v');
+    expect([...second.body]).toEqual([1, 2, 3]);
   });
 
   it('stores exactly the bytes of a view into a larger buffer, and copies the headers both ways', async () => {
@@ -143,21 +143,14 @@ describe('MemoryStore bounds', () => {
     });
     whole.fill(1);
     headers['content-type'] = 'text/plain';
-    const first = await store.claim({ key: 'k', fingerprint: 'f', ownerToken: 'u', leaseMs: LONG });
-    if (first.outcome !== 'completed') throw new Error('expected completed');
-    expect(first.response.body).toBeInstanceOf(Uint8Array);
-    expect([...first.response.body]).toEqual([0, 255, 128, 9]);
-    expect(first.response.body.byteOffset).toBe(0);
-    expect(first.response.body.buffer.byteLength).toBe(4);
-    (first.response.headers as Record<string, string>)['content-type'] = 'changed';
-    const second = await store.claim({
-      key: 'k',
-      fingerprint: 'f',
-      ownerToken: 'v',
-      leaseMs: LONG,
-    });
-    if (second.outcome !== 'completed') throw new Error('expected completed');
-    expect(second.response).toEqual({
+    const first = await replayOf(store, 'u');
+    expect(first.body).toBeInstanceOf(Uint8Array);
+    expect([...first.body]).toEqual([0, 255, 128, 9]);
+    expect(first.body.byteOffset).toBe(0);
+    expect(first.body.buffer.byteLength).toBe(4);
+    (first.headers as Record<string, string>)['content-type'] = 'changed';
+    const second = await replayOf(store, 'v');
+    expect(second).toEqual({
       status: 201,
       headers: { 'content-type': 'application/json' },
       body: Uint8Array.from([0, 255, 128, 9]),
