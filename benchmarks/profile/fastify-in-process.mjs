@@ -15,9 +15,8 @@ import Fastify from 'fastify';
 import { pairedRatio, summarise } from '../harness.mjs';
 import { addSpanHooks } from '../http/fastify-span-hooks.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
-import { allocationPerRequest } from './alloc-profile.mjs';
 import { cpuPerRequest } from './fake-request.mjs';
-import { asyncResourcesPerRequest, gcPerRequest, profileCases } from './profile-cases.mjs';
+import { runDiagnosticMode } from './profile-cases.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -69,26 +68,15 @@ for (const c of cases) {
   c.series = [];
   await cpuPerRequest(c.handler, count, concurrency);
 }
-if (values.alloc) {
-  for (const c of cases) {
-    const report = await allocationPerRequest(
-      () => cpuPerRequest(c.handler, count, concurrency),
-      count,
-    );
-    process.stdout.write(`\n## ${c.id}\n${report}`);
-  }
-  process.exit(0);
-}
-if (values.profile) {
-  await profileCases(cases, (c, n) => cpuPerRequest(c.handler, n, concurrency), count * 5);
-  process.exit(0);
-}
-if (values.count) {
-  await asyncResourcesPerRequest(cases, (c, n) => cpuPerRequest(c.handler, n, 1), count);
-  process.exit(0);
-}
-if (values.gc) {
-  await gcPerRequest(cases, (c, n) => cpuPerRequest(c.handler, n, concurrency), count * 10);
+if (
+  await runDiagnosticMode(
+    values,
+    cases,
+    (c, n, k) => cpuPerRequest(c.handler, n, k),
+    count,
+    concurrency,
+  )
+) {
   process.exit(0);
 }
 for (let round = 0; round < Number(values.rounds); round++) {

@@ -24,9 +24,8 @@ import express from 'express';
 import { pairedRatio, summarise } from '../harness.mjs';
 import { spanMiddleware } from '../http/span-middleware.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
-import { allocationPerRequest } from './alloc-profile.mjs';
 import { cpuPerRequest } from './fake-request.mjs';
-import { asyncResourcesPerRequest, gcPerRequest, profileCases } from './profile-cases.mjs';
+import { runDiagnosticMode } from './profile-cases.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -93,29 +92,15 @@ for (const c of cases) {
   c.series = [];
   if (!values.count) await cpuPerRequest(c.app, count, concurrency); // warm-up
 }
-if (values.alloc) {
-  // Bytes allocated per request (all code: Node, Express, OTel, bulwark), by
-  // area and by bulwark function, from V8's sampling heap profiler.
-  for (const c of cases) {
-    const report = await allocationPerRequest(
-      () => cpuPerRequest(c.app, count, concurrency),
-      count,
-    );
-    process.stdout.write(`\n## ${c.id}\n${report}`);
-  }
-  process.exit(0);
-}
-if (values.profile) {
-  // Self µs per request by area and bulwark function (profile-cases.mjs).
-  await profileCases(cases, (c, n) => cpuPerRequest(c.app, n, concurrency), count * 5);
-  process.exit(0);
-}
-if (values.count) {
-  await asyncResourcesPerRequest(cases, (c, n) => cpuPerRequest(c.app, n, 1), count);
-  process.exit(0);
-}
-if (values.gc) {
-  await gcPerRequest(cases, (c, n) => cpuPerRequest(c.app, n, concurrency), count * 10);
+if (
+  await runDiagnosticMode(
+    values,
+    cases,
+    (c, n, k) => cpuPerRequest(c.app, n, k),
+    count,
+    concurrency,
+  )
+) {
   process.exit(0);
 }
 for (let round = 0; round < Number(values.rounds); round++) {

@@ -1,5 +1,8 @@
 /**
- * `--profile`, `--gc` and `--count` of the in-process scripts. `--profile` runs each
+ * `--alloc`, `--profile`, `--gc` and `--count` of the in-process scripts
+ * (`in-process.mjs`, `fastify-in-process.mjs`), one dispatch for both:
+ * {@link runDiagnosticMode}. `--alloc` prints bytes allocated per request by
+ * area and by bulwark function (V8's sampling heap profiler). `--profile` runs each
  * case under V8's CPU profiler (50 µs sampling) and prints self µs per request
  * by area and the top bulwark functions, so a change's cost lands on a named
  * function; `--gc` prints collections and GC time per request by kind
@@ -9,7 +12,33 @@
 import { createHook } from 'node:async_hooks';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { allocationPerRequest } from './alloc-profile.mjs';
 import { summariseProfile } from './summarise-profile.mjs';
+
+/**
+ * Runs the diagnostic mode `values` names (`alloc`, `profile`, `count`, `gc`)
+ * over `cases` and returns true, or returns false when none is set (the
+ * caller then times its paired rounds).
+ * @param serve `(c, n, concurrency)` serves `n` requests through case `c`
+ * @param count requests per case (`--requests`); the modes scale it as they need
+ */
+export async function runDiagnosticMode(values, cases, serve, count, concurrency) {
+  if (values.alloc) {
+    for (const c of cases) {
+      const report = await allocationPerRequest(() => serve(c, count, concurrency), count);
+      process.stdout.write(`\n## ${c.id}\n${report}`);
+    }
+  } else if (values.profile) {
+    await profileCases(cases, (c, n) => serve(c, n, concurrency), count * 5);
+  } else if (values.count) {
+    await asyncResourcesPerRequest(cases, (c, n) => serve(c, n, 1), count);
+  } else if (values.gc) {
+    await gcPerRequest(cases, (c, n) => serve(c, n, concurrency), count * 10);
+  } else {
+    return false;
+  }
+  return true;
+}
 
 /**
  * Profiles `run(c, n)` for every case and prints its summary.
