@@ -3,6 +3,7 @@ import { createErrorResponder, type ErrorHandlerOptions } from '../http/error-re
 import { noteResponseError } from '../http/response-error.js';
 import { answerHasBegun } from './fastify-exchange.js';
 import { sendAnswer } from './reply-answer.js';
+import { exchangeOf } from './request-slots.js';
 
 /**
  * Notes every error a request raised (Fastify's `onError`, before any error
@@ -10,8 +11,9 @@ import { sendAnswer } from './reply-answer.js';
  * an answer to a thrown error, whichever error handler answers it.
  */
 export function addErrorNotes(instance: FastifyInstance): void {
-  instance.addHook('onError', function bulwarkErrorNote(_request, reply, error, done) {
+  instance.addHook('onError', function bulwarkErrorNote(request, reply, error, done) {
     noteResponseError(reply.raw, error);
+    exchangeOf(request)?.errorRaised();
     done();
   });
 }

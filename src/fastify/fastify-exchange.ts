@@ -11,12 +11,16 @@ import { exchangeOf, setExchange } from './request-slots.js';
 /** Fastify's `onSend` continuation. */
 type OnSendDone = (error: Error | null, payload?: unknown) => void;
 
-/** An answer held in `onSend`: the payload to send, its continuation, and its head as it was then. */
+/**
+ * An answer held in `onSend`: the payload to send, its continuation, its
+ * status, and its headers as they were when an error arrived while it was
+ * held (`undefined` while none did: see {@link FastifyExchange.errorRaised}).
+ */
 interface Held {
   readonly payload: unknown;
   readonly done: OnSendDone;
   readonly status: number;
-  readonly headers: ReturnType<FastifyReply['getHeaders']>;
+  headers: ReturnType<FastifyReply['getHeaders']> | undefined;
 }
 
 /**
@@ -138,12 +142,11 @@ export class FastifyExchange implements HandlerExchange {
     }
     this.#state = 'held';
     const reply = this.#reply;
-    // getHeaders() already returns a fresh object: the snapshot needs no copy of its own.
     // A serialized string goes out as the bytes recorded from it: Fastify writes a
     // Buffer as it is, where the string would be encoded to UTF-8 a second time.
     // (No payload stays no payload: Fastify answers it without a body.)
     const sent = typeof payload === 'string' ? bytes : payload;
-    this.#held = { payload: sent, done, status: reply.statusCode, headers: reply.getHeaders() };
+    this.#held = { payload: sent, done, status: reply.statusCode, headers: undefined };
     this.#settle({
       kind: 'complete',
       status: reply.statusCode,
@@ -153,17 +156,30 @@ export class FastifyExchange implements HandlerExchange {
     });
   }
 
+  /**
+   * Fastify's `onError` for this request, before any error handler runs: an
+   * error raised while the answer is held (a handler that answers, then
+   * throws) goes on to an error handler, which may rewrite the head. Its
+   * headers are kept now, as they are, for {@link sendHeld} to restore. Only
+   * then: an error is the one path on which Fastify itself writes to a held
+   * reply, and a snapshot on every request cost two copies of the head and a
+   * rewrite of each header (scenario `http-server-fastify`,
+   * `benchmarks/profile/fastify-in-process.mjs --alloc`). A handler that sets
+   * a header after sending, without an error, sets it on the held answer, as
+   * it would behind any asynchronous `onSend` hook.
+   */
+  errorRaised(): void {
+    const held = this.#held;
+    if (held !== undefined && held.headers === undefined) held.headers = this.#reply.getHeaders();
+  }
+
   sendHeld(headers?: Readonly<Record<string, string>>): void {
     const held = this.#take();
     if (held === undefined) return;
     const reply = this.#reply;
-    // An error handler may have changed the head meanwhile: the answer goes out as it was.
-    // (for-in over the fresh copy getHeaders() makes: no array of its names besides.)
-    const current = reply.getHeaders();
-    for (const name in current) {
-      if (!(name in held.headers)) reply.removeHeader(name);
-    }
-    reply.code(held.status).headers(held.headers);
+    // The answer goes out with the status it had.
+    if (reply.statusCode !== held.status) reply.code(held.status);
+    if (held.headers !== undefined) restoreHeaders(reply, held.headers);
     if (headers !== undefined) {
       applyRecordedHeaders(
         this.#config.replayHeaders,
@@ -236,6 +252,19 @@ export class FastifyExchange implements HandlerExchange {
   #isEventStream(): boolean {
     return String(this.#reply.getHeader('content-type') ?? '').startsWith('text/event-stream');
   }
+}
+
+/**
+ * Puts the head of `reply` back to `kept`, as an error handler may have
+ * changed it. (for-in over the fresh copy getHeaders() makes: no array of its
+ * names besides.)
+ */
+function restoreHeaders(reply: FastifyReply, kept: ReturnType<FastifyReply['getHeaders']>): void {
+  const current = reply.getHeaders();
+  for (const name in current) {
+    if (!(name in kept)) reply.removeHeader(name);
+  }
+  reply.headers(kept);
 }
 
 /** A payload as bytes, or `undefined` for a stream (node or web) or a `Response`. */

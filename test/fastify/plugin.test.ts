@@ -252,7 +252,7 @@ describe('bulwark (Fastify plugin): one answer, whatever the handler does after 
     const app = Fastify();
     await app.register(bulwark, { tenant: false, errors: false });
     app.setErrorHandler(async (_error, _request, reply) =>
-      reply.code(500).send({ error: 'internal' }),
+      reply.code(500).header('x-error-handler', 'ran').send({ error: 'internal' }),
     );
     let runs = 0;
     app.post('/t', async (_request, reply) => {
@@ -264,6 +264,9 @@ describe('bulwark (Fastify plugin): one answer, whatever the handler does after 
     const { url, port } = await serve(app);
     const { first, replay, leftover } = await oneAnswer(url, port);
     expect([first.status, first.body.toString()]).toEqual([201, 'made']);
+    // The head the error handler wrote meanwhile is not the answer's: it goes out as it was.
+    expect(first.headers['x-error-handler']).toBeUndefined();
+    expect(first.headers['content-type']).toMatch(/^text\/plain/);
     expect([replay.status, replay.headers['idempotent-replayed']]).toEqual([201, 'true']);
     expect(leftover).toBe('');
     expect(runs).toBe(1);
