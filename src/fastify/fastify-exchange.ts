@@ -151,7 +151,7 @@ export class FastifyExchange implements HandlerExchange {
       kind: 'complete',
       status: reply.statusCode,
       body: bytes,
-      headers: replayableHeaders(this.#config.replayHeaders, (name) => reply.getHeader(name)),
+      headers: replayableHeaders(this.#config.replayHeaders, reply),
       errored: responseErrorType(this.res) !== undefined,
     });
   }

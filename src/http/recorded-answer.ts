@@ -20,15 +20,16 @@ export function storedAnswer(response: StoredResponse, replayed: boolean): HttpA
   return { status: response.status, headers, body };
 }
 
-/** A Node response's header getter (Express's `res`). */
+/** A response's header getter (Express's `res`, Fastify's `reply`). */
 export interface HeaderSource {
   getHeader(name: string): unknown;
 }
 
 /**
  * The replayable headers of an answer, read through `get` (a framework's
- * header getter, or an object with `getHeader`, such as a Node response,
- * which spares a closure per request).
+ * header getter, or an object with `getHeader`, such as a Node response or a
+ * Fastify reply, which spares a closure per request: scenario
+ * `http-server-fastify`, `benchmarks/profile/fastify-in-process.mjs --alloc`).
  */
 export function replayableHeaders(
   names: readonly string[],
