@@ -199,7 +199,7 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     const tenantId = getTenant()?.tenantId;
     let claim: ClaimResult;
     try {
-      claim = memory.claim(target, { key, fingerprint, ownerToken, leaseMs, tenantId });
+      claim = memory.claim(target, key, fingerprint, ownerToken, leaseMs, tenantId);
     } catch (error) {
       return Promise.reject(
         claimFailed(resolved, error, () => memory.release(target, key, ownerToken)),
@@ -215,12 +215,14 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
           releaseQuietly(memory, target, key, ownerToken);
           return executed(result, false);
         }
-        const completeRequest = { key, ownerToken, response: result.response, retentionMs };
+        const { response } = result;
         let completed: boolean;
         try {
-          completed = memory.complete(target, completeRequest, claim);
+          completed = memory.complete(target, key, ownerToken, response, retentionMs, claim);
         } catch (error) {
-          throw outcomeUnknown(resolved, error, () => target.complete(completeRequest));
+          throw outcomeUnknown(resolved, error, () =>
+            target.complete({ key, ownerToken, response, retentionMs }),
+          );
         }
         if (!completed) throw leaseLost();
         return executed(result, true);

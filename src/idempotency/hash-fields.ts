@@ -6,6 +6,10 @@ export type HashField = string | Uint8Array | undefined;
 /** Frames up to this size are written into one buffer kept for reuse; larger ones get their own. */
 const SCRATCH_BYTES = 8 * 1024;
 let scratch = Buffer.allocUnsafeSlow(1024);
+/** How many views of `scratch` are kept, one per frame length modulo this (a power of two). */
+const VIEW_SLOTS = 64;
+/** Views of `scratch` by frame length (see {@link scratchView}); emptied when `scratch` is replaced. */
+let views: (Buffer | undefined)[] = new Array<Buffer | undefined>(VIEW_SLOTS).fill(undefined);
 
 /**
  * Hex SHA-256 over `fields`, each framed as a presence byte, a 4-byte
@@ -21,15 +25,20 @@ let scratch = Buffer.allocUnsafeSlow(1024);
  */
 export function hashFields(fields: readonly HashField[]): string {
   let bound = 0;
-  for (const field of fields) bound += frameBound(field);
+  const count = fields.length;
+  for (let i = 0; i < count; i++) bound += frameBound(fields[i]);
   let frames = scratch;
   if (bound > frames.length) {
     frames =
       bound <= SCRATCH_BYTES ? Buffer.allocUnsafeSlow(SCRATCH_BYTES) : Buffer.allocUnsafe(bound);
-    if (bound <= SCRATCH_BYTES) scratch = frames;
+    if (bound <= SCRATCH_BYTES) {
+      scratch = frames;
+      views = new Array<Buffer | undefined>(VIEW_SLOTS).fill(undefined);
+    }
   }
   let offset = 0;
-  for (const field of fields) {
+  for (let i = 0; i < count; i++) {
+    const field = fields[i];
     if (field === undefined) {
       frames[offset++] = 0;
       continue;
@@ -49,7 +58,29 @@ export function hashFields(fields: readonly HashField[]): string {
     frames[offset + 4] = length & 0xff;
     offset += 5 + length;
   }
-  return hash('sha256', frames.subarray(0, offset), 'hex');
+  return hash(
+    'sha256',
+    frames === scratch ? scratchView(offset) : frames.subarray(0, offset),
+    'hex',
+  );
+}
+
+/**
+ * The first `length` bytes of `scratch`, as a view made once per length and
+ * kept: `subarray` makes a Buffer object each time, and the storage key and the
+ * fingerprint of every idempotent request (scenario `http-server`,
+ * `benchmarks/profile/fastify-in-process.mjs --alloc`) are frames of a few
+ * lengths that recur. The hash reads the bytes before it returns, so a view
+ * shared between calls is never read with another call's frames.
+ */
+function scratchView(length: number): Buffer {
+  const slot = length & (VIEW_SLOTS - 1);
+  let view = views[slot];
+  if (view?.length !== length) {
+    view = scratch.subarray(0, length);
+    views[slot] = view;
+  }
+  return view;
 }
 
 /** Strings up to this length are tried as ASCII, a byte per character, before UTF-8. */

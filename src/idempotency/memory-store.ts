@@ -10,7 +10,13 @@ import {
   type MemoryRecord,
 } from './memory-record.js';
 import { packResponse, unpackResponse } from './packed-response.js';
-import type { ClaimRequest, ClaimResult, CompleteRequest, IdempotencyStore } from './store.js';
+import type {
+  ClaimRequest,
+  ClaimResult,
+  CompleteRequest,
+  IdempotencyStore,
+  StoredResponse,
+} from './store.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -92,9 +98,27 @@ export interface SettledMemoryCalls {
    * which is as far as a MemoryStore's records reach.
    */
   ownerToken(): string;
-  claim(store: MemoryStore, request: ClaimRequest): ClaimResult;
-  /** `claim` is what `claim` answered for this key and owner, when at hand: see {@link HeldClaim}. */
-  complete(store: MemoryStore, request: CompleteRequest, claim?: ClaimResult): boolean;
+  /** `claim(request)` with the request's fields passed one by one: no request object per claim. */
+  claim(
+    store: MemoryStore,
+    key: string,
+    fingerprint: string,
+    ownerToken: string,
+    leaseMs: number,
+    tenantId: string | undefined,
+  ): ClaimResult;
+  /**
+   * `complete(request)` with its fields passed one by one; `claim` is what
+   * `claim` answered for this key and owner, when at hand: see {@link HeldClaim}.
+   */
+  complete(
+    store: MemoryStore,
+    key: string,
+    ownerToken: string,
+    response: StoredResponse,
+    retentionMs: number,
+    claim?: ClaimResult,
+  ): boolean;
   release(store: MemoryStore, key: string, ownerToken: string): boolean;
 }
 
@@ -136,9 +160,16 @@ export class MemoryStore implements IdempotencyStore {
   static {
     settledMemoryCalls = {
       ownerToken,
-      claim: (store, request) => store.#claim(request),
-      complete: (store, request, claim) =>
-        store.#complete(request, (claim as Partial<HeldClaim> | undefined)?.lease),
+      claim: (store, key, fingerprint, ownerToken, leaseMs, tenantId) =>
+        store.#claim(key, fingerprint, ownerToken, leaseMs, tenantId),
+      complete: (store, key, ownerToken, response, retentionMs, claim) =>
+        store.#complete(
+          key,
+          ownerToken,
+          response,
+          retentionMs,
+          (claim as Partial<HeldClaim> | undefined)?.lease,
+        ),
       release: (store, key, ownerToken) => store.#release(key, ownerToken),
     };
   }
@@ -180,12 +211,18 @@ export class MemoryStore implements IdempotencyStore {
   /** Atomically claims `key`, or reports the live record that is there. */
   async claim(request: ClaimRequest): Promise<ClaimResult> {
     // Its lease stays inside: a caller outside must not reach the record.
-    const result = this.#claim(request);
+    const { key, fingerprint, ownerToken, leaseMs, tenantId } = request;
+    const result = this.#claim(key, fingerprint, ownerToken, leaseMs, tenantId);
     return result.outcome === 'claimed' ? { outcome: 'claimed' } : result;
   }
 
-  #claim(request: ClaimRequest): ClaimResult | HeldClaim {
-    const { key, fingerprint, ownerToken, leaseMs } = request;
+  #claim(
+    key: string,
+    fingerprint: string,
+    ownerToken: string,
+    leaseMs: number,
+    claimedFor: unknown,
+  ): ClaimResult | HeldClaim {
     assertNonEmpty(SCOPE, 'key', key);
     assertNonEmpty(SCOPE, 'ownerToken', ownerToken);
     assertDurationMs(SCOPE, 'leaseMs', leaseMs);
@@ -196,7 +233,7 @@ export class MemoryStore implements IdempotencyStore {
       return { outcome: 'claimed', lease: existing };
     }
     if (existing) return toClaimResult(existing, now);
-    const tenantId = typeof request.tenantId === 'string' ? request.tenantId : NO_TENANT;
+    const tenantId = typeof claimedFor === 'string' ? claimedFor : NO_TENANT;
     const bytes = leaseBytes(key, fingerprint, ownerToken);
     this.#makeRoom(now, tenantId, bytes, 1);
     const lease = this.#ledger.addLease(
@@ -222,23 +259,29 @@ export class MemoryStore implements IdempotencyStore {
 
   /** Replaces the in-flight record with the response while `ownerToken` holds a live lease. */
   async complete(request: CompleteRequest): Promise<boolean> {
-    return this.#complete(request);
+    const { key, ownerToken, response, retentionMs } = request;
+    return this.#complete(key, ownerToken, response, retentionMs);
   }
 
-  #complete(request: CompleteRequest, held?: LeaseRecord): boolean {
-    assertDurationMs(SCOPE, 'retentionMs', request.retentionMs);
+  #complete(
+    key: string,
+    ownerToken: string,
+    response: StoredResponse,
+    retentionMs: number,
+    held?: LeaseRecord,
+  ): boolean {
+    assertDurationMs(SCOPE, 'retentionMs', retentionMs);
     const now = this.#clock();
     const lease =
-      held !== undefined && isLiveLease(held, request.key, request.ownerToken, now)
+      held !== undefined && isLiveLease(held, key, ownerToken, now)
         ? held
-        : this.#owned(request.key, request.ownerToken, now);
+        : this.#owned(key, ownerToken, now);
     if (!lease) return false;
-    const { response } = request;
     const bytes = completedBytes(lease.key, lease.fingerprint, response.headers, response.body);
     this.#makeRoom(now, lease.tenant.id, bytes - lease.bytes, 0);
     // Packed on the way in, a new copy on the way out (`toClaimResult`): no caller
     // can change a stored response after the fact.
-    this.#ledger.complete(lease, packResponse(response), now + request.retentionMs, bytes);
+    this.#ledger.complete(lease, packResponse(response), now + retentionMs, bytes);
     return true;
   }
 

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Context, context, createContextKey } from '@opentelemetry/api';
+import { contextWith } from './context-with.js';
 import type { Tenant, TenantInput } from './types.js';
 import { resolveTenant } from './validate.js';
 
@@ -103,7 +104,7 @@ export function tenantInContext(ctx: Context): Tenant | undefined {
  */
 export function enterOperation<A, B, T>(operation: unknown, fn: (a: A, b: B) => T, a: A, b: B): T {
   return context.with(
-    context.active().setValue(OPERATION_KEY, operation),
+    contextWith(context.active(), OPERATION_KEY, operation),
     runOperationInFlow<A, B, T>,
     undefined,
     operation,

@@ -31,4 +31,16 @@ describe('hashFields', () => {
     ];
     for (const fields of cases) expect(hashFields(fields)).toBe(reference(fields));
   });
+
+  it('hashes each call its own frames when frames of one length recur, before and after a long one', () => {
+    const cases: HashField[][] = [
+      ['a', 'key-1'],
+      ['a', 'key-2'],
+      ['b', 'key-1'],
+      ['y'.repeat(2_000)],
+      ['a', 'key-1'],
+      ['a', 'key-3'],
+    ];
+    for (const fields of cases) expect(hashFields(fields)).toBe(reference(fields));
+  });
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { settledMemoryCalls } from '../../src/idempotency/memory-store.js';
+import type { ClaimResult } from '../../src/idempotency/store.js';
 import { isBulwarkError, MemoryStore } from '../../src/index.js';
 import { describeStoreContract, sampleResponse } from './store-contract.js';
 
@@ -177,31 +178,29 @@ describe('MemoryStore bounds', () => {
 });
 
 describe('MemoryStore settled calls (the engine completes through the lease its claim holds)', () => {
-  const LEASE = { fingerprint: 'f', leaseMs: 60_000 };
-  const done = (key: string, ownerToken: string) => ({
-    key,
-    ownerToken,
-    response: sampleResponse(),
-    retentionMs: 60_000,
-  });
+  const claimOf = (store: MemoryStore, key: string, ownerToken: string) =>
+    settledMemoryCalls.claim(store, key, 'f', ownerToken, 60_000, undefined);
+  const complete = (store: MemoryStore, key: string, ownerToken: string, claim: ClaimResult) =>
+    settledMemoryCalls.complete(store, key, ownerToken, sampleResponse(), 60_000, claim);
 
   it('completes the held lease, and never one that was released, completed or is another key', async () => {
     const store = new MemoryStore();
-    const claim = settledMemoryCalls.claim(store, { key: 'k', ownerToken: 't', ...LEASE });
+    const claim = claimOf(store, 'k', 't');
     expect(claim.outcome).toBe('claimed');
-    expect(settledMemoryCalls.complete(store, done('other', 't'), claim)).toBe(false);
-    expect(settledMemoryCalls.complete(store, done('k', 't'), claim)).toBe(true);
-    expect(settledMemoryCalls.complete(store, done('k', 't'), claim)).toBe(false);
+    expect(complete(store, 'other', 't', claim)).toBe(false);
+    expect(complete(store, 'k', 't', claim)).toBe(true);
+    expect(complete(store, 'k', 't', claim)).toBe(false);
 
-    const again = settledMemoryCalls.claim(store, { key: 'r', ownerToken: 't', ...LEASE });
+    const again = claimOf(store, 'r', 't');
     expect(await store.release('r', 't')).toBe(true);
-    expect(settledMemoryCalls.complete(store, done('r', 't'), again)).toBe(false);
+    expect(complete(store, 'r', 't', again)).toBe(false);
     expect(store.usage.records).toBe(1);
   });
 
   it('keeps the lease out of what the public claim answers', async () => {
     const store = new MemoryStore();
-    expect(await store.claim({ key: 'k', ownerToken: 't', ...LEASE })).toEqual({
+    const request = { key: 'k', fingerprint: 'f', ownerToken: 't', leaseMs: 60_000 };
+    expect(await store.claim(request)).toEqual({
       outcome: 'claimed',
     });
   });
