@@ -3,12 +3,13 @@ import type { Context } from '@opentelemetry/api';
 /**
  * `parent.setValue(key, value)`, as one small object over `parent`. The API's
  * context copies its parent's whole Map and makes three closures on each
- * `setValue`; the engine enters the operation's context on every idempotent
- * request (scenarios `http-server` and `http-server-fastify`,
- * `benchmarks/profile/fastify-in-process.mjs --alloc`), and most handlers
- * only read it. A context derived from this one (`setValue`, `deleteValue`)
- * is made from the API's own copy, built once on first need, so a context
- * chain never grows past one link and a read costs one extra call at most.
+ * `setValue`; `tenant()` enters the tenant's context and the engine the
+ * operation's on every idempotent request (scenarios `http-server` and
+ * `http-server-fastify`, `benchmarks/profile/fastify-in-process.mjs --alloc`),
+ * and most handlers only read them. A context derived from this one
+ * (`setValue`, `deleteValue`) is made from the API's own copy, built once on
+ * first need, so only entries made this way in a row (a tenant, then its
+ * operation) stack up as links, and a read walks one call per link.
  */
 export function contextWith(parent: Context, key: symbol, value: unknown): Context {
   return new ContextWith(parent, key, value);

@@ -68,7 +68,7 @@ export function withTenant<T>(tenant: TenantInput | Partial<TenantInput>, fn: ()
  */
 export function enterTenant<T>(tenant: Tenant, fn: () => T): T {
   return context.with(
-    context.active().setValue(TENANT_KEY, tenant),
+    contextWith(context.active(), TENANT_KEY, tenant),
     runInFlow<T>,
     undefined,
     tenant,

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getOperation, operationFor, runInOperation } from '../../src/idempotency/operation.js';
@@ -189,6 +189,32 @@ describe('withTenant / getTenant with the SDK context manager registered', () =>
     expect(seen).toEqual(['payout', 'acme', 'acme']);
     expect(bound()).toBe('acme');
     expect(context.with(ROOT_CONTEXT, () => getTenant())).toBeUndefined();
+  });
+
+  it('keeps the outer span and the tenant through contexts derived inside the tenant', () => {
+    const outerSpan = trace.wrapSpanContext({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: 1,
+    });
+    const innerSpan = trace.wrapSpanContext({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: '00f067aa0ba902b7',
+      traceFlags: 1,
+    });
+    const seen = context.with(trace.setSpan(context.active(), outerSpan), () =>
+      withTenant({ tenantId: 'acme' }, () => {
+        const inTenant = trace.getSpan(context.active());
+        // What an instrumentation does inside the tenant: a context with its own span.
+        const derived = trace.setSpan(context.active(), innerSpan);
+        return context.with(derived, () => ({
+          inTenant,
+          span: trace.getSpan(context.active()),
+          tenant: getTenant()?.tenantId,
+        }));
+      }),
+    );
+    expect(seen).toEqual({ inTenant: outerSpan, span: innerSpan, tenant: 'acme' });
   });
 
   // With a carrying manager, the tenant and the operation ride in the OTel context
