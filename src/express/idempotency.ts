@@ -17,7 +17,7 @@ import { createIdempotencyEngine, type IdempotencyEngine } from '../idempotency/
 import { MemoryStore } from '../idempotency/memory-store.js';
 import { rejectMiddlewareMisuse } from './misuse-guard.js';
 import { type CaptureResult, captureResponse, type ResponseCapture } from './response-capture.js';
-import { routeTemplate } from './route-template.js';
+import { matchedRoute, routeTemplate } from './route-template.js';
 
 /*
  * Express's part of idempotency: the middleware hands each request to the
@@ -207,7 +207,7 @@ class ExpressExchange implements RequestFacts<Request>, HandlerExchange {
 function routeOf(req: Request): string {
   const template = routeTemplate(req);
   if (template !== undefined) return template;
-  const path: unknown = req.route?.path;
+  const path: unknown = (matchedRoute(req) as { path?: unknown } | undefined)?.path;
   return matchedPath(req, req.baseUrl + (typeof path === 'string' ? path : req.path));
 }
 

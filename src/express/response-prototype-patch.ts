@@ -76,16 +76,36 @@ export function intercept(res: ServerResponse, interceptor: Interceptor): Interc
   active.set(res, interceptor);
   lastResponse = res;
   lastInterceptor = interceptor;
-  return {
-    real,
-    restore() {
-      if (active.get(res) === interceptor) active.delete(res);
-      if (lastResponse === res) {
-        lastResponse = undefined;
-        lastInterceptor = undefined;
-      }
-    },
-  };
+  return new Forwarding(real, res);
+}
+
+/**
+ * An interception through the prototype's forwarders. A class, not an object
+ * literal with a `restore` closure: one object per request rather than three
+ * (scenario `http-server`, `benchmarks/profile/in-process.mjs --alloc`), and
+ * its own flag rather than a WeakMap lookup says whether it was restored.
+ */
+class Forwarding implements Interception {
+  readonly real: RealMethods;
+  readonly #res: ServerResponse;
+  #restored = false;
+
+  constructor(real: RealMethods, res: ServerResponse) {
+    this.real = real;
+    this.#res = res;
+  }
+
+  restore(): void {
+    if (this.#restored) return;
+    this.#restored = true;
+    const res = this.#res;
+    // Only this interception's entry: a response is forwarded for one capture at a time.
+    active.delete(res);
+    if (lastResponse === res) {
+      lastResponse = undefined;
+      lastInterceptor = undefined;
+    }
+  }
 }
 
 /*

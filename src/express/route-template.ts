@@ -35,7 +35,7 @@ const cache = new WeakMap<object, WeakMap<object, string | null>>();
 
 /** The route template of the route `req` matched, or `undefined` when none did or it is unknowable. */
 export function routeTemplate(req: Request): string | undefined {
-  const route: unknown = req.route;
+  const route = matchedRoute(req);
   const app = req.app as unknown as App | undefined;
   if (typeof route !== 'object' || route === null || app === undefined) return undefined;
   if (route === lastRoute && app === lastApp) return lastTemplate;
@@ -44,6 +44,19 @@ export function routeTemplate(req: Request): string | undefined {
   lastRoute = route;
   lastTemplate = template;
   return template;
+}
+
+/**
+ * The route `req` matched (`req.route`), or `undefined`. Express sets it on
+ * the request itself, so it is read only when the request has it as its own:
+ * a name missing from an Express `req` is looked up along its whole prototype
+ * chain, and as every `req` has a hidden class of its own, that lookup is
+ * never cached. `idempotency()` mounted with `app.use` runs before any route
+ * matched, on every idempotent request (scenario `http-server`,
+ * `benchmarks/profile/in-process.mjs --profile`).
+ */
+export function matchedRoute(req: Request): unknown {
+  return Object.hasOwn(req, 'route') ? req.route : undefined;
 }
 
 /*

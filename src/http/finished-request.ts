@@ -47,16 +47,26 @@ export function finishedRequest(
   startedAtMs: number,
   tenant: Tenant | undefined,
 ): FinishedRequest {
-  const aborted = !res.writableFinished;
-  const statusCode = res.headersSent ? res.statusCode : undefined;
+  const finished = res.writableFinished;
+  const statusCode = answerStarted(res, finished) ? res.statusCode : undefined;
   return {
     method: KNOWN_METHODS.has(method) ? method : '_OTHER',
     route,
     statusCode,
     durationSeconds: (performance.now() - startedAtMs) / 1000,
-    errorType: errorTypeOf(res, statusCode, aborted),
+    errorType: errorTypeOf(res, statusCode, !finished),
     tenant,
   };
+}
+
+/**
+ * Whether the response's head went out. A finished response has sent it, so
+ * `headersSent` is read only for one that did not finish: on Express each
+ * read of a response's property is costly, as every `res` has a hidden class
+ * of its own (scenario `http-server`, `benchmarks/profile/in-process.mjs --profile`).
+ */
+function answerStarted(res: ServerResponse, finished: boolean): boolean {
+  return finished || res.headersSent;
 }
 
 function errorTypeOf(res: ServerResponse, statusCode: number | undefined, aborted: boolean) {

@@ -169,6 +169,8 @@ class HandlerRun<Req> {
     } catch (error) {
       open.close();
       return Promise.reject(error);
+    } finally {
+      open.leaveSynchronousPart();
     }
   };
 
@@ -228,9 +230,25 @@ export interface IdempotencyRequestClaim extends IdempotencyClaim {
 interface OpenClaim {
   /** Stops accepting `onCommitted`; returns the response that committed, if one did. */
   close(): StoredResponse | undefined;
+  /** The handler's synchronous part has returned: a claim still open is kept where a later call finds it. */
+  leaveSynchronousPart(): void;
 }
 
+/*
+ * Where `idempotencyClaim(res)` finds a claim: the same two ways as the
+ * tenant in `request-tenant.ts`, the cheap one first. While the handler's
+ * synchronous part runs (inside `runHandler`), the claim is held out in a
+ * module-level chain; one still open once that part has returned (a handler
+ * that awaits before answering) goes into a WeakMap keyed by the response.
+ * A handler that answers at once (`res.json()`) then costs no WeakMap entry:
+ * a set and a delete keyed by Express's `res` were among the costliest lines
+ * of the idempotent request (scenario `http-server`,
+ * `benchmarks/profile/in-process.mjs --profile`). A slot on the response
+ * costs more still: every Express `res` has a hidden class of its own, so
+ * adding a property to it builds a new one.
+ */
 const claims = new WeakMap<ServerResponse, RequestClaim>();
+let heldOut: RequestClaim | undefined;
 
 /**
  * The idempotency claim the current request runs under, for completing the
@@ -245,13 +263,21 @@ const claims = new WeakMap<ServerResponse, RequestClaim>();
  * res.status(stored.status).set(stored.headers).end(stored.body);
  */
 export function idempotencyClaim(res: ServerResponse): IdempotencyRequestClaim | undefined {
+  for (let open = heldOut; open !== undefined; open = open.outer) {
+    // A claim closed meanwhile (the handler answered) is no longer handed out, as before.
+    if (open.res === res) return open.isOpen ? open.handed() : undefined;
+  }
   return claims.get(res)?.handed();
 }
 
-/** Makes `claim` visible to the handler of `res` until {@link OpenClaim.close}. */
+/**
+ * Makes `claim` visible to the handler of `res` until {@link OpenClaim.close}:
+ * held out until {@link OpenClaim.leaveSynchronousPart}, then, if still open,
+ * in the WeakMap.
+ */
 function openClaim(res: ServerResponse, claim: IdempotencyClaim): OpenClaim {
-  const open = new RequestClaim(res, claim);
-  claims.set(res, open);
+  const open = new RequestClaim(res, claim, heldOut);
+  heldOut = open;
   return open;
 }
 
@@ -261,15 +287,24 @@ function openClaim(res: ServerResponse, claim: IdempotencyClaim): OpenClaim {
  * never do, and its `operationId` costs a SHA-256 (`benchmarks/profile/in-process.mjs --alloc`).
  */
 class RequestClaim implements OpenClaim {
-  readonly #res: ServerResponse;
+  readonly res: ServerResponse;
+  /** The claim held out around this one, while this one is held out. */
+  outer: RequestClaim | undefined;
   readonly #claim: IdempotencyClaim;
   #open = true;
+  #inMap = false;
   #committed: StoredResponse | undefined;
   #handed: IdempotencyRequestClaim | undefined;
 
-  constructor(res: ServerResponse, claim: IdempotencyClaim) {
-    this.#res = res;
+  constructor(res: ServerResponse, claim: IdempotencyClaim, outer: RequestClaim | undefined) {
+    this.res = res;
     this.#claim = claim;
+    this.outer = outer;
+  }
+
+  /** Whether the handler has not answered yet. */
+  get isOpen(): boolean {
+    return this.#open;
   }
 
   /** The claim as the handler sees it: a plain object, the same one each time it asks. */
@@ -289,7 +324,17 @@ class RequestClaim implements OpenClaim {
 
   close(): StoredResponse | undefined {
     this.#open = false;
-    claims.delete(this.#res);
+    if (this.#inMap) claims.delete(this.res);
+    this.#inMap = false;
     return this.#committed;
+  }
+
+  leaveSynchronousPart(): void {
+    // Claims are held out and left in nested order (each within the runHandler of the one outside).
+    if (heldOut === this) heldOut = this.outer;
+    this.outer = undefined;
+    if (!this.#open) return;
+    claims.set(this.res, this);
+    this.#inMap = true;
   }
 }

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Response as ExpressResponse, NextFunction, Request } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { errorHandler, type IdempotencyOptions, idempotency } from '../../src/express/index.js';
+import {
+  errorHandler,
+  type IdempotencyOptions,
+  idempotency,
+  idempotencyClaim,
+} from '../../src/express/index.js';
 import { ErrorCode, MemoryStore } from '../../src/index.js';
 import { FaultyStore } from '../idempotency/faulty-store.js';
 import { closeAll, gate, listen, postJson, tenantApp } from './idempotency-helpers.js';
@@ -64,6 +69,43 @@ describe.each(majors)('idempotency() on $name', ({ express }) => {
         .toBe('true');
       expect(app.executions()).toBe(1);
     });
+  });
+
+  it('hands the claim to the handler before and after an await, and not once it has answered', async () => {
+    const seen: Record<string, string | undefined> = {};
+    const app = tenantApp(express);
+    app.post('/transfers', express.json(), idempotency(), async (_req, res) => {
+      seen.before = idempotencyClaim(res)?.key;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      seen.after = idempotencyClaim(res)?.key;
+      res.status(201).json({ ok: true });
+      seen.answered = idempotencyClaim(res)?.key;
+      await new Promise((resolve) => setImmediate(resolve));
+      seen.later = idempotencyClaim(res)?.key;
+    });
+    app.use(errorHandler());
+    const { url } = await listen(app);
+    expect((await postJson(`${url}/transfers`, randomUUID(), { amount: 1 })).status).toBe(201);
+    await expect.poll(() => 'later' in seen).toBe(true);
+    expect(seen.before).toEqual(expect.any(String));
+    expect(seen.after).toBe(seen.before);
+    expect(seen.answered).toBeUndefined();
+    expect(seen.later).toBeUndefined();
+  });
+
+  it('hands the claim to a handler that answers at once, and not after', async () => {
+    const seen: Record<string, string | undefined> = {};
+    const app = tenantApp(express);
+    app.post('/transfers', express.json(), idempotency(), (_req, res) => {
+      seen.before = idempotencyClaim(res)?.key;
+      res.status(201).json({ ok: true });
+      seen.answered = idempotencyClaim(res)?.key;
+    });
+    app.use(errorHandler());
+    const { url } = await listen(app);
+    expect((await postJson(`${url}/transfers`, randomUUID(), { amount: 1 })).status).toBe(201);
+    expect(seen.before).toEqual(expect.any(String));
+    expect(seen.answered).toBeUndefined();
   });
 
   describe('idempotency(): what is recorded', () => {
