@@ -1,0 +1,78 @@
+/**
+ * Where the Fastify plugin's cost goes: the http-server request through bare
+ * Fastify, Fastify + span hooks, and the span hooks + the `bulwark` plugin
+ * with one part turned off at a time, in this one process (paired rounds of
+ * CPU per request over a socket stand-in, as `fastify-in-process.mjs`). The
+ * difference between "all parts" and a row with one part off is that part's
+ * cost; bare against span is the budget a ratio to bare Fastify leaves.
+ *
+ *   node --expose-gc benchmarks/profile/fastify-parts.mjs [--rounds 10] [--requests 3000] [dir]
+ */
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import Fastify from 'fastify';
+import { pairedRatio, summarise } from '../harness.mjs';
+import { addSpanHooks } from '../http/fastify-span-hooks.mjs';
+import { registerSdk } from '../otel-sdk.mjs';
+import { cpuPerRequest } from './fake-request.mjs';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rounds: { type: 'string', default: '10' },
+    requests: { type: 'string', default: '3000' },
+    concurrency: { type: 'string', default: '10' },
+  },
+});
+const dir = positionals[0] ?? new URL('../../dist/', import.meta.url).pathname;
+const { bulwark } = await import(pathToFileURL(`${dir}/fastify/index.js`).href);
+const { MemoryStore } = await import(pathToFileURL(`${dir}/index.js`).href);
+const { TenantSpanProcessor } = await import(pathToFileURL(`${dir}/otel/index.js`).href);
+
+/** Plugin options per row: `undefined` is no plugin; `bare` has no span hooks either. */
+const ROWS = [
+  { id: 'otel-span (baseline)', parts: undefined },
+  { id: 'bare Fastify', parts: undefined, bare: true },
+  { id: 'span + plugin, all parts', parts: {} },
+  { id: 'span + plugin, idempotency off', parts: { idempotency: false } },
+  { id: 'span + plugin, metrics off', parts: { metrics: false } },
+  { id: 'span + plugin, tenant and idempotency off', parts: { tenant: false, idempotency: false } },
+  {
+    id: 'span + plugin, errors only',
+    parts: { tenant: false, idempotency: false, metrics: false },
+  },
+];
+
+const cases = [];
+for (const row of ROWS) {
+  const app = Fastify();
+  if (row.parts !== undefined) {
+    const idempotency = row.parts.idempotency ?? { store: new MemoryStore() };
+    await app.register(bulwark, { ...row.parts, idempotency });
+  }
+  if (!row.bare) addSpanHooks(app);
+  app.post('/transfers', async (request, reply) =>
+    reply.code(201).send({ id: 'tr_1', status: 'accepted', amount: request.body.amount }),
+  );
+  await app.ready();
+  cases.push({ id: row.id, handler: app.routing, series: [] });
+}
+registerSdk({ spanProcessors: [new TenantSpanProcessor()], batch: true });
+
+const count = Number(values.requests);
+const concurrency = Number(values.concurrency);
+for (const c of cases) await cpuPerRequest(c.handler, count, concurrency);
+for (let round = 0; round < Number(values.rounds); round++) {
+  const order = round % 2 === 0 ? cases : [...cases].reverse();
+  for (const c of order) c.series.push(await cpuPerRequest(c.handler, count, concurrency));
+}
+process.stdout.write(
+  '| case | CPU µs/request, median | ratio to span (paired) |\n| --- | ---: | ---: |\n',
+);
+for (const c of cases) {
+  const median = summarise(c.series).median;
+  const ratio = pairedRatio(c.series, cases[0].series);
+  process.stdout.write(
+    `| ${c.id} | ${median.toFixed(1)} | ${ratio.median.toFixed(2)} [${ratio.p25.toFixed(2)}-${ratio.p75.toFixed(2)}] |\n`,
+  );
+}
