@@ -8,6 +8,16 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
 
+/**
+ * The command-line options every in-process script shares (`parseArgs`
+ * options): paired rounds, requests per round, and requests in flight.
+ */
+export const IN_PROCESS_OPTIONS = {
+  rounds: { type: 'string', default: '10' },
+  requests: { type: 'string', default: '3000' },
+  concurrency: { type: 'string', default: '10' },
+};
+
 const BODY = Buffer.from(
   JSON.stringify({ amount: 1250, currency: 'EUR', from: 'acc-1', to: 'acc-2' }),
 );

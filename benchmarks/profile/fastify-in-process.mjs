@@ -15,15 +15,13 @@ import Fastify from 'fastify';
 import { pairedRatio, summarise } from '../harness.mjs';
 import { addSpanHooks } from '../http/fastify-span-hooks.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
-import { cpuPerRequest } from './fake-request.mjs';
+import { cpuPerRequest, IN_PROCESS_OPTIONS } from './fake-request.mjs';
 import { runDiagnosticMode } from './profile-cases.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    rounds: { type: 'string', default: '10' },
-    requests: { type: 'string', default: '3000' },
-    concurrency: { type: 'string', default: '10' },
+    ...IN_PROCESS_OPTIONS,
     alloc: { type: 'boolean', default: false },
     gc: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },

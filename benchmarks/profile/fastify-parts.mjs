@@ -14,14 +14,12 @@ import Fastify from 'fastify';
 import { pairedRatio, summarise } from '../harness.mjs';
 import { addSpanHooks } from '../http/fastify-span-hooks.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
-import { cpuPerRequest } from './fake-request.mjs';
+import { cpuPerRequest, IN_PROCESS_OPTIONS } from './fake-request.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    rounds: { type: 'string', default: '10' },
-    requests: { type: 'string', default: '3000' },
-    concurrency: { type: 'string', default: '10' },
+    ...IN_PROCESS_OPTIONS,
   },
 });
 const dir = positionals[0] ?? new URL('../../dist/', import.meta.url).pathname;

@@ -24,15 +24,13 @@ import express from 'express';
 import { pairedRatio, summarise } from '../harness.mjs';
 import { spanMiddleware } from '../http/span-middleware.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
-import { cpuPerRequest } from './fake-request.mjs';
+import { cpuPerRequest, IN_PROCESS_OPTIONS } from './fake-request.mjs';
 import { runDiagnosticMode } from './profile-cases.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    rounds: { type: 'string', default: '10' },
-    requests: { type: 'string', default: '3000' },
-    concurrency: { type: 'string', default: '10' },
+    ...IN_PROCESS_OPTIONS,
     count: { type: 'boolean', default: false },
     alloc: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
