@@ -13,6 +13,7 @@ import {
   quantile,
   summarise,
 } from '../harness.mjs';
+import { amplification, javascriptBudget } from '../profile/load-budget.mjs';
 import { evaluateTargets } from '../targets.mjs';
 
 describe('statistics', () => {
@@ -159,5 +160,32 @@ describe('compareTimeAndCpu', () => {
       assert.equal(g.rows[0].ratio.median, 1);
     }
     assert.ok(wall.rows.every((r) => r.median > 0));
+  });
+});
+
+describe('load budget (profile/load-cost.mjs)', () => {
+  it('fits the extra CPU per µs of JavaScript added through the origin', () => {
+    const points = [
+      { addedUs: 0, extraCpuUs: 0 },
+      { addedUs: 4, extraCpuUs: 6 },
+      { addedUs: 8, extraCpuUs: 12 },
+    ];
+    assert.equal(amplification(points), 1.5);
+    // Noisy points: the least-squares slope, weighted towards the larger spins.
+    const noisy = amplification([
+      { addedUs: 4, extraCpuUs: 4 },
+      { addedUs: 16, extraCpuUs: 20 },
+    ]);
+    assert.equal(noisy, (4 * 4 + 16 * 20) / (4 * 4 + 16 * 16));
+    assert.ok(Number.isNaN(amplification([{ addedUs: 0, extraCpuUs: 3 }])));
+  });
+
+  it('turns a ratio to the span into the JavaScript µs a stack may add', () => {
+    // 0.8 of a 100 µs span leaves 125 µs of CPU: 25 µs, 20 µs of JavaScript at 1.25.
+    assert.equal(javascriptBudget(0.8, 100, 1.25), 20);
+    assert.equal(javascriptBudget(1, 100, 1.25), 0);
+    // A target above the span's own req/s leaves no budget at all.
+    assert.ok(javascriptBudget(1.1, 100, 1) < 0);
+    assert.throws(() => javascriptBudget(0, 100, 1), RangeError);
   });
 });
