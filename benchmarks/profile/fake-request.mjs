@@ -7,6 +7,7 @@
  */
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
+import { pairedDifference, pairedRatio, summarise } from '../harness.mjs';
 
 /**
  * The command-line options every in-process script shares (`parseArgs`
@@ -99,4 +100,36 @@ export async function cpuPerRequest(handler, count, concurrency) {
   await Promise.all(Array.from({ length: concurrency }, worker));
   const { user, system } = process.cpuUsage(started);
   return (user + system) / count;
+}
+
+/**
+ * Measures `cases` (`{ id, handler }`, the first the baseline) per the
+ * command-line `values` (IN_PROCESS_OPTIONS): one warm-up pass each, then
+ * interleaved rounds of CPU per request. Returns a markdown table of each
+ * case's median, its extra over the baseline and its ratio to it, both paired
+ * per round.
+ */
+export async function pairedCpuTable(cases, values) {
+  const count = Number(values.requests);
+  const concurrency = Number(values.concurrency);
+  const series = cases.map(() => []);
+  for (const c of cases) await cpuPerRequest(c.handler, count, concurrency);
+  for (let round = 0; round < Number(values.rounds); round++) {
+    const order = cases.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order)
+      series[i].push(await cpuPerRequest(cases[i].handler, count, concurrency));
+  }
+  const lines = [
+    '| case | CPU µs/request, median | extra over baseline (paired) | ratio to baseline (paired) |',
+    '| --- | ---: | ---: | ---: |',
+  ];
+  cases.forEach((c, i) => {
+    const extra = pairedDifference(series[i], series[0]);
+    const ratio = pairedRatio(series[i], series[0]);
+    lines.push(
+      `| ${c.id} | ${summarise(series[i]).median.toFixed(1)} | ${extra.median.toFixed(1)} [${extra.p25.toFixed(1)}-${extra.p75.toFixed(1)}] | ${ratio.median.toFixed(2)} [${ratio.p25.toFixed(2)}-${ratio.p75.toFixed(2)}] |`,
+    );
+  });
+  return lines.join('\n');
 }

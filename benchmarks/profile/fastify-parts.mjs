@@ -11,10 +11,9 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
-import { pairedRatio, summarise } from '../harness.mjs';
 import { addSpanHooks } from '../http/fastify-span-hooks.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
-import { cpuPerRequest, IN_PROCESS_OPTIONS } from './fake-request.mjs';
+import { IN_PROCESS_OPTIONS, pairedCpuTable } from './fake-request.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -53,24 +52,7 @@ for (const row of ROWS) {
     reply.code(201).send({ id: 'tr_1', status: 'accepted', amount: request.body.amount }),
   );
   await app.ready();
-  cases.push({ id: row.id, handler: app.routing, series: [] });
+  cases.push({ id: row.id, handler: app.routing });
 }
 registerSdk({ spanProcessors: [new TenantSpanProcessor()], batch: true });
-
-const count = Number(values.requests);
-const concurrency = Number(values.concurrency);
-for (const c of cases) await cpuPerRequest(c.handler, count, concurrency);
-for (let round = 0; round < Number(values.rounds); round++) {
-  const order = round % 2 === 0 ? cases : [...cases].reverse();
-  for (const c of order) c.series.push(await cpuPerRequest(c.handler, count, concurrency));
-}
-process.stdout.write(
-  '| case | CPU µs/request, median | ratio to span (paired) |\n| --- | ---: | ---: |\n',
-);
-for (const c of cases) {
-  const median = summarise(c.series).median;
-  const ratio = pairedRatio(c.series, cases[0].series);
-  process.stdout.write(
-    `| ${c.id} | ${median.toFixed(1)} | ${ratio.median.toFixed(2)} [${ratio.p25.toFixed(2)}-${ratio.p75.toFixed(2)}] |\n`,
-  );
-}
+process.stdout.write(`${await pairedCpuTable(cases, values)}\n`);
