@@ -1,6 +1,7 @@
 /**
  * One Fastify server variant per process, the counterpart of `server.mjs`.
- * argv[2] names the variant: `bare`, `otel-span` or `bulwark-<store>`
+ * argv[2] names the variant: `bare`, `otel-span`, `hand-rolled` (the span
+ * hooks and `fastify-hand-rolled.mjs`, the yardstick) or `bulwark-<store>`
  * (`memory`, `redis`, `postgres`); prints one JSON line: `{ "port": n }` when
  * listening, or `{ "skip": reason }`. Every variant parses the JSON body and
  * answers 201 with a small JSON body.
@@ -9,14 +10,16 @@ import Fastify from 'fastify';
 import { requireExports } from '../load.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
 import { openStore } from '../stores.mjs';
+import { addHandRolledIdempotency } from './fastify-hand-rolled.mjs';
 import { addSpanHooks } from './fastify-span-hooks.mjs';
 
 /** Builds the app for `variant`, or returns `{ skip }`. */
 async function build(variant) {
   const app = Fastify();
   if (variant === 'bare') return { app: route(app) };
-  if (variant === 'otel-span') {
+  if (variant === 'otel-span' || variant === 'hand-rolled') {
     registerSdk({ batch: true });
+    if (variant === 'hand-rolled') addHandRolledIdempotency(app);
     addSpanHooks(app);
     return { app: route(app) };
   }

@@ -19,12 +19,14 @@ const LOAD = {
 /**
  * The variants every framework is measured in, baseline first. `span` and
  * `stack` name what the framework's server adds (hand-written span
- * middleware or hooks; bulwark's middleware or plugin).
+ * middleware or hooks; bulwark's middleware or plugin); `yardsticks` are the
+ * scenario's own extra variants (`{ id, label }`), measured after the span.
  */
-function variants(framework, { span, stack }) {
+function variants(framework, { span, stack }, yardsticks) {
   return [
     { id: 'bare', label: `bare ${framework}` },
     { id: 'otel-span', label: `${framework} + plain OTel span ${span}` },
+    ...yardsticks,
     ...['MemoryStore', 'RedisStore', 'PostgresStore'].map((store) => ({
       id: `bulwark-${store.replace('Store', '').toLowerCase()}`,
       label: `${framework} + span + bulwark ${stack}, ${store}`,
@@ -46,13 +48,14 @@ export async function serverScenario({
   names,
   scriptFile,
   titlePrefix = '',
+  yardsticks = [],
 }) {
   const only = process.env.BENCH_HTTP_VARIANTS?.split(',');
   await scenario({ id, title, description }, async (mode) => {
     const shape = LOAD[currentMode().name] ?? LOAD.quick;
     // The servers inherit this run's id, so what they leave in Redis/PostgreSQL can be removed here.
     process.env.BENCH_RUN_ID = RUN_ID;
-    const { running, skipped } = await startVariants(variants(framework, names), {
+    const { running, skipped } = await startVariants(variants(framework, names, yardsticks), {
       scenarioId: id,
       scriptFile,
       only,

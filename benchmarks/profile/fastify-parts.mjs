@@ -4,13 +4,16 @@
  * with one part turned off at a time, in this one process (paired rounds of
  * CPU per request over a socket stand-in, as `fastify-in-process.mjs`). The
  * difference between "all parts" and a row with one part off is that part's
- * cost; bare against span is the budget a ratio to bare Fastify leaves.
+ * cost; bare against span is the budget a ratio to bare Fastify leaves. The
+ * last row is the yardstick of `http/fastify-hand-rolled.mjs`: the least a
+ * service could hand-write for the same request.
  *
  *   node --expose-gc benchmarks/profile/fastify-parts.mjs [--rounds 10] [--requests 3000] [dir]
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
+import { addHandRolledIdempotency } from '../http/fastify-hand-rolled.mjs';
 import { addSpanHooks } from '../http/fastify-span-hooks.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
 import { IN_PROCESS_OPTIONS, pairedCpuTable } from './fake-request.mjs';
@@ -38,6 +41,7 @@ const ROWS = [
     id: 'span + plugin, errors only',
     parts: { tenant: false, idempotency: false, metrics: false },
   },
+  { id: 'span + hand-rolled idempotency and histogram (yardstick)', handRolled: true },
 ];
 
 const cases = [];
@@ -47,6 +51,7 @@ for (const row of ROWS) {
     const idempotency = row.parts.idempotency ?? { store: new MemoryStore() };
     await app.register(bulwark, { ...row.parts, idempotency });
   }
+  if (row.handRolled) addHandRolledIdempotency(app);
   if (!row.bare) addSpanHooks(app);
   app.post('/transfers', async (request, reply) =>
     reply.code(201).send({ id: 'tr_1', status: 'accepted', amount: request.body.amount }),
