@@ -26,7 +26,7 @@ const { MemoryStore } = await import(pathToFileURL(`${dir}/index.js`).href);
 const { TenantSpanProcessor } = await import(pathToFileURL(`${dir}/otel/index.js`).href);
 
 const ALL = ['requestMetrics', 'tenant', 'idempotency', 'errorHandler'];
-/** The middleware of each row: `undefined` is the span alone; `bare` has no span either. */
+/** The bulwark middleware of each row: none is the span alone; `bare` has no span either. */
 const ROWS = [
   { id: 'otel-span (baseline)', parts: [] },
   { id: 'bare Express', parts: [], bare: true },

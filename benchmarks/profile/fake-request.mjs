@@ -7,7 +7,7 @@
  */
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
-import { pairedDifference, pairedRatio, summarise } from '../harness.mjs';
+import { interleave, pairedDifference, pairedRatio, summarise } from '../harness.mjs';
 
 /**
  * The command-line options every in-process script shares (`parseArgs`
@@ -112,14 +112,10 @@ export async function cpuPerRequest(handler, count, concurrency) {
 export async function pairedCpuTable(cases, values) {
   const count = Number(values.requests);
   const concurrency = Number(values.concurrency);
-  const series = cases.map(() => []);
   for (const c of cases) await cpuPerRequest(c.handler, count, concurrency);
-  for (let round = 0; round < Number(values.rounds); round++) {
-    const order = cases.map((_, i) => i);
-    if (round % 2 === 1) order.reverse();
-    for (const i of order)
-      series[i].push(await cpuPerRequest(cases[i].handler, count, concurrency));
-  }
+  const series = await interleave(cases, Number(values.rounds), (c) =>
+    cpuPerRequest(c.handler, count, concurrency),
+  );
   const lines = [
     '| case | CPU µs/request, median | extra over baseline (paired) | ratio to baseline (paired) |',
     '| --- | ---: | ---: | ---: |',
