@@ -3,27 +3,19 @@
  * (Fastify) plus a busy wait of a fixed number of microseconds per request,
  * and nothing else: what a request path that costs N µs more of plain
  * JavaScript does to a server under load (`../profile/load-cost.mjs`).
- * argv[2] is `<framework>+spin<N>` (`express+spin8`, `fastify+spin0`), and on
- * Fastify optionally `+hand-rolled` (`fastify+spin0+hand-rolled`: the hooks of
- * `fastify-hand-rolled.mjs` too, the yardstick for the plugin); prints one
- * JSON line, `{ "port": n }`, when listening.
+ * argv[2] is `<framework>+spin<N>` (`express+spin8`, `fastify+spin0`); prints
+ * one JSON line, `{ "port": n }`, when listening.
  */
 import express from 'express';
 import Fastify from 'fastify';
 import { registerSdk } from '../otel-sdk.mjs';
-import { addHandRolledIdempotency } from './fastify-hand-rolled.mjs';
 import { addSpanHooks } from './fastify-span-hooks.mjs';
 import { spanMiddleware } from './span-middleware.mjs';
 
-const [framework, spin, extra] = (process.argv[2] ?? '').split('+');
-const handRolled = extra === 'hand-rolled';
+const [framework, spin] = (process.argv[2] ?? '').split('+');
 const spinUs = Number(spin?.replace(/^spin/, ''));
-if (
-  !['express', 'fastify'].includes(framework) ||
-  !Number.isFinite(spinUs) ||
-  (extra !== undefined && !(handRolled && framework === 'fastify'))
-) {
-  throw new Error(`expected <express|fastify>+spin<µs>[+hand-rolled], got ${process.argv[2]}`);
+if (!['express', 'fastify'].includes(framework) || !Number.isFinite(spinUs)) {
+  throw new Error(`expected <express|fastify>+spin<µs>, got ${process.argv[2]}`);
 }
 
 /** Busy for `spinUs` µs of wall time: JavaScript work of a known size, with no allocation. */
@@ -48,7 +40,6 @@ if (framework === 'express') {
   });
 } else {
   const app = Fastify();
-  if (handRolled) addHandRolledIdempotency(app);
   addSpanHooks(app);
   app.post('/transfers', async (request, reply) => {
     spinWait();

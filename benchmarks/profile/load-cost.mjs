@@ -68,7 +68,7 @@ const variants = [
     ? [
         {
           id: 'span + hand-rolled idempotency and histogram',
-          start: () => startServer('fastify+spin0+hand-rolled', './spin-server.mjs'),
+          start: () => startServer('hand-rolled', realServer),
         },
       ]
     : []),
