@@ -3,21 +3,19 @@
  * does on the http-server request, as a yardstick for the plugin's cost: the
  * key scoped by tenant, method and route and hashed (SHA-256), the body
  * fingerprinted (SHA-256 of its JSON), a bounded in-memory Map of records
- * (409 while in flight, 422 on another body, a replay once answered), the
+ * (`hand-rolled-records.mjs`: 409 while in flight, 422 on another body, a
+ * replay once answered), the
  * answer recorded in `onSend` before it is sent, and the request-duration
  * histogram with method, route, status and tenant. None of bulwark's
  * guarantees past that: no lease or fencing, no tenant context, no
  * problem+json, no outcome metrics, no cardinality guards.
  */
-import { createHash } from 'node:crypto';
 import { metrics } from '@opentelemetry/api';
-
-const MAX_RECORDS = 10_000;
-const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+import { boundedRecords, sha256 } from './hand-rolled-records.mjs';
 
 /** Adds the hand-rolled idempotency and metrics hooks to `app`. */
 export function addHandRolledIdempotency(app) {
-  const records = new Map();
+  const records = boundedRecords();
   const duration = metrics
     .getMeter('bench-hand-rolled')
     .createHistogram('http.server.request.duration');
@@ -40,8 +38,7 @@ export function addHandRolledIdempotency(app) {
       return reply.code(existing.status).type('application/json').send(existing.body);
     }
     const record = { fingerprint, status: 0, body: undefined };
-    records.set(storageKey, record);
-    if (records.size > MAX_RECORDS) records.delete(records.keys().next().value);
+    records.add(storageKey, record);
     request.idempotencyRecord = record;
     done();
   });

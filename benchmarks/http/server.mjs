@@ -1,8 +1,9 @@
 /**
  * One Express server variant per process, so an SDK registered for one
- * variant never slows another. argv[2] names the variant: `bare`, `otel-span`
- * or `bulwark-<store>` (`memory`, `redis`, `postgres`), optionally with
- * `+status` (the bulwark/status handler mounted at /status, idle);
+ * variant never slows another. argv[2] names the variant: `bare`, `otel-span`,
+ * `hand-rolled` (the span middleware and `express-hand-rolled.mjs`, the
+ * yardstick) or `bulwark-<store>` (`memory`, `redis`, `postgres`), optionally
+ * with `+status` (the bulwark/status handler mounted at /status, idle);
  * prints one JSON line: `{ "port": n }` when listening, or `{ "skip": reason }`.
  * Every variant parses the JSON body and answers 201 with a small JSON body.
  */
@@ -10,6 +11,7 @@ import express from 'express';
 import { requireExports } from '../load.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
 import { openStore } from '../stores.mjs';
+import { handRolledIdempotency, handRolledMetrics } from './express-hand-rolled.mjs';
 import { spanMiddleware } from './span-middleware.mjs';
 import { bulwarkStack } from './stack.mjs';
 
@@ -28,6 +30,11 @@ async function buildVariant(variant) {
   if (variant === 'otel-span') {
     registerSdk({ batch: true });
     return { app: assemble({ span: true }) };
+  }
+  if (variant === 'hand-rolled') {
+    registerSdk({ batch: true });
+    const yardstick = { beforeBody: [handRolledMetrics()], afterBody: [handRolledIdempotency()] };
+    return { app: assemble({ span: true, ...yardstick }) };
   }
   const opened = await openStore(variant.replace(/^bulwark-/, ''));
   if (opened.skip) return opened;
