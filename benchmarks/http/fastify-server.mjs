@@ -2,7 +2,8 @@
  * One Fastify server variant per process, the counterpart of `server.mjs`.
  * argv[2] names the variant: `bare`, `otel-span`, `hand-rolled` (the span
  * hooks and `fastify-hand-rolled.mjs`, the yardstick) or `bulwark-<store>`
- * (`memory`, `redis`, `postgres`); prints one JSON line: `{ "port": n }` when
+ * (`memory`, `redis`, `postgres`, `null`), with one part left out as
+ * `bulwark-<store>-without-<part>` (see `bulwarkVariant` in stack.mjs); prints one JSON line: `{ "port": n }` when
  * listening, or `{ "skip": reason }`. Every variant parses the JSON body and
  * answers 201 with a small JSON body.
  */
@@ -12,6 +13,7 @@ import { registerSdk } from '../otel-sdk.mjs';
 import { openStore } from '../stores.mjs';
 import { addHandRolledIdempotency } from './fastify-hand-rolled.mjs';
 import { addSpanHooks } from './fastify-span-hooks.mjs';
+import { bulwarkVariant } from './stack.mjs';
 
 /** Builds the app for `variant`, or returns `{ skip }`. */
 async function build(variant) {
@@ -25,12 +27,15 @@ async function build(variant) {
   }
   const plugin = await requireExports('fastify', ['bulwark']);
   if (!plugin.ok) return { skip: plugin.reason };
-  const opened = await openStore(variant.replace(/^bulwark-/, ''));
+  const { store, without } = bulwarkVariant(variant);
+  const opened = await openStore(store);
   if (opened.skip) return opened;
   const otel = await requireExports('otel', ['TenantSpanProcessor']);
   const spanProcessors = otel.ok ? [new otel.exports.TenantSpanProcessor()] : [];
   registerSdk({ spanProcessors, batch: true });
-  await app.register(plugin.exports.bulwark, { idempotency: { store: opened.store } });
+  const options = { idempotency: { store: opened.store } };
+  for (const part of without) options[part] = false;
+  await app.register(plugin.exports.bulwark, options);
   addSpanHooks(app);
   return { app: route(app), close: opened.close };
 }

@@ -2,8 +2,9 @@
  * One Express server variant per process, so an SDK registered for one
  * variant never slows another. argv[2] names the variant: `bare`, `otel-span`,
  * `hand-rolled` (the span middleware and `express-hand-rolled.mjs`, the
- * yardstick) or `bulwark-<store>` (`memory`, `redis`, `postgres`), optionally
- * with `+status` (the bulwark/status handler mounted at /status, idle);
+ * yardstick) or `bulwark-<store>` (`memory`, `redis`, `postgres`, `null`),
+ * with one part left out as `bulwark-<store>-without-<part>` (see
+ * `bulwarkVariant` in stack.mjs), optionally with `+status` (the bulwark/status handler mounted at /status, idle);
  * prints one JSON line: `{ "port": n }` when listening, or `{ "skip": reason }`.
  * Every variant parses the JSON body and answers 201 with a small JSON body.
  */
@@ -13,7 +14,7 @@ import { registerSdk } from '../otel-sdk.mjs';
 import { openStore } from '../stores.mjs';
 import { handRolledIdempotency, handRolledMetrics } from './express-hand-rolled.mjs';
 import { spanMiddleware } from './span-middleware.mjs';
-import { bulwarkStack } from './stack.mjs';
+import { bulwarkStack, bulwarkVariant } from './stack.mjs';
 
 /** Builds the app for `variant`, or returns `{ skip }`. */
 async function build(name) {
@@ -36,9 +37,10 @@ async function buildVariant(variant) {
     const yardstick = { beforeBody: [handRolledMetrics()], afterBody: [handRolledIdempotency()] };
     return { app: assemble({ span: true, ...yardstick }) };
   }
-  const opened = await openStore(variant.replace(/^bulwark-/, ''));
+  const { store, without } = bulwarkVariant(variant);
+  const opened = await openStore(store);
   if (opened.skip) return opened;
-  const stack = await bulwarkStack(opened.store);
+  const stack = await bulwarkStack(opened.store, without);
   if (stack.skip) return stack;
   registerSdk({ spanProcessors: stack.spanProcessors, batch: true });
   return {

@@ -17,7 +17,11 @@
  * (a ratio to the span or to bare) becomes a budget in the same µs.
  *
  *   node benchmarks/profile/load-cost.mjs [--framework express|fastify] [--spins 0,4,8,16]
- *                                         [--rounds 4] [--seconds 3] [--connections 10]
+ *                                         [--rounds 4] [--seconds 3] [--connections 10] [--parts]
+ *
+ * `--parts` adds the stack with one part left out at a time (idempotency,
+ * metrics, tenant) and the stack over a store that keeps nothing: what each
+ * part costs under load, and the idempotency flow's cost apart from its store's.
  *
  * Linux only (it reads /proc/<pid>/stat). Prints a markdown table and the budgets.
  */
@@ -27,6 +31,7 @@ import { parseArgs } from 'node:util';
 import { interleave, pairedRatio, summarise } from '../harness.mjs';
 import { load, startServer, stop } from '../http/processes.mjs';
 import { transfersUrl } from '../http/rounds.mjs';
+import { PARTS } from '../http/stack.mjs';
 import { amplification, javascriptBudget } from './load-budget.mjs';
 
 const { values } = parseArgs({
@@ -36,6 +41,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '4' },
     seconds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '10' },
+    parts: { type: 'boolean', default: false },
   },
 });
 const framework = values.framework;
@@ -69,7 +75,23 @@ const variants = [
     start: () => startServer('hand-rolled', realServer),
   },
   { id: 'span + bulwark (MemoryStore)', start: () => startServer('bulwark-memory', realServer) },
+  ...(values.parts ? partVariants() : []),
 ];
+
+/**
+ * `--parts`: the stack with one part left out, and over a store that keeps
+ * nothing (`null` in stores.mjs), so the idempotency flow's cost shows apart
+ * from its store's.
+ */
+function partVariants() {
+  return [
+    ...PARTS.map((part) => ({
+      id: `span + bulwark without ${part}`,
+      start: () => startServer(`bulwark-memory-without-${part}`, realServer),
+    })),
+    { id: 'span + bulwark (null store)', start: () => startServer('bulwark-null', realServer) },
+  ];
+}
 
 const shape = { durationS: Number(values.seconds), connections: Number(values.connections) };
 const running = [];
