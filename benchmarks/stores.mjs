@@ -28,40 +28,12 @@ export async function forgetRun() {
   }
 }
 
-/**
- * Opens the store `name` (`memory`, `redis` or `postgres`; or `null`, which
- * `profile/load-cost.mjs --parts` uses to tell the store's cost from the
- * idempotency flow's around it).
- */
+/** Opens the store `name` (`memory`, `redis` or `postgres`). */
 export async function openStore(name) {
   if (name === 'memory') return openMemory();
-  if (name === 'null') return { store: new NullStore(), close: async () => {} };
   if (name === 'redis') return openRedis();
   if (name === 'postgres') return openPostgres();
   throw new Error(`unknown store ${name}`);
-}
-
-/** The answer of every claim of {@link NullStore}. */
-const CLAIMED = Object.freeze({ outcome: 'claimed' });
-
-/**
- * A store that claims every key and keeps nothing: the idempotency flow
- * (key, fingerprint, engine, capture) runs in full, the store's own work does
- * not. Never a store to use: a retry would run the operation again.
- */
-class NullStore {
-  claim() {
-    return Promise.resolve(CLAIMED);
-  }
-  renew() {
-    return Promise.resolve(true);
-  }
-  complete() {
-    return Promise.resolve(true);
-  }
-  release() {
-    return Promise.resolve(true);
-  }
 }
 
 async function openMemory() {

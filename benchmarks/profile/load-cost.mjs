@@ -20,8 +20,7 @@
  *                                         [--rounds 4] [--seconds 3] [--connections 10] [--parts]
  *
  * `--parts` adds the stack with one part left out at a time (idempotency,
- * metrics, tenant) and the stack over a store that keeps nothing: what each
- * part costs under load, and the idempotency flow's cost apart from its store's.
+ * metrics, tenant): what each part costs under load.
  *
  * Linux only (it reads /proc/<pid>/stat). Prints a markdown table and the budgets.
  */
@@ -78,19 +77,12 @@ const variants = [
   ...(values.parts ? partVariants() : []),
 ];
 
-/**
- * `--parts`: the stack with one part left out, and over a store that keeps
- * nothing (`null` in stores.mjs), so the idempotency flow's cost shows apart
- * from its store's.
- */
+/** `--parts`: the stack with one part left out, so what each costs under load shows. */
 function partVariants() {
-  return [
-    ...PARTS.map((part) => ({
-      id: `span + bulwark without ${part}`,
-      start: () => startServer(`bulwark-memory-without-${part}`, realServer),
-    })),
-    { id: 'span + bulwark (null store)', start: () => startServer('bulwark-null', realServer) },
-  ];
+  return PARTS.map((part) => ({
+    id: `span + bulwark without ${part}`,
+    start: () => startServer(`bulwark-memory-without-${part}`, realServer),
+  }));
 }
 
 const shape = { durationS: Number(values.seconds), connections: Number(values.connections) };
