@@ -92,9 +92,9 @@ export const TARGETS = [
     limit: 0.85,
     proposed: true,
   },
-  // Even the least a service could hand-write for the same request stays far
-  // below 0.85 of the span hooks (profile/load-cost.mjs, issue 19): judged
-  // against that yardstick, the plugin's price for its guarantees shows.
+  // Even the least a service could hand-write for the same request stays
+  // below 0.85 of the span hooks on Fastify (profile/load-cost.mjs, issue 19):
+  // judged against that yardstick, the plugin's price for its guarantees shows.
   {
     text: 'bulwark Fastify plugin, MemoryStore: at least 85% of the req/s of a hand-rolled equivalent (Map-backed idempotency and the duration histogram)',
     group: 'http-server-fastify',
