@@ -8,9 +8,9 @@
  *   route, status and tenant, recorded when the response finishes;
  * - after it, the key scoped by tenant, method and path and hashed (SHA-256),
  *   the body fingerprinted (SHA-256 of its JSON), a bounded in-memory Map of
- *   records (`hand-rolled-records.mjs`: 409 while in flight, 422 on another body, a replay once
- *   answered), and the answer recorded as the handler ends it, through an
- *   `res.end` wrapped on the instance, before it is sent.
+ *   records (`hand-rolled-records.mjs`: 409 while in flight, 422 on another
+ *   body, a replay once answered), and the answer recorded as the handler
+ *   ends it, through an `res.end` wrapped on the instance, before it is sent.
  *
  * None of bulwark's guarantees past that: no lease or fencing, no tenant
  * context, no problem+json, no outcome metrics, no cardinality guards, no

@@ -4,9 +4,8 @@
  * key scoped by tenant, method and route and hashed (SHA-256), the body
  * fingerprinted (SHA-256 of its JSON), a bounded in-memory Map of records
  * (`hand-rolled-records.mjs`: 409 while in flight, 422 on another body, a
- * replay once answered), the
- * answer recorded in `onSend` before it is sent, and the request-duration
- * histogram with method, route, status and tenant. None of bulwark's
+ * replay once answered), the answer recorded in `onSend` before it is sent,
+ * and the request-duration histogram with method, route, status and tenant. None of bulwark's
  * guarantees past that: no lease or fencing, no tenant context, no
  * problem+json, no outcome metrics, no cardinality guards.
  */

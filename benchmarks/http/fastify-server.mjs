@@ -3,9 +3,10 @@
  * argv[2] names the variant: `bare`, `otel-span`, `hand-rolled` (the span
  * hooks and `fastify-hand-rolled.mjs`, the yardstick) or `bulwark-<store>`
  * (`memory`, `redis`, `postgres`), with one part left out as
- * `bulwark-<store>-without-<part>` (see `bulwarkVariant` in stack.mjs); prints one JSON line: `{ "port": n }` when
- * listening, or `{ "skip": reason }`. Every variant parses the JSON body and
- * answers 201 with a small JSON body.
+ * `bulwark-<store>-without-<part>` (see `bulwarkVariant` in stack.mjs);
+ * prints one JSON line: `{ "port": n }` when listening, or
+ * `{ "skip": reason }`. Every variant parses the JSON body and answers 201
+ * with a small JSON body.
  */
 import Fastify from 'fastify';
 import { requireExports } from '../load.mjs';

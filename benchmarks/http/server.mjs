@@ -2,10 +2,10 @@
  * One Express server variant per process, so an SDK registered for one
  * variant never slows another. argv[2] names the variant: `bare`, `otel-span`,
  * `hand-rolled` (the span middleware and `express-hand-rolled.mjs`, the
- * yardstick) or `bulwark-<store>` (`memory`, `redis`, `postgres`),
- * with one part left out as `bulwark-<store>-without-<part>` (see
- * `bulwarkVariant` in stack.mjs), optionally with `+status` (the bulwark/status handler mounted at /status, idle);
- * prints one JSON line: `{ "port": n }` when listening, or `{ "skip": reason }`.
+ * yardstick) or `bulwark-<store>` (`memory`, `redis`, `postgres`), with one
+ * part left out as `bulwark-<store>-without-<part>` (see `bulwarkVariant` in
+ * stack.mjs), optionally with `+status` (the bulwark/status handler mounted
+ * at /status, idle); prints one JSON line: `{ "port": n }` when listening, or `{ "skip": reason }`.
  * Every variant parses the JSON body and answers 201 with a small JSON body.
  */
 import express from 'express';

@@ -4,8 +4,8 @@
  * span baseline of the http-server scenario (Express or Fastify) runs with a
  * busy wait of N µs per request added (`http/spin-server.mjs`, N from
  * `--spins`), beside the bulwark stack over a MemoryStore, all loaded by
- * autocannon in interleaved rounds as the scenario does, with the
- * hand-rolled equivalent too (`http/<framework>-hand-rolled.mjs`). For each it reports
+ * autocannon in interleaved rounds as the scenario does, with the hand-rolled
+ * equivalent too (`http/<framework>-hand-rolled.mjs`). For each it reports
  * req/s and the server process's CPU per request (user + system, from /proc).
  *
  * The slope of extra CPU against N is the load's amplification: on a 2-core
