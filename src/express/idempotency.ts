@@ -7,6 +7,7 @@ import { resolveIdempotencyOptions } from '../http/idempotency-options.js';
 import {
   answerIdempotently,
   type HandlerExchange,
+  type HandlerListener,
   type HeldAnswer,
 } from '../http/idempotent-exchange.js';
 import { type Admission, admit, type RequestFacts } from '../http/idempotent-request.js';
@@ -90,9 +91,8 @@ function proceed(
     case 'fail':
       return exchange.fail(admission.error);
     case 'claim':
-      // Not returned to Express: it never rejects (errors go to `next`), and
-      // Express 5 would otherwise chain a handler on it for every request.
-      void answerIdempotently(engine, config, admission.request, exchange);
+      // Errors go to `next` through the exchange: nothing for Express to chain on.
+      answerIdempotently(engine, config, admission.request, exchange);
   }
 }
 
@@ -112,7 +112,7 @@ class ExpressExchange implements RequestFacts<Request>, HandlerExchange {
   readonly res: Response;
   readonly #next: NextFunction;
   readonly #config: ResolvedIdempotencyOptions<Request>;
-  #capture: ResponseCapture<unknown> | undefined;
+  #capture: ResponseCapture | undefined;
 
   constructor(
     req: Request,
@@ -137,15 +137,25 @@ class ExpressExchange implements RequestFacts<Request>, HandlerExchange {
     this.req.body = bytes;
   }
 
-  // The capture settles with the held answer itself, not an async function
-  // awaiting it: two promises per request fewer (the http-server benchmark).
-  runHandler<T>(settle: (held: HeldAnswer) => T): Promise<T> {
-    const capture = captureResponse(this.res, this.#config.maxResponseBytes, (result) =>
-      settle(this.#held(result)),
+  // The capture tells the listener where the handler's answer ends (inside its
+  // `res.end()`), with no promise between: the engine records the answer and
+  // it goes out in that same call on a MemoryStore (the http-server benchmark).
+  runHandler(listener: HandlerListener): void {
+    this.#capture = captureResponse(this.res, this.#config.maxResponseBytes, (result) =>
+      this.#tell(listener, result),
     );
-    this.#capture = capture;
     this.#next();
-    return capture.done;
+  }
+
+  #tell(listener: HandlerListener, result: CaptureResult): void {
+    let held: HeldAnswer;
+    try {
+      held = this.#held(result);
+    } catch (error) {
+      listener.handlerFailed(error);
+      return;
+    }
+    listener.answerHeld(held);
   }
 
   #held(held: CaptureResult): HeldAnswer {

@@ -14,10 +14,8 @@ export type CaptureResult =
   | { readonly kind: 'streamed' }
   | { readonly kind: 'aborted' };
 
-/** A response being captured; `done` settles with what `describe` makes of its {@link CaptureResult}. */
-export interface ResponseCapture<T = CaptureResult> {
-  /** Settles when the handler has answered (see {@link CaptureResult}). */
-  readonly done: Promise<T>;
+/** A response being captured (see {@link captureResponse}). */
+export interface ResponseCapture {
   /**
    * Sends the buffered answer, exactly as the handler wrote it: its status and
    * headers as they were when it started answering. `prepare` runs just before,
@@ -46,28 +44,18 @@ export interface ResponseCapture<T = CaptureResult> {
  * recorded when the handler ends is what the client's retry replays. Giving up
  * earlier (it once did, one lease after the client left) released the key
  * while the handler still ran, and the retry executed the operation twice.
+ *
+ * `onEnd` is called once, as the handler's answer ends (inside its
+ * `res.end()` when it is held in full), and may flush it from there. It is a
+ * callback rather than a promise so that the answer can be recorded and sent
+ * in that same call (the http-server benchmark).
  */
-export function captureResponse(res: ServerResponse, maxBytes: number): ResponseCapture;
-/**
- * The same, with `done` settling with `describe(result)`, called as the
- * handler's answer ends: the caller needs no `then` of its own (one promise
- * per request fewer, the http-server benchmark).
- */
-export function captureResponse<T>(
+export function captureResponse(
   res: ServerResponse,
   maxBytes: number,
-  describe: (result: CaptureResult) => T,
-): ResponseCapture<T>;
-export function captureResponse<T>(
-  res: ServerResponse,
-  maxBytes: number,
-  describe?: (result: CaptureResult) => T,
-): ResponseCapture<T | CaptureResult> {
-  return new Capture<T | CaptureResult>(res, maxBytes, describe ?? asIs);
-}
-
-function asIs(result: CaptureResult): CaptureResult {
-  return result;
+  onEnd: (result: CaptureResult) => void,
+): ResponseCapture {
+  return new Capture(res, maxBytes, onEnd);
 }
 
 /**
@@ -76,8 +64,7 @@ function asIs(result: CaptureResult): CaptureResult {
  * object per request, its methods shared, because this runs on every
  * idempotent request.
  */
-class Capture<T> implements ResponseCapture<T>, Interceptor {
-  readonly done: Promise<T>;
+class Capture implements ResponseCapture, Interceptor {
   readonly #res: ServerResponse;
   readonly #maxBytes: number;
   readonly #interception: Interception;
@@ -96,19 +83,12 @@ class Capture<T> implements ResponseCapture<T>, Interceptor {
   #headStatus = 0;
   #headMessage: string | undefined;
   #endCallback: unknown;
-  // Set by the promise's executor; no default functions, which would be made per capture.
-  #resolve!: (value: T) => void;
-  #reject!: (error: unknown) => void;
-  readonly #describe: (result: CaptureResult) => T;
+  readonly #onEnd: (result: CaptureResult) => void;
 
-  constructor(res: ServerResponse, maxBytes: number, describe: (result: CaptureResult) => T) {
+  constructor(res: ServerResponse, maxBytes: number, onEnd: (result: CaptureResult) => void) {
     this.#res = res;
     this.#maxBytes = maxBytes;
-    this.#describe = describe;
-    this.done = new Promise<T>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
+    this.#onEnd = onEnd;
     this.#interception = intercept(res, this);
   }
 
@@ -169,7 +149,7 @@ class Capture<T> implements ResponseCapture<T>, Interceptor {
       return res;
     }
     this.#mode = 'ended';
-    this.#settle({ kind: 'complete', status, body: this.#body() });
+    this.#onEnd({ kind: 'complete', status, body: this.#body() });
     return res;
   }
 
@@ -185,7 +165,7 @@ class Capture<T> implements ResponseCapture<T>, Interceptor {
 
   flush(prepare?: () => void): void {
     if (this.#mode !== 'ended') return;
-    // `done` settled when the handler ended: this only hands the methods back.
+    // `onEnd` heard when the handler ended: this only hands the methods back.
     this.#finish(undefined);
     this.#restoreHead();
     prepare?.();
@@ -221,20 +201,11 @@ class Capture<T> implements ResponseCapture<T>, Interceptor {
     if (message !== undefined && res.statusMessage !== message) res.statusMessage = message;
   }
 
-  #settle(result: CaptureResult): void {
-    // Runs inside the handler's `res.end()`: a failing `describe` fails `done`, never the handler.
-    try {
-      this.#resolve(this.#describe(result));
-    } catch (error) {
-      this.#reject(error);
-    }
-  }
-
   #finish(result: CaptureResult | undefined): void {
     if (this.#mode === 'over') return;
     if (this.#mode !== 'stream') this.#interception.restore();
     this.#mode = 'over';
-    if (result !== undefined) this.#settle(result);
+    if (result !== undefined) this.#onEnd(result);
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { ResolvedIdempotencyOptions } from '../http/idempotency-options.js';
-import type { HandlerExchange, HeldAnswer } from '../http/idempotent-exchange.js';
+import type { HandlerExchange, HandlerListener, HeldAnswer } from '../http/idempotent-exchange.js';
 import type { HttpAnswer } from '../http/problem.js';
 import { applyRecordedHeaders, replayableHeaders } from '../http/recorded-answer.js';
 import { responseErrorType } from '../http/response-error.js';
@@ -72,10 +72,8 @@ export class FastifyExchange implements HandlerExchange {
   readonly #continue: HookHandlerDoneFunction;
   readonly #config: ResolvedIdempotencyOptions<FastifyRequest>;
   #state: 'idle' | 'running' | 'held' | 'streaming' | 'answering' | 'over' = 'idle';
-  // The settling of runHandler's promise, kept as fields rather than a closure over them.
-  #onHeld: ((held: HeldAnswer) => unknown) | undefined;
-  #resolve: ((value: unknown) => void) | undefined;
-  #reject: ((error: unknown) => void) | undefined;
+  /** Who hears of the handler's answer (see runHandler), until it has. */
+  #listener: HandlerListener | undefined;
   #held: Held | undefined;
 
   constructor(
@@ -97,13 +95,9 @@ export class FastifyExchange implements HandlerExchange {
     return this.#state === 'held' || this.#state === 'streaming';
   }
 
-  runHandler<T>(settle: (held: HeldAnswer) => T): Promise<T> {
+  runHandler(listener: HandlerListener): void {
     this.#state = 'running';
-    this.#onHeld = settle;
-    const held = new Promise<T>((resolve, reject) => {
-      this.#resolve = resolve as (value: unknown) => void;
-      this.#reject = reject;
-    });
+    this.#listener = listener;
     // A hijacked reply answers on Node's response, past onSend: once it has
     // finished, its bytes are gone and never replayable, so the key is released.
     // (A client that merely went away closes, never finishes: the key stays held.)
@@ -111,7 +105,6 @@ export class FastifyExchange implements HandlerExchange {
     res[RAW_EXCHANGE] = this;
     res.on('finish', onRawFinish);
     this.#continue();
-    return held;
   }
 
   /** Node's response finished (see {@link onRawFinish}). */
@@ -174,21 +167,20 @@ export class FastifyExchange implements HandlerExchange {
   }
 
   sendHeld(headers?: Readonly<Record<string, string>>): void {
-    const held = this.#take();
-    if (held === undefined) return;
-    const reply = this.#reply;
-    // The answer goes out with the status it had.
-    if (reply.statusCode !== held.status) reply.code(held.status);
-    if (held.headers !== undefined) restoreHeaders(reply, held.headers);
-    if (headers !== undefined) {
-      applyRecordedHeaders(
-        this.#config.replayHeaders,
-        headers,
-        (name) => reply.removeHeader(name),
-        (name, value) => reply.header(name, value),
-      );
-    }
-    held.done(null, held.payload);
+    this.#continueHeld((held, reply) => {
+      // The answer goes out with the status it had.
+      if (reply.statusCode !== held.status) reply.code(held.status);
+      if (held.headers !== undefined) restoreHeaders(reply, held.headers);
+      if (headers !== undefined) {
+        applyRecordedHeaders(
+          this.#config.replayHeaders,
+          headers,
+          (name) => reply.removeHeader(name),
+          (name, value) => reply.header(name, value),
+        );
+      }
+      return held.payload;
+    });
   }
 
   dropHeld(): void {
@@ -196,30 +188,54 @@ export class FastifyExchange implements HandlerExchange {
   }
 
   send(answer: HttpAnswer): void {
-    const reply = this.#reply;
-    const held = this.#take();
-    if (held !== undefined) {
-      // Replaces the held answer in its own onSend: every header it set goes.
-      for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
-      reply.code(answer.status).headers(answer.headers);
-      held.done(null, answer.body);
+    if (this.#held !== undefined) {
+      this.#continueHeld((_held, reply) => {
+        // Replaces the held answer in its own onSend: every header it set goes.
+        for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+        reply.code(answer.status).headers(answer.headers);
+        return answer.body;
+      });
       return;
     }
     if (this.#state !== 'idle') return;
     this.#state = 'answering';
-    sendAnswer(reply, answer);
+    sendAnswer(this.#reply, answer);
   }
 
   fail(error: unknown): void {
-    const held = this.#take();
-    if (held !== undefined) {
-      this.#state = 'answering';
-      held.done(error as Error);
+    if (this.#held !== undefined) {
+      // The held answer's onSend continues with the error, as it does for a failing preparation.
+      this.#continueHeld(() => {
+        throw error;
+      });
     } else if (this.#state === 'idle') {
       // The error handler's answer comes through onSend next: it must pass.
       this.#state = 'answering';
       this.#continue(error as Error);
     }
+  }
+
+  /**
+   * Continues the held answer's `onSend` with the payload `prepare` makes
+   * ready, once the handler's reactions have run (see
+   * {@link afterHandlerReactions}); the answer stays held until then. A
+   * `prepare` that throws continues it with the error, which Fastify's error
+   * handler answers instead.
+   */
+  #continueHeld(prepare: (held: Held, reply: FastifyReply) => unknown): void {
+    afterHandlerReactions(() => {
+      const held = this.#take();
+      if (held === undefined) return;
+      let payload: unknown;
+      try {
+        payload = prepare(held, this.#reply);
+      } catch (error) {
+        this.#state = 'answering';
+        held.done(error as Error);
+        return;
+      }
+      held.done(null, payload);
+    });
   }
 
   /** Takes the held answer's continuation, once. */
@@ -231,16 +247,12 @@ export class FastifyExchange implements HandlerExchange {
     return held;
   }
 
-  /** Settles runHandler's promise with what `settle` makes of `answer`, once it runs. */
+  /** Tells the listener of the handler's answer, once. */
   #settle(answer: HeldAnswer): void {
-    const onHeld = this.#onHeld;
-    if (onHeld === undefined) return;
-    // Runs inside onSend or a 'finish' listener: a failing `settle` fails the promise only.
-    try {
-      this.#resolve?.(onHeld(answer));
-    } catch (error) {
-      this.#reject?.(error);
-    }
+    const listener = this.#listener;
+    if (listener === undefined) return;
+    this.#listener = undefined;
+    listener.answerHeld(answer);
   }
 
   #finish(result: HeldAnswer): void {
@@ -252,6 +264,23 @@ export class FastifyExchange implements HandlerExchange {
   #isEventStream(): boolean {
     return String(this.#reply.getHeader('content-type') ?? '').startsWith('text/event-stream');
   }
+}
+
+/**
+ * Runs `continueHeld` (which continues a held answer's `onSend`) two
+ * microtask steps from now, not at once. The answer is held, recorded and
+ * released where the handler answers (see `runSettled`), often inside its
+ * `reply.send()`; continuing it there would end the response before the
+ * handler returns, and an error the handler throws right after answering
+ * would then never reach `onError` (Fastify only logs an error raised on a
+ * sent reply), where the errors contract (and Express) tells it. The
+ * handler's end (a throw, or its returned promise settling) queues Fastify's
+ * reaction in the step after the one where it answered: two steps let that
+ * reaction run first, so the error handler finds the answer still held.
+ * Errors thrown here go to the held answer's own continuation (see callers).
+ */
+function afterHandlerReactions(continueHeld: () => void): void {
+  queueMicrotask(() => queueMicrotask(continueHeld));
 }
 
 /**

@@ -94,7 +94,7 @@ function proceed(
       return;
     case 'claim': {
       const exchange = new FastifyExchange(request, reply, done, config);
-      void answerIdempotently(engine, config, admission.request, exchange);
+      answerIdempotently(engine, config, admission.request, exchange);
     }
   }
 }

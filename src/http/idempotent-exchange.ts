@@ -7,6 +7,8 @@ import {
   type IdempotencyEngine,
   type IdempotentRequest,
   type OperationResult,
+  type OperationSink,
+  type RunListener,
 } from '../idempotency/engine.js';
 import type { StoredResponse } from '../idempotency/store.js';
 import type { ResolvedIdempotencyOptions } from './idempotency-options.js';
@@ -53,12 +55,12 @@ export interface HandlerExchange {
   readonly res: ServerResponse;
   /**
    * Lets the handler run now (inside the operation, so `getOperation()` sees
-   * it); settles with `settle(answer)` once its answer is held, streamed
-   * through or aborted (rejects if `settle` throws). `settle` is applied
-   * here, not in a `then` of the caller: one promise per request fewer, each
-   * tracked by every AsyncLocalStorage (the http-server benchmarks).
+   * it), and tells `listener` once, where its answer is held, streamed
+   * through or aborted: told, not returned as a promise, so that on a
+   * MemoryStore the answer is recorded in that same step, and may be sent
+   * there (see `executeLean`; the http-server benchmarks).
    */
-  runHandler<T>(settle: (held: HeldAnswer) => T): Promise<T>;
+  runHandler(listener: HandlerListener): void;
   /** Sends the held answer as written; `headers` (a committed record's) replace its replayable ones. */
   sendHeld(headers?: Readonly<Record<string, string>>): void;
   /** Drops the held answer, if any, so another can be sent. */
@@ -67,6 +69,14 @@ export interface HandlerExchange {
   send(answer: HttpAnswer): void;
   /** Hands an error that is not the engine's to the framework's error path. */
   fail(error: unknown): void;
+}
+
+/** Who hears how the handler's answer ended: one of the two, once. */
+export interface HandlerListener {
+  /** The answer is held in full, streamed through, or aborted; it may be sent before this returns. */
+  answerHeld(held: HeldAnswer): void;
+  /** The answer could not be described (nothing is sent): the key is released. */
+  handlerFailed(error: unknown): void;
 }
 
 const EMPTY_RESPONSE: StoredResponse = { status: 0, headers: {}, body: new Uint8Array() };
@@ -79,24 +89,26 @@ const ENGINE_ERRORS: Readonly<Record<string, ProblemKind>> = {
 };
 
 /**
- * Runs one admitted request through the engine and answers it; never rejects:
+ * Runs one admitted request through the engine and answers it. Never throws:
  * an error while answering goes to the framework's error path
- * ({@link HandlerExchange.fail}), so an adapter need not hand the promise to
- * its framework.
+ * ({@link HandlerExchange.fail}).
  */
 export function answerIdempotently<Req>(
   engine: IdempotencyEngine,
   config: ResolvedIdempotencyOptions<Req>,
   request: IdempotentRequest,
   exchange: HandlerExchange,
-): Promise<void> {
+): void {
   const run = new HandlerRun(exchange, config);
-  // `then` rather than async/await: each await costs promises that every
-  // AsyncLocalStorage of the process then tracks (the http-server benchmark).
-  return executeLean(engine, request, run.operation).then(
-    (result) => guarded(answerResult, result, run, exchange),
-    (error: unknown) => guarded(answerEngineError, error, run, exchange),
-  );
+  // The run hears the engine's end itself, rather than a `then` on a promise:
+  // on a MemoryStore the answer may then go out in the step that recorded it
+  // (see `executeLean`), one promise per request fewer, each tracked by
+  // every AsyncLocalStorage of the process (the http-server benchmarks).
+  try {
+    executeLean(engine, request, run.operation, run);
+  } catch (error) {
+    guarded(answerEngineError, error, run, exchange);
+  }
 }
 
 function guarded<T, Req>(
@@ -151,28 +163,69 @@ function answerEngineError(error: unknown, _run: unknown, exchange: HandlerExcha
  * in its own transaction (`idempotencyClaim(res).onCommitted`). The engine
  * records the result of {@link operation} before {@link finish} sends it.
  */
-class HandlerRun<Req> {
+class HandlerRun<Req> implements RunListener, HandlerListener {
   #held: HeldAnswer | undefined;
   #committed: StoredResponse | undefined;
+  /** The claim open to the handler, and the engine's sink for the answer: set while the handler runs. */
+  #open: OpenClaim | undefined;
+  #sink: OperationSink | undefined;
 
   constructor(
     readonly exchange: HandlerExchange,
     readonly config: ResolvedIdempotencyOptions<Req>,
   ) {}
 
-  /** The engine's operation: lets the handler run under `claim` and turns its answer into the result to record. */
-  readonly operation = (_signal: undefined, claim: IdempotencyClaim): Promise<OperationResult> => {
+  /** The engine recorded the answer, or answered without running the handler: answer the client. */
+  ended(outcome: ExecutionOutcome): void {
+    guarded(answerResult, outcome, this, this.exchange);
+  }
+
+  /** The engine failed: answer with its problem, or hand the error to the framework. */
+  failed(error: unknown): void {
+    guarded(answerEngineError, error, this, this.exchange);
+  }
+
+  /** The engine's operation: lets the handler run under `claim`; its answer goes to `sink` as the result to record. */
+  readonly operation = (claim: IdempotencyClaim, sink: OperationSink): void => {
     const open = openClaim(this.exchange.res, claim);
+    this.#open = open;
+    this.#sink = sink;
     try {
-      // The claim closes before the result is made, so it is closed whatever happens next.
-      return this.exchange.runHandler((held) => this.#result(held, open.close()));
+      this.exchange.runHandler(this);
     } catch (error) {
-      open.close();
-      return Promise.reject(error);
+      this.handlerFailed(error);
     } finally {
       open.leaveSynchronousPart();
     }
   };
+
+  answerHeld(held: HeldAnswer): void {
+    const sink = this.#takeSink();
+    if (sink === undefined) return;
+    let result: OperationResult;
+    try {
+      // The claim closes before the result is made, so it is closed whatever happens next.
+      result = this.#result(held, this.#open?.close());
+    } catch (error) {
+      sink.failed(error);
+      return;
+    }
+    sink.succeeded(result);
+  }
+
+  handlerFailed(error: unknown): void {
+    const sink = this.#takeSink();
+    if (sink === undefined) return;
+    this.#open?.close();
+    sink.failed(error);
+  }
+
+  /** The engine's sink, once: the first telling of the handler's end is the one that counts. */
+  #takeSink(): OperationSink | undefined {
+    const sink = this.#sink;
+    this.#sink = undefined;
+    return sink;
+  }
 
   #result(held: HeldAnswer, committed: StoredResponse | undefined): OperationResult {
     this.#held = held;

@@ -166,34 +166,45 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
 
   function run(
     request: IdempotentRequest,
-    operation: SignalOptionalOperation,
+    operation: AnyOperation,
     lean: boolean,
-  ): Promise<ExecutionOutcome> {
+    listener: RunListener,
+  ): void {
     if (settled === undefined || !isPristine(store as MemoryStore)) {
-      return runAwaited(request, operation, lean);
+      runAwaited(request, operation, lean).then(
+        (outcome) => listener.ended(outcome),
+        (error: unknown) => listener.failed(error),
+      );
+      return;
     }
     try {
-      return runSettled(settled, store as MemoryStore, request, operation, lean);
+      runSettled(settled, store as MemoryStore, request, operation, lean, listener);
     } catch (error) {
-      // As from an async function: whatever goes wrong, the caller gets a rejection.
-      return Promise.reject(error);
+      // Thrown before anything was told (each telling ends runSettled): told once, now.
+      hearLater(listener, undefined, error);
     }
   }
 
   /**
-   * The exact MemoryStore's run: every store call answered in place, and one
-   * `then` on the operation's promise where an async function would make its
-   * own promise and one per await, each tracked by every AsyncLocalStorage of
-   * the process (`benchmarks/profile/in-process.mjs --count`, the Express and
-   * Fastify adapters' MemoryStore default). The same steps as {@link runAwaited}.
+   * The exact MemoryStore's run: every store call answered in place, and no
+   * promise of its own: the operation tells a sink how it ended, and the
+   * response is recorded, and `listener` told, right there. An async function
+   * would make its own promise and one per await, each tracked by every
+   * AsyncLocalStorage of the process (`benchmarks/profile/in-process.mjs
+   * --count`, the Express and Fastify adapters' MemoryStore default). For the
+   * HTTP adapters (`lean`) that is where the handler's answer is held, so the
+   * adapter may send it in the same step (Express does, inside the handler's
+   * `res.end()`). The same steps as {@link runAwaited}; `listener` hears
+   * exactly once.
    */
   function runSettled(
     memory: SettledMemoryCalls,
     target: MemoryStore,
     request: IdempotentRequest,
-    operation: SignalOptionalOperation,
+    operation: AnyOperation,
     lean: boolean,
-  ): Promise<ExecutionOutcome> {
+    listener: RunListener,
+  ): void {
     const { key, fingerprint } = request;
     const ownerToken = memory.ownerToken();
     const tenantId = getTenant()?.tenantId;
@@ -201,44 +212,73 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     try {
       claim = memory.claim(target, key, fingerprint, ownerToken, leaseMs, tenantId);
     } catch (error) {
-      return Promise.reject(
-        claimFailed(resolved, error, () => memory.release(target, key, ownerToken)),
-      );
+      const failure = claimFailed(resolved, error, () => memory.release(target, key, ownerToken));
+      hearLater(listener, undefined, failure);
+      return;
     }
-    if (claim.outcome !== 'claimed') return Promise.resolve(answerOfClaim(claim, fingerprint));
+    if (claim.outcome !== 'claimed') {
+      hearLater(listener, answerOfClaim(claim, fingerprint), undefined);
+      return;
+    }
+    const claimed = claim;
     const lease = startLeaseRenewal(renewal, key, ownerToken);
-    return startOperation(key, ownerToken, tenantId, retentionMs, lease, operation, lean).then(
-      (result) => {
+    let told = false;
+    const sink: OperationSink = {
+      succeeded(result) {
+        if (told) return;
+        told = true;
         lease.stop();
-        if (result.completedInTransaction === true) return executed(result, true);
-        if (!result.record) {
-          releaseQuietly(memory, target, key, ownerToken);
-          return executed(result, false);
-        }
-        const { response } = result;
-        let completed: boolean;
+        let outcome: ExecutionOutcome;
         try {
-          completed = memory.complete(target, key, ownerToken, response, retentionMs, claim);
+          outcome = recordSettled(memory, target, key, ownerToken, result, claimed);
         } catch (error) {
-          throw outcomeUnknown(resolved, error, () =>
-            target.complete({ key, ownerToken, response, retentionMs }),
-          );
+          listener.failed(error);
+          return;
         }
-        if (!completed) throw leaseLost();
-        return executed(result, true);
+        listener.ended(outcome);
       },
-      (error: unknown) => {
+      failed(error) {
+        if (told) return;
+        told = true;
         lease.stop();
         releaseQuietly(memory, target, key, ownerToken);
-        throw tallyError(error);
+        listener.failed(tallyError(error));
       },
-    );
+    };
+    startOperation(key, ownerToken, tenantId, retentionMs, lease, operation, lean, sink);
+  }
+
+  /** The settled run's end of a claimed run: records `result` (or releases the key); throws as {@link runAwaited} would. */
+  function recordSettled(
+    memory: SettledMemoryCalls,
+    target: MemoryStore,
+    key: string,
+    ownerToken: string,
+    result: OperationResult,
+    claim: ClaimResult,
+  ): ExecutionOutcome {
+    if (result.completedInTransaction === true) return executed(result, true);
+    if (!result.record) {
+      releaseQuietly(memory, target, key, ownerToken);
+      return executed(result, false);
+    }
+    const { response } = result;
+    let completed: boolean;
+    try {
+      completed = memory.complete(target, key, ownerToken, response, retentionMs, claim);
+    } catch (error) {
+      throw outcomeUnknown(resolved, error, () =>
+        target.complete({ key, ownerToken, response, retentionMs }),
+      );
+    }
+    if (!completed) throw leaseLost();
+    return executed(result, true);
   }
 
   /** Every other store's run: each store call awaited, and bounded in time unless the store settles. */
   async function runAwaited(
     request: IdempotentRequest,
-    operation: SignalOptionalOperation,
+    operation: AnyOperation,
     lean: boolean,
   ): Promise<ExecutionOutcome> {
     const { key, fingerprint } = request;
@@ -261,7 +301,10 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
     const lease = startLeaseRenewal(renewal, key, ownerToken);
     let result: OperationResult;
     try {
-      result = await startOperation(key, ownerToken, tenantId, retentionMs, lease, operation, lean);
+      result = await new Promise<OperationResult>((succeeded, failed) => {
+        const sink = { succeeded, failed };
+        startOperation(key, ownerToken, tenantId, retentionMs, lease, operation, lean, sink);
+      });
     } catch (error) {
       lease.stop();
       await call('release', () => store.release(key, ownerToken)).catch(() => false);
@@ -286,7 +329,9 @@ export function createIdempotencyEngine(options: IdempotencyEngineOptions): Idem
   }
 
   const execute = (request: IdempotentRequest, operation: IdempotentOperation) =>
-    run(request, operation as SignalOptionalOperation, false);
+    new Promise<ExecutionOutcome>((resolve, reject) => {
+      run(request, operation, false, { ended: resolve, failed: reject });
+    });
   const engine: LeanEngine = { execute, options: resolved, [LEAN_RUN]: run };
   return engine;
 }
@@ -332,8 +377,9 @@ function answerOfClaim(
 }
 
 /**
- * Runs the operation inside its identity, under its claim; a synchronous throw
- * comes back as a rejection, as it would from an async function.
+ * Runs the operation inside its identity, under its claim, and tells `sink`
+ * how it ended (a synchronous throw included). A lean operation tells the
+ * sink itself; `execute`'s returns a promise, which is followed here.
  */
 function startOperation(
   key: string,
@@ -341,23 +387,35 @@ function startOperation(
   tenantId: string | undefined,
   retentionMs: number,
   lease: LeaseRenewal,
-  operation: SignalOptionalOperation,
+  operation: AnyOperation,
   lean: boolean,
-): Promise<OperationResult> {
+  sink: OperationSink,
+): void {
   try {
     // The operation's identity comes from the storage key alone, so every
     // execution of this key (a re-run, a takeover, another process) sees the same one.
     const identity = operationFor(key, tenantId);
+    if (lean) {
+      const claim = new OperationClaim(key, ownerToken, retentionMs, identity);
+      runInOperation(identity, operation as LeanOperation, claim, sink);
+      return;
+    }
+    const claim = { key, ownerToken, retentionMs, operationId: identity.id };
     // Reading `lease.signal` makes Node build the AbortSignal: only for an operation that takes it.
-    const claimed = lean
-      ? new OperationClaim(key, ownerToken, retentionMs, identity)
-      : { key, ownerToken, retentionMs, operationId: identity.id };
-    const signal = lean ? undefined : lease.signal;
-    // Promise.resolve hands a native promise back as it is; an operation written
-    // in plain JavaScript may answer a bare result, which `await` accepted too.
-    return Promise.resolve(runInOperation(identity, operation, signal, claimed));
+    const answered = runInOperation(
+      identity,
+      operation as IdempotentOperation,
+      lease.signal,
+      claim,
+    );
+    // Promise.resolve: an operation written in plain JavaScript may answer a
+    // bare result, which `await` accepted too.
+    Promise.resolve(answered).then(
+      (result) => sink.succeeded(result),
+      (error: unknown) => sink.failed(error),
+    );
   } catch (error) {
-    return Promise.reject(error);
+    sink.failed(error);
   }
 }
 
@@ -415,19 +473,57 @@ function leaseLost(): unknown {
   );
 }
 
-/** An operation of {@link executeLean}: `signal` is `undefined` there. */
-type SignalOptionalOperation = (
-  signal: AbortSignal | undefined,
-  claim: IdempotencyClaim,
-) => Promise<OperationResult>;
+/**
+ * How an operation of {@link executeLean} ends, told rather than returned as
+ * a promise: exactly one of the two; a second telling is ignored.
+ */
+export interface OperationSink {
+  /** The operation produced `result` (to record, or not, as it says). */
+  succeeded(result: OperationResult): void;
+  /** The operation failed with `error`: the key is released, so a retry runs again. */
+  failed(error: unknown): void;
+}
+
+/**
+ * An operation of {@link executeLean}: runs under `claim` and tells `sink`
+ * how it ended, whenever that is (a throw before telling counts as failing).
+ */
+export type LeanOperation = (claim: IdempotencyClaim, sink: OperationSink) => void;
+
+/** Either kind of operation, told apart by the run's `lean` flag. */
+type AnyOperation = LeanOperation | IdempotentOperation;
 
 const LEAN_RUN = Symbol('bulwark.engine.leanRun');
 interface LeanEngine extends IdempotencyEngine {
   readonly [LEAN_RUN]?: (
     request: IdempotentRequest,
-    operation: SignalOptionalOperation,
+    operation: AnyOperation,
     lean: boolean,
-  ) => Promise<ExecutionOutcome>;
+    listener: RunListener,
+  ) => void;
+}
+
+/**
+ * Who hears how one run of the engine ended, instead of a promise: exactly
+ * one of the two, once. A listener must not throw.
+ */
+export interface RunListener {
+  /** The run ended with `outcome` (the one `execute` resolves with). */
+  ended(outcome: ExecutionOutcome): void;
+  /** The run failed with `error` (the one `execute` rejects with). */
+  failed(error: unknown): void;
+}
+
+/** Tells `listener` in a microtask, as a promise's reaction would: never while the caller still runs. */
+function hearLater(
+  listener: RunListener,
+  outcome: ExecutionOutcome | undefined,
+  error: unknown,
+): void {
+  queueMicrotask(() => {
+    if (outcome === undefined) listener.failed(error);
+    else listener.ended(outcome);
+  });
 }
 
 /**
@@ -435,19 +531,30 @@ interface LeanEngine extends IdempotencyEngine {
  * they never read, built on every request (`benchmarks/profile/in-process.mjs
  * --alloc`): no lease signal (a handler is never aborted; a lost lease shows
  * at completion), where Node makes an AbortSignal, an EventTarget, the first
- * time a controller's `signal` is read; and a claim whose `operationId` is
- * read through from the operation, derived only when someone asks (the
- * adapter hands the handler a claim of its own, see `idempotencyClaim`).
+ * time a controller's `signal` is read; a claim whose `operationId` is read
+ * through from the operation, derived only when someone asks (the adapter
+ * hands the handler a claim of its own, see `idempotencyClaim`); and no
+ * promise of its own: `listener` hears how the run ended, on a MemoryStore in
+ * the same step that recorded the response (see `runSettled`).
  */
 export function executeLean(
   engine: IdempotencyEngine,
   request: IdempotentRequest,
-  operation: (signal: undefined, claim: IdempotencyClaim) => Promise<OperationResult>,
-): Promise<ExecutionOutcome> {
+  operation: LeanOperation,
+  listener: RunListener,
+): void {
   const run = (engine as LeanEngine)[LEAN_RUN];
-  return run === undefined
-    ? engine.execute(request, operation as unknown as IdempotentOperation)
-    : run(request, operation as SignalOptionalOperation, true);
+  if (run !== undefined) {
+    run(request, operation, true, listener);
+    return;
+  }
+  // Another engine: its `execute`, with the operation's telling as a promise.
+  const promised: IdempotentOperation = (_signal, claim) =>
+    new Promise((succeeded, failed) => operation(claim, { succeeded, failed }));
+  engine.execute(request, promised).then(
+    (outcome) => listener.ended(outcome),
+    (error: unknown) => listener.failed(error),
+  );
 }
 
 /**

@@ -2,7 +2,7 @@ import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bulwark } from '../../src/fastify/index.js';
 import { exchangeOf } from '../../src/fastify/request-slots.js';
@@ -271,6 +271,38 @@ describe('bulwark (Fastify plugin): one answer, whatever the handler does after 
     expect(leftover).toBe('');
     expect(runs).toBe(1);
   });
+
+  // The answer is recorded where the handler answers; the error that follows
+  // in the same step must still find it held, or Fastify only logs it.
+  const throwsAfterAnswering = {
+    'an async handler': async (_request: FastifyRequest, reply: FastifyReply) => {
+      reply.code(201).send('made');
+      throw new Error('after the answer');
+    },
+    'a synchronous handler': (_request: FastifyRequest, reply: FastifyReply) => {
+      reply.code(201).send('made');
+      throw new Error('after the answer');
+    },
+  };
+  for (const [kind, handler] of Object.entries(throwsAfterAnswering)) {
+    it(`${kind} that throws right after answering, before any await: onError hears it, the answer stands and is recorded`, async () => {
+      const app = Fastify();
+      const errors: unknown[] = [];
+      await app.register(bulwark, {
+        tenant: false,
+        errors: { onError: (error) => errors.push(error) },
+      });
+      app.post('/t', handler);
+      app.get('/ping', async () => 'pong');
+      const { url, port } = await serve(app);
+      const { first, replay, leftover } = await oneAnswer(url, port);
+      expect([first.status, first.body.toString()]).toEqual([201, 'made']);
+      expect([replay.status, replay.headers['idempotent-replayed']]).toEqual([201, 'true']);
+      expect(leftover).toBe('');
+      await expect.poll(() => errors.length).toBe(1);
+      expect((errors[0] as Error).message).toBe('after the answer');
+    });
+  }
 
   it('a handler that sends without returning the reply: one answer, recorded', async () => {
     const app = Fastify();
