@@ -248,6 +248,16 @@ describe('bulwark (Fastify plugin): one answer, whatever the handler does after 
     return { first, replay, leftover };
   }
 
+  /** Serves `app` (its POST /t answering 201 `made`): one answer on the wire, replayed on retry, and the server serves on. */
+  async function expectOneRecordedAnswer(app: FastifyInstance): Promise<void> {
+    app.get('/ping', async () => 'pong');
+    const { url, port } = await serve(app);
+    const { first, replay, leftover } = await oneAnswer(url, port);
+    expect([first.status, first.body.toString()]).toEqual([201, 'made']);
+    expect([replay.status, replay.headers['idempotent-replayed']]).toEqual([201, 'true']);
+    expect(leftover).toBe('');
+  }
+
   it('an error after the answer, with an application error handler that always answers: no second head', async () => {
     const app = Fastify();
     await app.register(bulwark, { tenant: false, errors: false });
@@ -293,12 +303,7 @@ describe('bulwark (Fastify plugin): one answer, whatever the handler does after 
         errors: { onError: (error) => errors.push(error) },
       });
       app.post('/t', handler);
-      app.get('/ping', async () => 'pong');
-      const { url, port } = await serve(app);
-      const { first, replay, leftover } = await oneAnswer(url, port);
-      expect([first.status, first.body.toString()]).toEqual([201, 'made']);
-      expect([replay.status, replay.headers['idempotent-replayed']]).toEqual([201, 'true']);
-      expect(leftover).toBe('');
+      await expectOneRecordedAnswer(app);
       await expect.poll(() => errors.length).toBe(1);
       expect((errors[0] as Error).message).toBe('after the answer');
     });
@@ -312,12 +317,7 @@ describe('bulwark (Fastify plugin): one answer, whatever the handler does after 
       runs += 1;
       reply.code(201).send('made');
     });
-    app.get('/ping', async () => 'pong');
-    const { url, port } = await serve(app);
-    const { first, replay, leftover } = await oneAnswer(url, port);
-    expect([first.status, first.body.toString()]).toEqual([201, 'made']);
-    expect([replay.status, replay.headers['idempotent-replayed']]).toEqual([201, 'true']);
-    expect(leftover).toBe('');
+    await expectOneRecordedAnswer(app);
     expect(runs).toBe(1);
   });
 
