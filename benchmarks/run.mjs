@@ -75,7 +75,7 @@ function git(...gitArgs) {
 /** Where and with what the numbers were taken. */
 function environment(startedAt) {
   const packages = {};
-  for (const name of ['cockatiel', 'opossum', 'autocannon', 'mitata']) {
+  for (const name of ['cockatiel', 'opossum', 'ky', 'autocannon', 'mitata']) {
     packages[name] = version(`node_modules/${name}/package.json`);
   }
   for (const name of ['express', '@opentelemetry/api', '@opentelemetry/sdk-trace']) {
