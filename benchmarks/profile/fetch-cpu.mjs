@@ -1,6 +1,7 @@
 /**
  * The `http-client` scenario's requests (`benchmarks/scenarios/http-client.mjs`),
- * raw `fetch` against `createFetch()` of one or more builds, in this one
+ * raw `fetch` and its hand-rolled yardstick (`http/fetch-hand-rolled.mjs`)
+ * against `createFetch()` of one or more builds, in this one
  * process against the same downstream (`benchmarks/http/downstream.mjs`):
  *
  *   node benchmarks/profile/fetch-cpu.mjs [--method GET|POST] [--rounds 12] [--requests 2000] [dir ...]
@@ -35,6 +36,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pairedRatio, summarise } from '../harness.mjs';
+import { handRolledFetch } from '../http/fetch-hand-rolled.mjs';
 import { startServer, stop } from '../http/processes.mjs';
 import { placeOf, summariseProfile } from './summarise-profile.mjs';
 
@@ -79,7 +81,10 @@ async function main() {
     : await startServer('downstream', './downstream.mjs');
   try {
     const url = `http://127.0.0.1:${downstream.port}/payments`;
-    const cases = [{ id: 'raw-fetch', fn: fetch }];
+    const cases = [
+      { id: 'raw-fetch', fn: fetch },
+      { id: 'hand-rolled', fn: handRolledFetch },
+    ];
     for (const dir of dists) {
       const { createFetch } = await import(
         pathToFileURL(join(resolve(dir), 'fetch/index.js')).href

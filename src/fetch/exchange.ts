@@ -28,17 +28,14 @@ const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
 /** Node's own `fetch`, as found when this module loaded. */
 const nodeFetch = globalThis.fetch;
 
-/** The part of undici's request handler this watches (both handler APIs: v6 and v7+). */
+/** Fetch's handler of one hop, in either handler API (see {@link watchedHandler}). */
 interface RequestHandler {
-  onConnect?: (abort: (reason?: unknown) => void, context?: unknown) => void;
-  onComplete?: (trailers: unknown) => void;
-  onRequestStart?: (controller: { abort(reason: unknown): void }, context: unknown) => void;
-  onResponseEnd?: (controller: unknown, trailers: unknown) => void;
+  onRequestStart?: unknown;
 }
 
 /** The part of an undici `Dispatcher` fetch calls. */
 interface Dispatcher {
-  dispatch(options: object, handler: RequestHandler): boolean;
+  dispatch(options: object, handler: object): boolean;
   readonly isMockActive?: boolean;
 }
 
@@ -156,8 +153,7 @@ export class Exchange implements EventListenerObject, Dispatcher, AttemptStopWat
   /** fetch sends each hop through here: forwarded to the real dispatcher, its abort kept. */
   dispatch(options: object, handler: RequestHandler): boolean {
     this.received = false;
-    watchHandler(handler, this, ++this.hops);
-    return this.inner!.dispatch(options, handler);
+    return this.inner!.dispatch(options, watchedHandler(handler, this, ++this.hops));
   }
 
   /** undici received the whole response of hop number `hop`. */
@@ -173,42 +169,152 @@ export class Exchange implements EventListenerObject, Dispatcher, AttemptStopWat
 }
 
 /**
- * Hooks the exchange into undici's handler in place (fetch's own object, made
- * for this one request): wrapping it instead would add a forwarding call for
- * every chunk of the body. The handler keeps its own hooks, run first: the
- * start of the request (its abort) and the end of the response. Once the
- * response has ended, the handler gets its own hooks back: fetch keeps the
- * handler as long as the response lives, and hooks left in place would keep
- * these closures alive with it, past the young generation
- * (`benchmarks/scenarios/http-client.mjs`).
+ * The handler undici gets for one hop: fetch's own (`inner`), behind one
+ * object that forwards every call to it and watches two of them: the start
+ * of the request (its abort) and the end of the response. A forwarding
+ * object, not fetch's handler with those two hooks replaced in place: the
+ * replaced hooks cost more per request on loopback than a forwarding call
+ * per chunk, as undici then calls a closure rather than the method of
+ * fetch's handler (`benchmarks/scenarios/http-client.mjs`, measured by
+ * `benchmarks/profile/fetch-cpu.mjs`). Two shapes, for the two handler APIs
+ * (undici 6 and 7 give fetch's handler `onConnect`; 8 `onRequestStart`),
+ * each with the hooks fetch's handler has on those lines, so undici finds
+ * the same hooks it would on fetch's handler; one it lacks is a no-op.
  */
-function watchHandler(handler: RequestHandler, exchange: Exchange, hop: number): void {
-  const { onRequestStart, onConnect, onResponseEnd, onComplete } = handler;
-  if (typeof onRequestStart === 'function') {
-    handler.onRequestStart = (controller, context) => {
-      onRequestStart.call(handler, controller, context);
-      exchange.hopStarted((reason) => controller.abort(reason));
-    };
-    if (typeof onResponseEnd === 'function') {
-      handler.onResponseEnd = (controller, trailers) => {
-        onResponseEnd.call(handler, controller, trailers);
-        exchange.hopReceived(hop);
-        handler.onRequestStart = onRequestStart;
-        handler.onResponseEnd = onResponseEnd;
-      };
-    }
-  } else if (typeof onConnect === 'function') {
-    handler.onConnect = (abort, context) => {
-      onConnect.call(handler, abort, context);
-      exchange.hopStarted(abort);
-    };
-    if (typeof onComplete === 'function') {
-      handler.onComplete = (trailers) => {
-        onComplete.call(handler, trailers);
-        exchange.hopReceived(hop);
-        handler.onConnect = onConnect;
-        handler.onComplete = onComplete;
-      };
-    }
+function watchedHandler(inner: RequestHandler, exchange: Exchange, hop: number): object {
+  return typeof inner.onRequestStart === 'function'
+    ? new WatchedHandler(inner as ControllerHandler, exchange, hop)
+    : new WatchedLegacyHandler(inner as LegacyHandler, exchange, hop);
+}
+
+/** Fetch's handler in the API of undici 6 and 7. */
+interface LegacyHandler {
+  onConnect(abort: (reason?: unknown) => void, context?: unknown): void;
+  onResponseStarted?(): void;
+  onHeaders(status: number, headers: unknown, resume: () => void, text: string): boolean;
+  onData(chunk: unknown): boolean;
+  onComplete(trailers: unknown): void;
+  onError(error: unknown): void;
+  onUpgrade?(status: number, headers: unknown, socket: unknown): void;
+  /** Undici 7's fetch handler has it beside `onUpgrade`. */
+  onRequestUpgrade?(controller: unknown, status: number, headers: unknown, socket: unknown): void;
+}
+
+/** See {@link watchedHandler}: undici 6 and 7. */
+class WatchedLegacyHandler implements LegacyHandler {
+  constructor(
+    private readonly inner: LegacyHandler,
+    private readonly exchange: Exchange,
+    private readonly hop: number,
+  ) {}
+
+  onConnect(abort: (reason?: unknown) => void, context?: unknown): void {
+    this.inner.onConnect(abort, context);
+    this.exchange.hopStarted(abort);
+  }
+
+  onResponseStarted(): void {
+    this.inner.onResponseStarted?.();
+  }
+
+  onHeaders(status: number, headers: unknown, resume: () => void, text: string): boolean {
+    return this.inner.onHeaders(status, headers, resume, text);
+  }
+
+  onData(chunk: unknown): boolean {
+    return this.inner.onData(chunk);
+  }
+
+  onComplete(trailers: unknown): void {
+    this.inner.onComplete(trailers);
+    this.exchange.hopReceived(this.hop);
+  }
+
+  onError(error: unknown): void {
+    this.inner.onError(error);
+  }
+
+  onUpgrade(status: number, headers: unknown, socket: unknown): void {
+    this.inner.onUpgrade?.(status, headers, socket);
+  }
+
+  onRequestUpgrade(controller: unknown, status: number, headers: unknown, socket: unknown): void {
+    this.inner.onRequestUpgrade?.(controller, status, headers, socket);
+  }
+}
+
+/** undici's request controller, as far as the exchange uses it. */
+interface RequestController {
+  abort(reason: unknown): void;
+}
+
+/** Fetch's handler in the API of undici 8. */
+interface ControllerHandler {
+  onRequestStart(controller: RequestController, context: unknown): void;
+  /** Undici 8's fetch handler keeps it: the time its response started, for fetch's timing info. */
+  onResponseStarted?(): void;
+  onRequestUpgrade?(
+    controller: RequestController,
+    status: number,
+    headers: unknown,
+    socket: unknown,
+  ): void;
+  onResponseStart?(
+    controller: RequestController,
+    status: number,
+    headers: unknown,
+    text: string,
+  ): void;
+  onResponseData?(controller: RequestController, chunk: unknown): void;
+  onResponseEnd?(controller: RequestController, trailers: unknown): void;
+  onResponseError?(controller: RequestController, error: unknown): void;
+}
+
+/** See {@link watchedHandler}: undici 8. */
+class WatchedHandler implements ControllerHandler {
+  constructor(
+    private readonly inner: ControllerHandler,
+    private readonly exchange: Exchange,
+    private readonly hop: number,
+  ) {}
+
+  onRequestStart(controller: RequestController, context: unknown): void {
+    this.inner.onRequestStart(controller, context);
+    this.exchange.hopStarted((reason) => controller.abort(reason));
+  }
+
+  onResponseStarted(): void {
+    this.inner.onResponseStarted?.();
+  }
+
+  onRequestUpgrade(
+    controller: RequestController,
+    status: number,
+    headers: unknown,
+    socket: unknown,
+  ): void {
+    this.inner.onRequestUpgrade?.(controller, status, headers, socket);
+  }
+
+  onResponseStart(
+    controller: RequestController,
+    status: number,
+    headers: unknown,
+    text: string,
+  ): void {
+    this.inner.onResponseStart?.(controller, status, headers, text);
+  }
+
+  onResponseData(controller: RequestController, chunk: unknown): void {
+    this.inner.onResponseData?.(controller, chunk);
+  }
+
+  onResponseEnd(controller: RequestController, trailers: unknown): void {
+    this.inner.onResponseEnd?.(controller, trailers);
+    this.exchange.hopReceived(this.hop);
+  }
+
+  onResponseError(controller: RequestController, error: unknown): void {
+    this.inner.onResponseError?.(controller, error);
   }
 }
