@@ -148,10 +148,9 @@ export const TARGETS = [
     op: '<=',
     limit: 1.05,
   },
-  // Raw fetch does nothing of what createFetch() does; the least a service
-  // could hand-write for the same timeouts and retries (http/fetch-hand-rolled.mjs)
-  // already costs some of the 5% above. Judged against that yardstick, the
-  // question a team asks: does bulwark cost more than doing it by hand?
+  // Raw fetch does none of what createFetch() does. The least a service could
+  // hand-write for the same timeouts and retries (http/fetch-hand-rolled.mjs)
+  // answers the question a team asks: does bulwark cost more than doing it by hand?
   {
     text: 'createFetch() GET on loopback: at most the client CPU time per request of hand-rolled timeouts and retries',
     group: 'http-client-cpu',
