@@ -10,6 +10,7 @@ import {
   requestBodyStalled,
 } from './failures.js';
 import { FetchCall, type FetchRuntime } from './fetch-call.js';
+import { setHeader } from './header-record.js';
 import { LastUrl } from './last-url.js';
 import { Limit, type LimitCauses } from './limit.js';
 import { isRepeatable, needsIdempotencyKey } from './methods.js';
@@ -62,8 +63,8 @@ export function createFetch(options: FetchOptions = {}): typeof fetch {
 
   /** One logical call, once its body is ready to send. */
   const call = (request: OutgoingRequest, body: PreparedBody): Promise<Response> => {
-    if (body.contentType !== undefined && request.headers?.has('content-type') !== true) {
-      writableHeaders(request).set('content-type', body.contentType);
+    if (body.contentType !== undefined && request.headers?.['content-type'] === undefined) {
+      setHeader(writableHeaders(request), 'content-type', body.contentType);
     }
     const key = ensureKey(request, resolved);
     const repeatable = body.replayable && isRepeatable(request.method, key !== undefined);
@@ -144,10 +145,10 @@ function hasTimers({ resilience }: ResolvedFetchOptions): boolean {
  * outside an operation, a new one; else none.
  */
 function ensureKey(request: OutgoingRequest, resolved: ResolvedFetchOptions): string | undefined {
-  const existing = request.headers?.get(resolved.idempotencyKeyHeader) ?? null;
-  if (existing !== null) return existing;
+  const existing = request.headers?.[resolved.idempotencyKeyHeader];
+  if (existing !== undefined) return existing;
   if (!resolved.addIdempotencyKey || !needsIdempotencyKey(request.method)) return undefined;
   const key = operationKey(request) ?? resolved.generateKey();
-  writableHeaders(request).set(resolved.idempotencyKeyHeader, key);
+  setHeader(writableHeaders(request), resolved.idempotencyKeyHeader, key);
   return key;
 }

@@ -5,6 +5,7 @@ import type { AttemptContext } from '../resilience/context.js';
 import type { PreparedBody } from './body.js';
 import { Exchange } from './exchange.js';
 import { guardResponse } from './guarded-response.js';
+import type { HeaderRecord } from './header-record.js';
 import { hopHeaders } from './hop-headers.js';
 import { Limit, type LimitCauses } from './limit.js';
 import { attachMeta } from './meta.js';
@@ -182,7 +183,7 @@ class AttemptSender implements Sender {
     this.scope = call.runtime.resolved.scope;
   }
 
-  headersFor(hop: Hop, callOrigin: string): Headers | undefined {
+  headersFor(hop: Hop, callOrigin: string): HeaderRecord | undefined {
     return hopHeaders(hop, callOrigin, this.call.runtime.resolved, this.span, this.context);
   }
 

@@ -1,5 +1,6 @@
 import { context, type Span } from '@opentelemetry/api';
 import type { AttemptContext } from '../resilience/context.js';
+import { copyHeaders, type HeaderRecord, setHeader } from './header-record.js';
 import { announcedSpanContext, baggageValue, setTraceContext } from './propagation.js';
 import type { Hop } from './redirects.js';
 import type { ResolvedFetchOptions } from './resolved-options.js';
@@ -26,10 +27,10 @@ export function hopHeaders(
   resolved: ResolvedFetchOptions,
   span: Span | undefined,
   attempt: AttemptContext,
-): Headers | undefined {
+): HeaderRecord | undefined {
   const { scope, deadlineHeader } = resolved;
   const dropKey =
-    !scope.keyMayGo(hop.origin, callOrigin) && hop.headers?.has(scope.keyHeader) === true;
+    !scope.keyMayGo(hop.origin, callOrigin) && hop.headers?.[scope.keyHeader] !== undefined;
   const active = context.active();
   const spanContext = announcedSpanContext(active, span);
   const baggageAllowed = scope.isBaggageOrigin(hop.origin);
@@ -40,13 +41,13 @@ export function hopHeaders(
   if (!dropKey && spanContext === undefined && baggage === undefined && !dropBaggage && !deadline) {
     return hop.headers;
   }
-  const headers = new Headers(hop.headers);
-  if (dropKey) headers.delete(scope.keyHeader);
+  const headers = copyHeaders(hop.headers);
+  if (dropKey) delete headers[scope.keyHeader];
   if (spanContext !== undefined) setTraceContext(headers, spanContext);
-  if (baggage !== undefined) headers.set('baggage', baggage);
-  if (dropBaggage) headers.delete('baggage');
+  if (baggage !== undefined) setHeader(headers, 'baggage', baggage);
+  if (dropBaggage) delete headers.baggage;
   if (deadline && deadlineHeader) {
-    headers.set(deadlineHeader, String(Math.max(0, Math.floor(remainingMs))));
+    headers[deadlineHeader] = String(Math.max(0, Math.floor(remainingMs)));
   }
   return headers;
 }

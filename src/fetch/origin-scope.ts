@@ -24,7 +24,7 @@ export class OriginScope {
   constructor(
     baggageOrigins: readonly string[],
     keyOrigins: readonly string[],
-    /** The header that carries the idempotency key. */
+    /** The header that carries the idempotency key, lower-case. */
     readonly keyHeader: string,
   ) {
     this.isBaggageOrigin = createOriginAllowList(baggageOrigins);
@@ -38,7 +38,8 @@ export class OriginScope {
    * or a re-run of the call could execute it twice there.
    */
   mayFollow(hop: Hop, callOrigin: string): boolean {
-    if (!needsIdempotencyKey(hop.method) || hop.headers?.has(this.keyHeader) !== true) return true;
+    if (!needsIdempotencyKey(hop.method) || hop.headers?.[this.keyHeader] === undefined)
+      return true;
     return this.keyMayGo(hop.origin, callOrigin);
   }
 

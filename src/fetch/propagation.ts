@@ -1,4 +1,5 @@
 import { type Context, propagation, type Span, type SpanContext, trace } from '@opentelemetry/api';
+import { type HeaderRecord, setHeader } from './header-record.js';
 
 /*
  * Trace context for outbound headers. `traceparent` (and `tracestate`)
@@ -23,11 +24,11 @@ export function announcedSpanContext(active: Context, span?: Span): SpanContext 
 }
 
 /** Writes `traceparent` (and `tracestate`, when there is one) for `spanContext`. */
-export function setTraceContext(headers: Headers, spanContext: SpanContext): void {
+export function setTraceContext(headers: HeaderRecord, spanContext: SpanContext): void {
   const flags = (spanContext.traceFlags & 0xff).toString(16).padStart(2, '0');
-  headers.set('traceparent', `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`);
+  headers.traceparent = `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`;
   const state = spanContext.traceState?.serialize();
-  if (state) headers.set('tracestate', state);
+  if (state) setHeader(headers, 'tracestate', state);
 }
 
 /** The `baggage` header value of the active context; `undefined` when it holds none. */

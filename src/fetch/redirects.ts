@@ -1,4 +1,5 @@
 import { redirectFailed } from './failures.js';
+import { copyHeaders, type HeaderRecord } from './header-record.js';
 
 /**
  * The redirect rules of `fetch` (WHATWG Fetch, "HTTP-redirect fetch"), applied
@@ -34,7 +35,7 @@ export interface Hop {
   /** The body to send (`null` for none); a one-shot stream only on the first hop. */
   readonly body: BodyInit | null;
   /** The caller's headers as they stand at this hop, before the per-origin ones; `undefined` for none. */
-  readonly headers: Headers | undefined;
+  readonly headers: HeaderRecord | undefined;
   /** True when {@link headers} carry a `baggage` header (sent only to `baggageOrigins`). */
   readonly baggage: boolean;
   /** Redirects followed before this hop. */
@@ -65,7 +66,7 @@ export function nextHop(hop: Hop, response: Response, bodyReplayable: boolean): 
   if (status !== 303 && hop.body !== null && !bodyReplayable) {
     throw redirectFailed('a redirect cannot resend a stream request body already sent');
   }
-  const headers = new Headers(hop.headers);
+  const headers = copyHeaders(hop.headers);
   let { method, body } = hop;
   if (
     (status === 303 && method !== 'GET' && method !== 'HEAD') ||
@@ -73,11 +74,11 @@ export function nextHop(hop: Hop, response: Response, bodyReplayable: boolean): 
   ) {
     method = 'GET';
     body = null;
-    for (const name of BODY_HEADERS) headers.delete(name);
+    for (const name of BODY_HEADERS) delete headers[name];
   }
   const origin = url.origin;
   if (origin !== hop.origin) {
-    for (const name of CREDENTIAL_HEADERS) headers.delete(name);
+    for (const name of CREDENTIAL_HEADERS) delete headers[name];
   }
   return {
     url,

@@ -1,3 +1,4 @@
+import { emptyHeaders, type HeaderRecord, toHeaderRecord } from './header-record.js';
 import type { LastUrl } from './last-url.js';
 
 /** The `RequestInit` fields passed on to `fetch` as given (redirect, credentials, ...). */
@@ -11,10 +12,11 @@ export interface OutgoingRequest {
   /** Upper-case method. */
   readonly method: string;
   /**
-   * A private copy: the wrapper adds its headers here, never to the caller's
-   * object. `undefined` while there are none (see {@link writableHeaders}).
+   * A private copy, as a record (see header-record.ts): the wrapper adds its
+   * headers here, never to the caller's object. `undefined` while there are
+   * none (see {@link writableHeaders}).
    */
-  headers: Headers | undefined;
+  headers: HeaderRecord | undefined;
   /** True when the caller's headers carry `baggage` (it goes only to `baggageOrigins`). */
   readonly baggage: boolean;
   readonly body: BodyInit | null;
@@ -43,14 +45,14 @@ export function normaliseRequest(
   const url = urls.url(request ? request.url : input instanceof URL ? input.href : String(input));
   const given = init?.headers ?? request?.headers;
   // No headers given, none copied (the common GET): `fetch` is then given none either.
-  const headers = given === undefined ? undefined : new Headers(given);
+  const headers = given === undefined ? undefined : toHeaderRecord(given);
   const rest = passedInit(init);
   return {
     url,
     origin: urls.origin,
     method: (init?.method ?? request?.method ?? 'GET').toUpperCase(),
     headers,
-    baggage: headers?.has('baggage') === true,
+    baggage: headers?.baggage !== undefined,
     body: init !== undefined && 'body' in init ? (init.body ?? null) : (request?.body ?? null),
     signal: init?.signal ?? request?.signal ?? undefined,
     // The redirect mode decides who follows redirects (see send.ts): a Request's counts too.
@@ -62,8 +64,8 @@ export function normaliseRequest(
 }
 
 /** The request's headers, made (empty) when it had none, to add one of the wrapper's. */
-export function writableHeaders(request: OutgoingRequest): Headers {
-  request.headers ??= new Headers();
+export function writableHeaders(request: OutgoingRequest): HeaderRecord {
+  request.headers ??= emptyHeaders();
   return request.headers;
 }
 

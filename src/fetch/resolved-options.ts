@@ -3,6 +3,7 @@ import { ErrorCode } from '../errors.js';
 import { keyByTenant } from '../resilience/key-by-tenant.js';
 import { type ResilientOptions, TIMEOUT_DEFAULTS } from '../resilience/resilient.js';
 import { isTransientError } from '../resilience/transient.js';
+import type { HeaderRecord } from './header-record.js';
 import { FETCH_DEFAULTS, type FetchOptions, validateFetchOptions } from './options.js';
 import { OriginScope } from './origin-scope.js';
 import { RetryableResponseError } from './retryable-response.js';
@@ -12,9 +13,11 @@ export interface ResolvedFetchOptions {
   readonly name: string;
   readonly resilience: ResilientOptions;
   readonly addIdempotencyKey: boolean;
+  /** Lower-case, as the names of a {@link HeaderRecord}. */
   readonly idempotencyKeyHeader: string;
   readonly generateKey: () => string;
   readonly maxBufferedBodyBytes: number;
+  /** Lower-case, as the names of a {@link HeaderRecord}. */
   readonly deadlineHeader: string | false;
   readonly spans: 'attempt' | 'call' | false;
   /** Where the origin-scoped headers may go. */
@@ -39,7 +42,10 @@ export function resolveFetchOptions(options: FetchOptions): ResolvedFetchOptions
   validateFetchOptions(options);
   const resilience = options.resilience ?? {};
   const userRetry = resilience.retry;
-  const idempotencyKeyHeader = options.idempotencyKeyHeader ?? FETCH_DEFAULTS.idempotencyKeyHeader;
+  const idempotencyKeyHeader = (
+    options.idempotencyKeyHeader ?? FETCH_DEFAULTS.idempotencyKeyHeader
+  ).toLowerCase();
+  const deadlineHeader = options.deadlineHeader ?? FETCH_DEFAULTS.deadlineHeader;
   // The same defaults `resilient()` applies; it validates these values itself.
   const totalTimeoutMs =
     resilience.deadline === false
@@ -66,7 +72,7 @@ export function resolveFetchOptions(options: FetchOptions): ResolvedFetchOptions
     idempotencyKeyHeader,
     generateKey: options.generateKey ?? randomUUID,
     maxBufferedBodyBytes: options.maxBufferedBodyBytes ?? FETCH_DEFAULTS.maxBufferedBodyBytes,
-    deadlineHeader: options.deadlineHeader ?? FETCH_DEFAULTS.deadlineHeader,
+    deadlineHeader: deadlineHeader === false ? false : deadlineHeader.toLowerCase(),
     spans: options.spans ?? FETCH_DEFAULTS.spans,
     scope: new OriginScope(
       options.baggageOrigins ?? FETCH_DEFAULTS.baggageOrigins,

@@ -1,5 +1,6 @@
 import type { PreparedBody } from './body.js';
 import type { Exchange } from './exchange.js';
+import type { HeaderRecord } from './header-record.js';
 import type { OriginScope } from './origin-scope.js';
 import { type Hop, isRedirect, nextHop } from './redirects.js';
 import { NO_INIT, type OutgoingRequest } from './request.js';
@@ -18,7 +19,7 @@ export interface Sender {
   /** The attempt's exchange, when it can be cancelled (see exchange.ts). */
   readonly exchange: Exchange | undefined;
   /** The headers `hop` goes out with (see hop-headers.ts). */
-  headersFor(hop: Hop, callOrigin: string): Headers | undefined;
+  headersFor(hop: Hop, callOrigin: string): HeaderRecord | undefined;
   /**
    * The attempt's final response (after the redirects followed): what the
    * attempt resolves with, unless the attempt settles itself (see fetch-call.ts).
@@ -115,7 +116,7 @@ function redirectToFollow(
 function fetchInit(
   request: OutgoingRequest,
   hop: Hop,
-  headers: Headers | undefined,
+  headers: HeaderRecord | undefined,
   exchange: Exchange | undefined,
   follow: boolean,
 ): RequestInit {
