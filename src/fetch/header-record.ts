@@ -14,11 +14,11 @@
  * It has no prototype, so a header named `__proto__` is a header like any other.
  */
 
+import { isHeaderName } from '../header-name.js';
+
 /** Lower-case header name to value; see the module comment. */
 export type HeaderRecord = Record<string, string>;
 
-/** An RFC 9110 token: what a header name may be. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What a header value may not hold (after trimming): NUL, CR, LF, or a code point above 0xFF. */
 const FORBIDDEN_IN_VALUE = /[\0\r\n]|[^\0-\xff]/;
 /** Leading and trailing HTTP whitespace, which `Headers` strips from a value. */
@@ -65,7 +65,7 @@ export function setHeader(record: HeaderRecord, name: string, value: string): vo
 
 /** Adds `value` under `name` (any case), as `Headers.append` does. */
 function appendHeader(record: HeaderRecord, name: string, value: string): void {
-  if (!TOKEN.test(name)) {
+  if (!isHeaderName(name)) {
     throw new TypeError(`Headers: ${JSON.stringify(name)} is an invalid header name`);
   }
   const key = name.toLowerCase();

@@ -1,4 +1,5 @@
 import { invalidOption } from '../errors.js';
+import { isHeaderName } from '../header-name.js';
 import type { ResilientOptions } from '../resilience/resilient.js';
 
 /** Options of {@link createFetch}. Every field is optional; the defaults are safe for a money-moving call. */
@@ -100,10 +101,10 @@ export function validateFetchOptions(options: FetchOptions): void {
   if (spans !== undefined && spans !== 'attempt' && spans !== 'call' && spans !== false) {
     throw invalidOption(scope, 'spans', spans, "'attempt', 'call' or false");
   }
-  if (deadlineHeader !== undefined && deadlineHeader !== false && !isToken(deadlineHeader)) {
+  if (deadlineHeader !== undefined && deadlineHeader !== false && !isHeaderName(deadlineHeader)) {
     throw invalidOption(scope, 'deadlineHeader', deadlineHeader, 'a header name or false');
   }
-  if (options.idempotencyKeyHeader !== undefined && !isToken(options.idempotencyKeyHeader)) {
+  if (options.idempotencyKeyHeader !== undefined && !isHeaderName(options.idempotencyKeyHeader)) {
     throw invalidOption(
       scope,
       'idempotencyKeyHeader',
@@ -123,8 +124,4 @@ function checkOrigins(scope: string, field: string, origins: unknown): void {
       throw invalidOption(scope, field, origin, 'absolute http(s) origins');
     }
   }
-}
-
-function isToken(value: unknown): value is string {
-  return typeof value === 'string' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value);
 }

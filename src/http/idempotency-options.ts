@@ -1,4 +1,5 @@
 import { invalidOption } from '../errors.js';
+import { isHeaderName } from '../header-name.js';
 import { MAX_CLIENT_KEY_LENGTH } from '../idempotency/client-key.js';
 import type { IdempotencyEngineOptions } from '../idempotency/engine-options.js';
 import type { IdempotencyStore } from '../idempotency/store.js';
@@ -109,7 +110,7 @@ export function resolveIdempotencyOptions<Req>(
 ): ResolvedIdempotencyOptions<Req> {
   const d = IDEMPOTENCY_DEFAULTS;
   const headerName = options.headerName ?? d.headerName;
-  if (typeof headerName !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(headerName)) {
+  if (!isHeaderName(headerName)) {
     throw invalidOption(SCOPE, 'headerName', headerName, 'an HTTP header name');
   }
   const methods = options.methods ?? d.methods;

@@ -329,5 +329,9 @@ describe('createFetch against a misbehaving server', () => {
     expect(() => createFetch({ maxBufferedBodyBytes: -1 })).toThrow(/maxBufferedBodyBytes/);
     expect(() => createFetch({ baggageOrigins: ['not a url'] })).toThrow(/baggageOrigins/);
     expect(() => createFetch({ spans: 'yes' as never })).toThrow(/spans/);
+    expect(() => createFetch({ idempotencyKeyHeader: 'bad header' })).toThrow(
+      /idempotencyKeyHeader/,
+    );
+    expect(() => createFetch({ deadlineHeader: 'x-deadline:' })).toThrow(/deadlineHeader/);
   });
 });
