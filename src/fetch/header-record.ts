@@ -35,13 +35,16 @@ export function copyHeaders(headers: HeaderRecord | undefined): HeaderRecord {
 }
 
 /**
- * The record of `given`, in any of the forms `fetch` takes: a `Headers`, a
- * list of name/value pairs, or a plain object. Throws a `TypeError` for an
- * invalid name or value, as `new Headers(given)` would.
+ * The record of `given`, in any of the forms `fetch` takes: anything
+ * iterable as name/value pairs (a `Headers` of any implementation, an array
+ * of pairs, a `Map`), else a plain object's own properties. Throws a
+ * `TypeError` for an invalid name or value, as `new Headers(given)` would.
  */
 export function toHeaderRecord(given: HeadersInit): HeaderRecord {
   const record = emptyHeaders();
-  if (given instanceof Headers || Array.isArray(given)) {
+  // Decided by the iterator, as `fetch` decides: a Headers from another package (npm undici,
+  // node-fetch) is no instance of the global one, and has no properties of its own to read.
+  if (typeof (given as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function') {
     for (const pair of given as Iterable<readonly string[]>) {
       if (pair.length !== 2) throw new TypeError('Headers: a header pair must have two items');
       appendHeader(record, String(pair[0]), String(pair[1]));
@@ -60,7 +63,8 @@ export function toHeaderRecord(given: HeadersInit): HeaderRecord {
  * `TypeError` for a value a `Headers` would refuse (a generated key, say).
  */
 export function setHeader(record: HeaderRecord, name: string, value: string): void {
-  record[name] = checkedValue(name, value);
+  // String() as `Headers.set` converts: a JavaScript caller's generateKey may return a number.
+  record[name] = checkedValue(name, String(value));
 }
 
 /** Adds `value` under `name` (any case), as `Headers.append` does. */

@@ -41,6 +41,15 @@ const GIVEN: Record<string, () => HeadersInit> = {
   ],
   'a Headers object': () => new Headers({ 'x-a': '1', 'X-B': '2' }),
   'a header named __proto__': () => [['__proto__', 'kept']],
+  'a Map of names to values': () => new Map([['x-a', '1']]) as unknown as HeadersInit,
+  // Another package's Headers (npm undici, node-fetch): iterable, but no instance of the global one.
+  'a Headers of another implementation': () =>
+    ({
+      *[Symbol.iterator]() {
+        yield ['x-a', '1'];
+        yield ['x-b', '2'];
+      },
+    }) as unknown as HeadersInit,
 };
 
 describe('createFetch() sends the headers plain fetch sends', () => {
