@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createErrorResponder, type ErrorHandlerOptions } from '../http/error-reporting.js';
+import type { ErrorResponder } from '../http/error-reporting.js';
 import { noteResponseError } from '../http/response-error.js';
 import { answerHasBegun } from './fastify-exchange.js';
 import { sendAnswer } from './reply-answer.js';
 import { exchangeOf } from './request-slots.js';
+import type { ErrorAfterAnswer } from './watched-handler.js';
 
 /**
  * Notes every error a request raised (Fastify's `onError`, before any error
@@ -26,13 +27,27 @@ export function addErrorNotes(instance: FastifyInstance): void {
  */
 export function setProblemErrorHandler(
   instance: FastifyInstance,
-  options: ErrorHandlerOptions<FastifyRequest>,
+  responder: ErrorResponder<FastifyRequest>,
 ): void {
-  const responder = createErrorResponder(options, 'bulwark: errors');
   instance.setErrorHandler(function bulwarkErrorHandler(error, request, reply) {
     responder.report(error, request);
     if (answerHasBegun(request, reply)) return;
     noteResponseError(reply.raw, error);
     sendAnswer(reply, responder.answer(error));
   });
+}
+
+/**
+ * What the plugin does with an error a handler raised after its answer went
+ * out (see `watched-handler.ts`), which Fastify only logs: `responder` (the
+ * `errors` part, when on) is told, as its error handler tells it of an error
+ * raised while an answer is held. The answer stands, and the request's
+ * metrics record it as it went out.
+ */
+export function errorAfterAnswer(
+  responder: ErrorResponder<FastifyRequest> | undefined,
+): ErrorAfterAnswer {
+  return function bulwarkErrorAfterAnswer(error, request) {
+    responder?.report(error, request);
+  };
 }

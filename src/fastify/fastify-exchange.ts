@@ -75,6 +75,8 @@ export class FastifyExchange implements HandlerExchange {
   /** Who hears of the handler's answer (see runHandler), until it has. */
   #listener: HandlerListener | undefined;
   #held: Held | undefined;
+  /** Whether the handler's end is watched (see {@link watchHandler}). */
+  #handlerWatched = false;
 
   constructor(
     request: FastifyRequest,
@@ -93,6 +95,17 @@ export class FastifyExchange implements HandlerExchange {
   /** Whether the handler's answer has begun (held or streaming). */
   get answered(): boolean {
     return this.#state === 'held' || this.#state === 'streaming';
+  }
+
+  /**
+   * The route's handler is wrapped (`watched-handler.ts`), so an error it
+   * raises after its answer went out is heard where it ends: a held answer
+   * may go as soon as it is recorded. Without the wrap, it waits for the
+   * handler's reactions (see {@link afterHandlerReactions}), or the error
+   * would reach only Fastify's log.
+   */
+  watchHandler(): void {
+    this.#handlerWatched = true;
   }
 
   runHandler(listener: HandlerListener): void {
@@ -158,8 +171,8 @@ export class FastifyExchange implements HandlerExchange {
    * reply, and a snapshot on every request cost two copies of the head and a
    * rewrite of each header (scenario `http-server-fastify`,
    * `benchmarks/profile/fastify-in-process.mjs --alloc`). A handler that sets
-   * a header after sending, without an error, sets it on the held answer, as
-   * it would behind any asynchronous `onSend` hook.
+   * a header after sending, without an error, sets it on the held answer
+   * while it is held, as it would behind any asynchronous `onSend` hook.
    */
   errorRaised(): void {
     const held = this.#held;
@@ -217,25 +230,29 @@ export class FastifyExchange implements HandlerExchange {
 
   /**
    * Continues the held answer's `onSend` with the payload `prepare` makes
-   * ready, once the handler's reactions have run (see
-   * {@link afterHandlerReactions}); the answer stays held until then. A
-   * `prepare` that throws continues it with the error, which Fastify's error
-   * handler answers instead.
+   * ready: at once when the handler's end is watched (see
+   * {@link watchHandler}), else once the handler's reactions have run (see
+   * {@link afterHandlerReactions}), the answer held until then. A `prepare`
+   * that throws continues it with the error, which Fastify's error handler
+   * answers instead.
    */
   #continueHeld(prepare: (held: Held, reply: FastifyReply) => unknown): void {
-    afterHandlerReactions(() => {
-      const held = this.#take();
-      if (held === undefined) return;
-      let payload: unknown;
-      try {
-        payload = prepare(held, this.#reply);
-      } catch (error) {
-        this.#state = 'answering';
-        held.done(error as Error);
-        return;
-      }
-      held.done(null, payload);
-    });
+    if (this.#handlerWatched) this.#release(prepare);
+    else afterHandlerReactions(() => this.#release(prepare));
+  }
+
+  #release(prepare: (held: Held, reply: FastifyReply) => unknown): void {
+    const held = this.#take();
+    if (held === undefined) return;
+    let payload: unknown;
+    try {
+      payload = prepare(held, this.#reply);
+    } catch (error) {
+      this.#state = 'answering';
+      held.done(error as Error);
+      return;
+    }
+    held.done(null, payload);
   }
 
   /** Takes the held answer's continuation, once. */
@@ -268,7 +285,8 @@ export class FastifyExchange implements HandlerExchange {
 
 /**
  * Runs `continueHeld` (which continues a held answer's `onSend`) two
- * microtask steps from now, not at once. The answer is held, recorded and
+ * microtask steps from now, not at once, for a handler whose end is not
+ * watched (a route declared before the plugin: see `watched-handler.ts`). The answer is held, recorded and
  * released where the handler answers (see `runSettled`), often inside its
  * `reply.send()`; continuing it there would end the response before the
  * handler returns, and an error the handler throws right after answering

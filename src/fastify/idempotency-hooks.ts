@@ -16,20 +16,25 @@ import { MemoryStore } from '../idempotency/memory-store.js';
 import { FastifyExchange } from './fastify-exchange.js';
 import { sendAnswer } from './reply-answer.js';
 import { exchangeOf } from './request-slots.js';
+import { type ErrorAfterAnswer, watchRouteHandlers } from './watched-handler.js';
 
 /**
  * Idempotency keys on Fastify. `preHandler` (the body is parsed, the route
  * known) admits the request and claims its key; the handler runs when the
  * claim succeeds, inside the engine's operation; `onSend` holds its answer
  * until it is recorded. Routes with `config: { idempotency: false }`, and
- * requests no route matched, pass untouched.
+ * requests no route matched, pass untouched. The handlers of routes declared
+ * after the plugin are watched (`watched-handler.ts`): an error one raises
+ * after its answer went out reaches `afterAnswer`.
  */
 export function addIdempotencyHooks(
   instance: FastifyInstance,
   options: IdempotencyOptions<FastifyRequest>,
+  afterAnswer: ErrorAfterAnswer,
 ): void {
   const config = resolveIdempotencyOptions(options);
   const engine = createIdempotencyEngine({ ...options, store: options.store ?? new MemoryStore() });
+  watchRouteHandlers(instance, afterAnswer);
   instance.addHook('preHandler', function bulwarkIdempotency(request, reply, done) {
     if (!config.methods.has(request.raw.method ?? '')) return done();
     // Read once: Fastify builds a new routeOptions object on every read.

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyPluginCallback } from 'fastify';
-import { addErrorNotes, setProblemErrorHandler } from './error-hooks.js';
+import { createErrorResponder } from '../http/error-reporting.js';
+import { addErrorNotes, errorAfterAnswer, setProblemErrorHandler } from './error-hooks.js';
 import { addIdempotencyHooks } from './idempotency-hooks.js';
 import { addMetricsHooks } from './metrics-hooks.js';
 import { type BulwarkOptions, resolveParts } from './plugin-options.js';
@@ -26,13 +27,17 @@ export const bulwark: FastifyPluginCallback<BulwarkOptions> = Object.assign(
   ): void {
     try {
       const parts = resolveParts(options);
+      const responder =
+        parts.errors === false ? undefined : createErrorResponder(parts.errors, 'bulwark: errors');
       declareRequestSlots(instance);
       // Metrics first: its clock starts before the tenant is resolved.
       if (parts.metrics !== false) addMetricsHooks(instance, parts.metrics);
       if (parts.tenant !== false) addTenantHooks(instance, parts.tenant);
       addErrorNotes(instance);
-      if (parts.idempotency !== false) addIdempotencyHooks(instance, parts.idempotency);
-      if (parts.errors !== false) setProblemErrorHandler(instance, parts.errors);
+      if (parts.idempotency !== false) {
+        addIdempotencyHooks(instance, parts.idempotency, errorAfterAnswer(responder));
+      }
+      if (responder !== undefined) setProblemErrorHandler(instance, responder);
     } catch (error) {
       done(error as Error);
       return;

@@ -2,8 +2,9 @@ import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { metrics } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bulwark } from '../../src/fastify/index.js';
 import { exchangeOf } from '../../src/fastify/request-slots.js';
 import {
@@ -15,6 +16,7 @@ import {
 } from '../../src/index.js';
 import { gate, postJson } from '../express/idempotency-helpers.js';
 import { wire } from '../express/wire.js';
+import { installMeterProvider, recordedAttributes } from '../support/telemetry.js';
 
 /*
  * What only the Fastify plugin has: registration and encapsulation, each part
@@ -308,6 +310,58 @@ describe('bulwark (Fastify plugin): one answer, whatever the handler does after 
       expect((errors[0] as Error).message).toBe('after the answer');
     });
   }
+
+  // A route declared before the plugin is not wrapped (Fastify's onRoute comes
+  // too late for it): its answer is held until the handler's reactions have
+  // run, so the error still finds it unsent and takes Fastify's error path.
+  for (const [kind, handler] of Object.entries(throwsAfterAnswering)) {
+    it(`${kind} declared before the plugin, that throws right after answering: Fastify's onError hooks hear it, the answer stands and is recorded`, async () => {
+      const app = Fastify();
+      app.post('/t', handler);
+      await app.register(bulwark, { tenant: false });
+      const heard: unknown[] = [];
+      app.addHook('onError', (_request, _reply, error, done) => {
+        heard.push(error);
+        done();
+      });
+      await expectOneRecordedAnswer(app);
+      await expect.poll(() => heard.length).toBe(1);
+      expect((heard[0] as Error).message).toBe('after the answer');
+    });
+  }
+
+  it('an error after the answer went out: told to errors.onError once; no onError hook of the application hears it, as without the plugin; the metrics record the answer as sent', async () => {
+    const reader = installMeterProvider();
+    try {
+      const app = Fastify();
+      const reported: unknown[] = [];
+      const heardByApp: unknown[] = [];
+      await app.register(bulwark, {
+        tenant: false,
+        errors: { onError: (error) => reported.push(error) },
+      });
+      app.addHook('onError', (_request, _reply, error, done) => {
+        heardByApp.push(error);
+        done();
+      });
+      app.post('/t', throwsAfterAnswering['an async handler']);
+      await expectOneRecordedAnswer(app);
+      await expect.poll(() => reported.length).toBe(1);
+      expect(heardByApp).toEqual([]);
+      const sent = await vi.waitFor(async () => {
+        const all = await recordedAttributes(reader, 'http.server.request.duration');
+        const posts = all.filter((a) => a['http.route'] === '/t');
+        expect(posts).toHaveLength(2);
+        return posts;
+      });
+      expect(sent.map((a) => [a['http.response.status_code'], a['error.type']])).toEqual([
+        [201, undefined],
+        [201, undefined],
+      ]);
+    } finally {
+      metrics.disable();
+    }
+  });
 
   it('a handler that sends without returning the reply: one answer, recorded', async () => {
     const app = Fastify();
