@@ -38,16 +38,18 @@ export function setProblemErrorHandler(
 }
 
 /**
- * What the plugin does with an error a handler raised after its answer went
- * out (see `watched-handler.ts`), which Fastify only logs: `responder` (the
- * `errors` part, when on) is told, as its error handler tells it of an error
- * raised while an answer is held. The answer stands, and the request's
- * metrics record it as it went out.
+ * What the plugin does with an error a handler raised after its answer was let
+ * go (see `watched-handler.ts`), which goes no further: `responder` (the
+ * `errors` part) is told, as its error handler tells it of an error raised
+ * while an answer is held, or, with the part off, it is logged on the
+ * request's logger, as Fastify logs an error after a sent reply. The answer
+ * stands, and the request's metrics record it as it went out.
  */
 export function errorAfterAnswer(
   responder: ErrorResponder<FastifyRequest> | undefined,
 ): ErrorAfterAnswer {
   return function bulwarkErrorAfterAnswer(error, request) {
-    responder?.report(error, request);
+    if (responder !== undefined) responder.report(error, request);
+    else request.log.error({ err: error }, 'bulwark: the handler failed after its answer went out');
   };
 }

@@ -77,6 +77,8 @@ export class FastifyExchange implements HandlerExchange {
   #held: Held | undefined;
   /** Whether the handler's end is watched (see {@link watchHandler}). */
   #handlerWatched = false;
+  /** Whether the handler's answer was let go (continued from `onSend`, recorded). */
+  #released = false;
 
   constructor(
     request: FastifyRequest,
@@ -92,9 +94,18 @@ export class FastifyExchange implements HandlerExchange {
     setExchange(request, this);
   }
 
-  /** Whether the handler's answer has begun (held or streaming). */
+  /** Whether the handler's answer has begun (held, streaming, or let go). */
   get answered(): boolean {
-    return this.#state === 'held' || this.#state === 'streaming';
+    return this.#state === 'held' || this.#state === 'streaming' || this.#released;
+  }
+
+  /**
+   * Whether the handler's answer was let go: it may still be in the
+   * application's later `onSend` hooks, so an error now must not take
+   * Fastify's error path, which rewrites the head (see `watched-handler.ts`).
+   */
+  get answerReleased(): boolean {
+    return this.#released;
   }
 
   /**
@@ -252,6 +263,7 @@ export class FastifyExchange implements HandlerExchange {
       held.done(error as Error);
       return;
     }
+    this.#released = true;
     held.done(null, payload);
   }
 

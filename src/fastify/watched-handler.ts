@@ -2,21 +2,24 @@ import type { FastifyInstance, FastifyRequest, RouteHandlerMethod } from 'fastif
 import { exchangeOf } from './request-slots.js';
 
 /**
- * Hears an error a route handler raised once its answer had gone out, which
- * Fastify itself only logs (it calls no `onError` hook and no error handler
- * for a sent reply).
+ * Hears an error a route handler raised once its answer was let go, in place
+ * of Fastify's error path (which no `onError` hook or error handler of the
+ * application then sees).
  */
 export type ErrorAfterAnswer = (error: unknown, request: FastifyRequest) => void;
 
 /**
  * Wraps the handler of every route declared after the plugin (Fastify's
  * `onRoute`), so that the end of an idempotent request's handler is watched
- * here: an error it raises after its answer went out reaches `afterAnswer`.
- * That is what lets the exchange send an answer recorded where the handler
- * answers at once, rather than holding it until the handler's reactions have
- * run (see `FastifyExchange.watchHandler`): under load the hold costs more
- * than its two microtask steps, as Fastify then watches the unsent reply
- * until it finishes (scenario `http-server-fastify`, measured by
+ * here. An error it raises once the exchange has let its answer go is told to
+ * `afterAnswer` and goes no further: Fastify's error path would rewrite the
+ * status and headers of an answer still on its way through the application's
+ * `onSend` hooks, and only logs one already sent. That is what lets the
+ * exchange send an answer recorded where the handler answers at once, rather
+ * than holding it until the handler's reactions have run (see
+ * `FastifyExchange.watchHandler`): under load the hold cost more than its two
+ * microtask steps, as Fastify then watched the unsent reply until it finished
+ * (scenario `http-server-fastify`, measured by
  * `benchmarks/profile/load-cost.mjs --framework fastify`). Routes declared
  * before the plugin are not wrapped, and keep the hold.
  */
@@ -35,19 +38,19 @@ function watched(handler: RouteHandlerMethod, afterAnswer: ErrorAfterAnswer): Ro
     try {
       result = handler.call(this, request, reply);
     } catch (error) {
-      // Fastify's own catch comes next: it answers the error if nothing was sent.
-      if (reply.sent) afterAnswer(error, request);
-      throw error;
+      if (!exchange.answerReleased) throw error;
+      afterAnswer(error, request);
+      return undefined;
     }
-    // Only a native promise: a reply (or another thenable) returned is watched
-    // by Fastify through its `then`, which for an unsent reply waits for the
-    // response to finish. This reaction runs just before Fastify's own, which
-    // logs the error when the reply was sent and otherwise answers it.
-    if (result instanceof Promise) {
-      result.then(undefined, (error: unknown) => {
-        if (reply.sent) afterAnswer(error, request);
-      });
-    }
-    return result;
+    // Only a native promise: a reply (or another thenable) returned is
+    // followed by Fastify through its `then`. Settled as `reply` after an
+    // error heard here, so that Fastify waits for the answer to finish and
+    // sends nothing more.
+    if (!(result instanceof Promise)) return result;
+    return result.then(undefined, (error: unknown) => {
+      if (!exchange.answerReleased) throw error;
+      afterAnswer(error, request);
+      return reply;
+    });
   } as RouteHandlerMethod;
 }

@@ -363,6 +363,40 @@ describe('bulwark (Fastify plugin): one answer, whatever the handler does after 
     }
   });
 
+  it('an answer still in an asynchronous onSend hook of the application when the handler throws: one answer, recorded, and errors.onError told', async () => {
+    const app = Fastify();
+    const reported: unknown[] = [];
+    await app.register(bulwark, {
+      tenant: false,
+      errors: { onError: (error) => reported.push(error) },
+    });
+    app.addHook('onSend', async (_request, _reply, payload) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return payload;
+    });
+    app.post('/t', throwsAfterAnswering['an async handler']);
+    await expectOneRecordedAnswer(app);
+    expect(reported.map((error) => (error as Error).message)).toEqual(['after the answer']);
+  });
+
+  for (const [kind, handler] of Object.entries(throwsAfterAnswering)) {
+    it(`${kind} that throws right after answering, with the errors part off: the error is logged once on the request's logger`, async () => {
+      const lines: { msg?: string; err?: { message?: string } }[] = [];
+      const app = Fastify({
+        logger: {
+          level: 'error',
+          stream: { write: (line: string) => lines.push(JSON.parse(line)) },
+        },
+      });
+      await app.register(bulwark, { tenant: false, errors: false });
+      app.post('/t', handler);
+      await expectOneRecordedAnswer(app);
+      await expect
+        .poll(() => lines.filter((line) => line.err?.message === 'after the answer'))
+        .toHaveLength(1);
+    });
+  }
+
   it('a handler that sends without returning the reply: one answer, recorded', async () => {
     const app = Fastify();
     await app.register(bulwark, { tenant: false });
