@@ -1,7 +1,8 @@
 /**
  * The Fastify counterpart of `in-process.mjs`: the http-server request driven
  * through Fastify apps (`fastify.routing`) in this one process, over a socket
- * stand-in, paired rounds of CPU per request, `--alloc` bytes per request, and
+ * stand-in (the span hooks, the hand-rolled yardstick, then the plugin of each
+ * build), paired rounds of CPU per request, `--alloc` bytes per request, and
  * `--gc`: GC count and time per request (scavenges, mark-compacts).
  *
  *   node benchmarks/profile/fastify-in-process.mjs [--rounds 10] [--alloc] [--gc] [--profile] [--count] [dir ...]
@@ -13,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { pairedRatio, summarise } from '../harness.mjs';
+import { addHandRolledIdempotency } from '../http/fastify-hand-rolled.mjs';
 import { addSpanHooks } from '../http/fastify-span-hooks.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
 import { cpuPerRequest, IN_PROCESS_OPTIONS } from './fake-request.mjs';
@@ -45,6 +47,16 @@ const cases = [];
   route(app);
   await app.ready();
   cases.push({ id: 'otel-span', handler: app.routing });
+}
+{
+  // The yardstick of the load scenario (http/fastify-hand-rolled.mjs), to tell
+  // what of the plugin's cost under load is there in process too.
+  const app = Fastify();
+  addHandRolledIdempotency(app);
+  addSpanHooks(app);
+  route(app);
+  await app.ready();
+  cases.push({ id: 'hand-rolled', handler: app.routing });
 }
 for (const dir of dists) {
   const { bulwark } = await import(pathToFileURL(`${dir}/fastify/index.js`).href);
@@ -91,8 +103,8 @@ for (const c of cases) {
     const r = pairedRatio(c.series, base.series);
     line.push(`vs otel-span ${r.median.toFixed(2)} (${r.p25.toFixed(2)}-${r.p75.toFixed(2)})`);
   }
-  if (cases.length > 2 && c !== base && c !== cases[1]) {
-    const r = pairedRatio(c.series, cases[1].series);
+  if (cases.length > 3 && c !== base && c !== cases[1] && c !== cases[2]) {
+    const r = pairedRatio(c.series, cases[2].series);
     line.push(`vs first build ${r.median.toFixed(3)} (${r.p25.toFixed(3)}-${r.p75.toFixed(3)})`);
   }
   process.stdout.write(`${line.join('  ')}\n`);
