@@ -38,10 +38,9 @@ export function setProblemErrorHandler(
 }
 
 /**
- * What the plugin does with an error a handler raised after its answer was let
- * go (see `watched-handler.ts`), which goes no further: `responder` (the
- * `errors` part) is told, as its error handler tells it of an error raised
- * while an answer is held, or, with the part off, it is logged on the
+ * What the plugin does with an error a handler raised once its answer was
+ * taken (see `watched-handler.ts`), which goes no further: `responder` (the
+ * `errors` part) is told, or, with the part off, it is logged on the
  * request's logger, as Fastify logs an error after a sent reply. The answer
  * stands, and the request's metrics record it as it went out.
  */

@@ -100,12 +100,13 @@ export class FastifyExchange implements HandlerExchange {
   }
 
   /**
-   * Whether the handler's answer was let go: it may still be in the
-   * application's later `onSend` hooks, so an error now must not take
-   * Fastify's error path, which rewrites the head (see `watched-handler.ts`).
+   * Whether the exchange took the handler's answer: it is held for recording,
+   * or was let go and may still be in the application's later `onSend`
+   * hooks. An error now must not take Fastify's error path, which would
+   * rewrite its head (see `watched-handler.ts`).
    */
-  get answerReleased(): boolean {
-    return this.#released;
+  get answerTaken(): boolean {
+    return this.#state === 'held' || this.#released;
   }
 
   /**
@@ -175,8 +176,9 @@ export class FastifyExchange implements HandlerExchange {
 
   /**
    * Fastify's `onError` for this request, before any error handler runs: an
-   * error raised while the answer is held (a handler that answers, then
-   * throws) goes on to an error handler, which may rewrite the head. Its
+   * error raised while the answer is held (a handler of a route declared
+   * before the plugin that answers, then throws: see `watched-handler.ts`)
+   * goes on to an error handler, which may rewrite the head. Its
    * headers are kept now, as they are, for {@link sendHeld} to restore. Only
    * then: an error is the one path on which Fastify itself writes to a held
    * reply, and a snapshot on every request cost two copies of the head and a

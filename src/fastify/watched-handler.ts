@@ -2,24 +2,26 @@ import type { FastifyInstance, FastifyRequest, RouteHandlerMethod } from 'fastif
 import { exchangeOf } from './request-slots.js';
 
 /**
- * Hears an error a route handler raised once its answer was let go, in place
- * of Fastify's error path (which no `onError` hook or error handler of the
- * application then sees).
+ * Hears an error a route handler raised once the exchange took its answer, in
+ * place of Fastify's error path (which no `onError` hook or error handler of
+ * the application then sees).
  */
 export type ErrorAfterAnswer = (error: unknown, request: FastifyRequest) => void;
 
 /**
  * Wraps the handler of every route declared after the plugin (Fastify's
  * `onRoute`), so that the end of an idempotent request's handler is watched
- * here. An error it raises once the exchange has let its answer go is told to
- * `afterAnswer` and goes no further: Fastify's error path would rewrite the
- * status and headers of an answer still on its way through the application's
- * `onSend` hooks, and only logs one already sent. That is what lets the
- * exchange send an answer recorded where the handler answers at once, rather
- * than holding it until the handler's reactions have run (see
- * `FastifyExchange.watchHandler`): under load the hold cost more than its two
- * microtask steps, as Fastify then watched the unsent reply until it finished
- * (scenario `http-server-fastify`, measured by
+ * here. An error it raises once the exchange took its answer (held for
+ * recording, or let go) is told to `afterAnswer` and goes no further:
+ * Fastify's error path would rewrite the status and headers of an answer
+ * still held or on its way through the application's `onSend` hooks, and
+ * only logs one already sent. The answer stands, on every store.
+ *
+ * That is also what lets the exchange send an answer recorded where the
+ * handler answers at once, rather than holding it until the handler's
+ * reactions have run (see `FastifyExchange.watchHandler`): under load the
+ * hold cost more than its two microtask steps, as Fastify then watched the
+ * unsent reply until it finished (scenario `http-server-fastify`, measured by
  * `benchmarks/profile/load-cost.mjs --framework fastify`). Routes declared
  * before the plugin are not wrapped, and keep the hold.
  */
@@ -38,7 +40,7 @@ function watched(handler: RouteHandlerMethod, afterAnswer: ErrorAfterAnswer): Ro
     try {
       result = handler.call(this, request, reply);
     } catch (error) {
-      if (!exchange.answerReleased) throw error;
+      if (!exchange.answerTaken) throw error;
       afterAnswer(error, request);
       return undefined;
     }
@@ -48,7 +50,7 @@ function watched(handler: RouteHandlerMethod, afterAnswer: ErrorAfterAnswer): Ro
     // sends nothing more.
     if (!(result instanceof Promise)) return result;
     return result.then(undefined, (error: unknown) => {
-      if (!exchange.answerReleased) throw error;
+      if (!exchange.answerTaken) throw error;
       afterAnswer(error, request);
       return reply;
     });

@@ -330,38 +330,55 @@ describe('bulwark (Fastify plugin): one answer, whatever the handler does after 
     });
   }
 
-  it('an error after the answer went out: told to errors.onError once; no onError hook of the application hears it, as without the plugin; the metrics record the answer as sent', async () => {
-    const reader = installMeterProvider();
-    try {
-      const app = Fastify();
-      const reported: unknown[] = [];
-      const heardByApp: unknown[] = [];
-      await app.register(bulwark, {
-        tenant: false,
-        errors: { onError: (error) => reported.push(error) },
-      });
-      app.addHook('onError', (_request, _reply, error, done) => {
-        heardByApp.push(error);
-        done();
-      });
-      app.post('/t', throwsAfterAnswering['an async handler']);
-      await expectOneRecordedAnswer(app);
-      await expect.poll(() => reported.length).toBe(1);
-      expect(heardByApp).toEqual([]);
-      const sent = await vi.waitFor(async () => {
-        const all = await recordedAttributes(reader, 'http.server.request.duration');
-        const posts = all.filter((a) => a['http.route'] === '/t');
-        expect(posts).toHaveLength(2);
-        return posts;
-      });
-      expect(sent.map((a) => [a['http.response.status_code'], a['error.type']])).toEqual([
-        [201, undefined],
-        [201, undefined],
-      ]);
-    } finally {
-      metrics.disable();
-    }
-  });
+  // A subclass of MemoryStore is called through its promises, as any store
+  // that records asynchronously (Redis, PostgreSQL): its answer is still held
+  // when the handler throws right after answering.
+  const stores = {
+    'a MemoryStore (the answer recorded and sent at once)': () => new MemoryStore(),
+    'a store that records asynchronously (the answer held meanwhile)': () =>
+      new (class AsynchronousStore extends MemoryStore {})(),
+  };
+  for (const [storeKind, makeStore] of Object.entries(stores)) {
+    it(`over ${storeKind}, an error after the answer: told to errors.onError once; neither an onError hook nor the error handler of the application hears it; the metrics record the answer as sent`, async () => {
+      const reader = installMeterProvider();
+      try {
+        const app = Fastify();
+        const reported: unknown[] = [];
+        const heardByApp: unknown[] = [];
+        await app.register(bulwark, {
+          tenant: false,
+          idempotency: { store: makeStore() },
+          errors: { onError: (error) => reported.push(error) },
+        });
+        app.addHook('onError', (_request, _reply, error, done) => {
+          heardByApp.push(error);
+          done();
+        });
+        await app.register(async (child) => {
+          child.setErrorHandler(async (error, _request, reply) => {
+            heardByApp.push(error);
+            return reply.code(500).send({ error: 'internal' });
+          });
+          child.post('/t', throwsAfterAnswering['an async handler']);
+        });
+        await expectOneRecordedAnswer(app);
+        await expect.poll(() => reported.length).toBe(1);
+        expect(heardByApp).toEqual([]);
+        const sent = await vi.waitFor(async () => {
+          const all = await recordedAttributes(reader, 'http.server.request.duration');
+          const posts = all.filter((a) => a['http.route'] === '/t');
+          expect(posts).toHaveLength(2);
+          return posts;
+        });
+        expect(sent.map((a) => [a['http.response.status_code'], a['error.type']])).toEqual([
+          [201, undefined],
+          [201, undefined],
+        ]);
+      } finally {
+        metrics.disable();
+      }
+    });
+  }
 
   it('an answer still in an asynchronous onSend hook of the application when the handler throws: one answer, recorded, and errors.onError told', async () => {
     const app = Fastify();
