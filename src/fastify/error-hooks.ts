@@ -49,6 +49,6 @@ export function errorAfterAnswer(
 ): ErrorAfterAnswer {
   return function bulwarkErrorAfterAnswer(error, request) {
     if (responder !== undefined) responder.report(error, request);
-    else request.log.error({ err: error }, 'bulwark: the handler failed after its answer went out');
+    else request.log.error({ err: error }, 'bulwark: the handler failed after answering; the answer stands');
   };
 }

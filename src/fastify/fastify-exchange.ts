@@ -111,10 +111,10 @@ export class FastifyExchange implements HandlerExchange {
 
   /**
    * The route's handler is wrapped (`watched-handler.ts`), so an error it
-   * raises after its answer went out is heard where it ends: a held answer
-   * may go as soon as it is recorded. Without the wrap, it waits for the
-   * handler's reactions (see {@link afterHandlerReactions}), or the error
-   * would reach only Fastify's log.
+   * raises once its answer is taken stops there: a held answer may go as
+   * soon as it is recorded. Without the wrap, it waits for the handler's
+   * reactions (see {@link afterHandlerReactions}), or the error would reach
+   * only Fastify's log.
    */
   watchHandler(): void {
     this.#handlerWatched = true;
@@ -300,12 +300,13 @@ export class FastifyExchange implements HandlerExchange {
 /**
  * Runs `continueHeld` (which continues a held answer's `onSend`) two
  * microtask steps from now, not at once, for a handler whose end is not
- * watched (a route declared before the plugin: see `watched-handler.ts`). The answer is held, recorded and
- * released where the handler answers (see `runSettled`), often inside its
- * `reply.send()`; continuing it there would end the response before the
- * handler returns, and an error the handler throws right after answering
- * would then never reach `onError` (Fastify only logs an error raised on a
- * sent reply), where the errors contract (and Express) tells it. The
+ * watched (a route declared before the plugin: see `watched-handler.ts`).
+ * The answer is held, recorded and released where the handler answers (see
+ * `runSettled`), often inside its `reply.send()`; continuing it there would
+ * end the response before the handler returns, and an error the handler
+ * throws right after answering would then never reach `onError` (Fastify
+ * only logs an error raised on a sent reply), where the errors contract
+ * (and Express) tells it. The
  * handler's end (a throw, or its returned promise settling) queues Fastify's
  * reaction in the step after the one where it answered: two steps let that
  * reaction run first, so the error handler finds the answer still held.

@@ -25,7 +25,7 @@ import { type ErrorAfterAnswer, watchRouteHandlers } from './watched-handler.js'
  * until it is recorded. Routes with `config: { idempotency: false }`, and
  * requests no route matched, pass untouched. The handlers of routes declared
  * after the plugin are watched (`watched-handler.ts`): an error one raises
- * after its answer went out reaches `afterAnswer`.
+ * once its answer is taken goes to `afterAnswer`, and no further.
  */
 export function addIdempotencyHooks(
   instance: FastifyInstance,
