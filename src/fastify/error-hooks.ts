@@ -48,7 +48,10 @@ export function errorAfterAnswer(
   responder: ErrorResponder<FastifyRequest> | undefined,
 ): ErrorAfterAnswer {
   return function bulwarkErrorAfterAnswer(error, request) {
-    if (responder !== undefined) responder.report(error, request);
-    else request.log.error({ err: error }, 'bulwark: the handler failed after answering; the answer stands');
+    if (responder !== undefined) {
+      responder.report(error, request);
+      return;
+    }
+    request.log.error({ err: error }, 'bulwark: the handler failed after answering');
   };
 }
