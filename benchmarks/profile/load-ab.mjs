@@ -15,13 +15,12 @@
  * or the repository's dist/ without one. Linux only (/proc). Prints one line
  * per case.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { interleave, pairedRatio, summarise } from '../harness.mjs';
-import { load, startServer, stop } from '../http/processes.mjs';
+import { pairedRatio, summarise } from '../harness.mjs';
+import { startServer, stop } from '../http/processes.mjs';
 import { transfersUrl } from '../http/rounds.mjs';
+import { loadRoundsWithCpu } from './server-cpu.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -37,14 +36,7 @@ const script = scripts[values.framework];
 if (script === undefined)
   throw new Error(`--framework is express or fastify, not ${values.framework}`);
 if (positionals.length < 2) throw new Error('name at least two cases: variant[@dir] ...');
-const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 const shape = { durationS: Number(values.seconds), connections: Number(values.connections) };
-
-/** User + system CPU of process `pid` so far, in µs. */
-function cpuUs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
-}
 
 /** Starts case `spec` with its build: the servers inherit this process's environment. */
 async function start(spec) {
@@ -59,16 +51,7 @@ async function start(spec) {
 const running = [];
 try {
   for (const spec of positionals) running.push(await start(spec));
-  for (const c of running) await load({ url: c.url, durationS: 2, connections: shape.connections });
-  const rps = await interleave(running, Number(values.rounds), async (c) => {
-    const before = cpuUs(c.child.pid);
-    const result = await load({ url: c.url, ...shape });
-    if (result.non2xx > 0 || result.errors > 0) {
-      throw new Error(`${c.id}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    }
-    c.cpu.push((cpuUs(c.child.pid) - before) / result.requests);
-    return result.rps;
-  });
+  const rps = await loadRoundsWithCpu(running, Number(values.rounds), shape);
   const range = (r) => `${r.median.toFixed(3)} [${r.p25.toFixed(3)}-${r.p75.toFixed(3)}]`;
   running.forEach((c, i) => {
     const cpu = summarise(c.cpu).median.toFixed(1);

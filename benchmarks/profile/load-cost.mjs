@@ -24,14 +24,13 @@
  *
  * Linux only (it reads /proc/<pid>/stat). Prints a markdown table and the budgets.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { interleave, pairedRatio, summarise } from '../harness.mjs';
-import { load, startServer, stop } from '../http/processes.mjs';
+import { pairedRatio, summarise } from '../harness.mjs';
+import { startServer, stop } from '../http/processes.mjs';
 import { transfersUrl } from '../http/rounds.mjs';
 import { PARTS } from '../http/stack.mjs';
 import { amplification, javascriptBudget } from './load-budget.mjs';
+import { loadRoundsWithCpu } from './server-cpu.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -51,14 +50,6 @@ const realServer = framework === 'express' ? './server.mjs' : './fastify-server.
 const spins = values.spins.split(',').map(Number);
 if (spins[0] !== 0 || spins.some((us) => !Number.isFinite(us) || us < 0)) {
   throw new Error('--spins is a list of µs starting with 0 (the span baseline)');
-}
-const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
-
-/** User + system CPU of process `pid` so far, in µs. */
-function cpuUs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // utime and stime are fields 14 and 15 of stat: 12 and 13 after the command name.
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
 }
 
 const variants = [
@@ -93,17 +84,7 @@ try {
     if (started.skip) throw new Error(`${variant.id}: ${started.skip}`);
     running.push({ ...variant, ...started, url: transfersUrl(started.port), cpu: [] });
   }
-  for (const v of running) await load({ url: v.url, durationS: 2, connections: shape.connections });
-  const rps = await interleave(running, Number(values.rounds), async (v) => {
-    const before = cpuUs(v.child.pid);
-    const result = await load({ url: v.url, ...shape });
-    if (result.non2xx > 0 || result.errors > 0) {
-      throw new Error(`${v.id}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    }
-    v.cpu.push((cpuUs(v.child.pid) - before) / result.requests);
-    return result.rps;
-  });
-  report(rps);
+  report(await loadRoundsWithCpu(running, Number(values.rounds), shape));
 } finally {
   for (const v of running) await stop(v.child);
 }
