@@ -9,7 +9,10 @@ import { pairedDifference, pairedRatio } from './harness.mjs';
 /**
  * `a / b` (or `a - b`) per round must be `op limit` (lower-is-better units: time;
  * higher: req/s). `proposed` marks a target this project proposes in place of one
- * an issue states; both are judged.
+ * an issue states; both are judged. `yardstick` names the group's hand-rolled
+ * equivalent, the least a service could write for the same work: it is judged
+ * against the same `b` and limit, so each run says whether the target is within
+ * reach of any implementation doing that work, on that machine.
  */
 export const TARGETS = [
   {
@@ -43,6 +46,7 @@ export const TARGETS = [
     b: 'otel-span',
     op: '>=',
     limit: 0.85,
+    yardstick: 'hand-rolled',
   },
   {
     text: 'Full bulwark Express stack, MemoryStore: at least 75% of the req/s of bare Express',
@@ -51,6 +55,7 @@ export const TARGETS = [
     b: 'bare',
     op: '>=',
     limit: 0.75,
+    yardstick: 'hand-rolled',
   },
   {
     text: 'resilient() success path with RedisBreakerState attached (Redis up): at most 1.1x the same pipeline without it',
@@ -79,6 +84,7 @@ export const TARGETS = [
     b: 'bare',
     op: '>=',
     limit: 0.75,
+    yardstick: 'hand-rolled',
   },
   // Fastify + the plain span hooks alone reach about 0.9 of bare Fastify, so the
   // span, which the plugin builds on, spends most of the 0.75 above: the same
@@ -91,6 +97,7 @@ export const TARGETS = [
     op: '>=',
     limit: 0.85,
     proposed: true,
+    yardstick: 'hand-rolled',
   },
   // Even the least a service could hand-write for the same request stays
   // below 0.85 of the span hooks on Fastify (profile/load-cost.mjs, issue 19):
@@ -120,6 +127,7 @@ export const TARGETS = [
     b: 'raw-fetch',
     op: '<=',
     limit: 1.05,
+    yardstick: 'hand-rolled',
   },
   {
     text: 'createFetch() POST with an Idempotency-Key on loopback: at most 1.05x the time per request of raw fetch',
@@ -128,6 +136,7 @@ export const TARGETS = [
     b: 'raw-fetch',
     op: '<=',
     limit: 1.05,
+    yardstick: 'hand-rolled',
   },
   // The same two targets read by the client's own CPU time per request, which
   // resolves far finer than wall time on this machine: compare each with the
@@ -139,6 +148,7 @@ export const TARGETS = [
     b: 'raw-fetch',
     op: '<=',
     limit: 1.05,
+    yardstick: 'hand-rolled',
   },
   {
     text: 'createFetch() POST with an Idempotency-Key on loopback: at most 1.05x the client CPU time per request of raw fetch',
@@ -147,6 +157,7 @@ export const TARGETS = [
     b: 'raw-fetch',
     op: '<=',
     limit: 1.05,
+    yardstick: 'hand-rolled',
   },
   // Raw fetch does none of what createFetch() does. The least a service could
   // hand-write for the same timeouts and retries (http/fetch-hand-rolled.mjs)
@@ -183,7 +194,8 @@ function findRow(results, groupId, rowId) {
 /**
  * Each target with its measured `ratio` (or `difference`) and verdict: `holds` (the whole
  * p25-p75 range of the per-round ratio meets it), `holds at the median`,
- * `missed`, or `not measured`.
+ * `missed`, or `not measured`; with a `yardstick`, also `yardstickRatio` and
+ * `yardstickVerdict`, the same judgement of the hand-rolled equivalent.
  */
 export function evaluateTargets(results) {
   return TARGETS.map((target) => {
@@ -191,14 +203,23 @@ export function evaluateTargets(results) {
     const b = findRow(results, target.group, target.b);
     if (!a || !b) return { ...target, verdict: 'not measured' };
     const difference = target.measure === 'difference';
-    const measured = (difference ? pairedDifference : pairedRatio)(a.rounds, b.rounds);
-    const meets = (value) => (target.op === '<=' ? value <= target.limit : value >= target.limit);
-    const worst = target.op === '<=' ? measured.p75 : measured.p25;
-    const verdict = meets(worst)
-      ? 'holds'
-      : meets(measured.median)
-        ? 'holds at the median'
-        : 'missed';
-    return { ...target, [difference ? 'difference' : 'ratio']: measured, verdict };
+    const measure = difference ? pairedDifference : pairedRatio;
+    const measured = measure(a.rounds, b.rounds);
+    const judged = { ...target, [difference ? 'difference' : 'ratio']: measured };
+    judged.verdict = verdictOf(target, measured);
+    const yardstick = target.yardstick && findRow(results, target.group, target.yardstick);
+    if (yardstick) {
+      judged.yardstickRatio = measure(yardstick.rounds, b.rounds);
+      judged.yardstickVerdict = verdictOf(target, judged.yardstickRatio);
+    }
+    return judged;
   });
+}
+
+/** `holds` when the worse quartile meets the limit, `holds at the median`, or `missed`. */
+function verdictOf(target, measured) {
+  const meets = (value) => (target.op === '<=' ? value <= target.limit : value >= target.limit);
+  const worst = target.op === '<=' ? measured.p75 : measured.p25;
+  if (meets(worst)) return 'holds';
+  return meets(measured.median) ? 'holds at the median' : 'missed';
 }

@@ -51,11 +51,12 @@ describe('interleave', () => {
   });
 });
 
-function httpResults(bare, span, stack) {
+function httpResults(bare, span, stack, handRolled) {
   const cases = [
     { id: 'bare', label: 'bare' },
     { id: 'otel-span', label: 'span' },
     { id: 'bulwark-memory', label: 'bulwark' },
+    ...(handRolled ? [{ id: 'hand-rolled', label: 'hand-rolled' }] : []),
   ];
   const g = group({
     id: 'http-server',
@@ -63,7 +64,7 @@ function httpResults(bare, span, stack) {
     unit: 'req/s',
     better: 'higher',
     cases,
-    series: [bare, span, stack],
+    series: [bare, span, stack, ...(handRolled ? [handRolled] : [])],
   });
   return {
     environment: { mode: 'quick', timestamp: 't', node: 'v20', cpu: 'cpu', cores: 2 },
@@ -96,6 +97,36 @@ describe('targets', () => {
     );
     const target = evaluateTargets(results).find((t) => t.b === 'otel-span');
     assert.equal(target.verdict, 'holds at the median');
+  });
+
+  it('judges the hand-rolled equivalent against the same baseline and limit', () => {
+    const results = httpResults(
+      [1000, 1000, 1000, 1000],
+      [1000, 1000, 1000, 1000],
+      [700, 700, 700, 700],
+      [800, 760, 740, 700],
+    );
+    const byText = Object.fromEntries(
+      evaluateTargets(results).map((t) => [`${t.group}/${t.a}/${t.b}`, t]),
+    );
+    // Against bare (>= 0.75): the median of 0.8, 0.76, 0.74, 0.7 meets it, the worse quartile not.
+    const bare = byText['http-server/bulwark-memory/bare'];
+    assert.equal(bare.verdict, 'missed');
+    assert.equal(bare.yardstickRatio.median, 0.75);
+    assert.equal(bare.yardstickVerdict, 'holds at the median');
+    // Against the span (>= 0.85): the yardstick misses as well.
+    assert.equal(byText['http-server/bulwark-memory/otel-span'].yardstickVerdict, 'missed');
+    // Judged against the yardstick itself: no second judgement.
+    const own = byText['http-server/bulwark-memory/hand-rolled'];
+    assert.equal(own.yardstickRatio, undefined);
+    assert.equal(own.yardstickVerdict, undefined);
+  });
+
+  it('leaves the yardstick out when the run has no hand-rolled row', () => {
+    const results = httpResults([1000, 1000], [1000, 1000], [900, 900]);
+    const target = evaluateTargets(results).find((t) => t.b === 'bare');
+    assert.equal(target.verdict, 'holds');
+    assert.equal(target.yardstickVerdict, undefined);
   });
 });
 
