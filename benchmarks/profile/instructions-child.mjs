@@ -2,7 +2,8 @@
  * One case of `instructions.mjs`, run under valgrind: builds one app of the
  * http-server scenarios (`--framework express|fastify`, variant `bare`,
  * `otel-span`, `hand-rolled` or `bulwark-memory`, as `http/server.mjs` and
- * `http/fastify-server.mjs` build them, against the build in `BULWARK_DIST`),
+ * `http/fastify-server.mjs` build them, against the build in `BULWARK_DIST`;
+ * `bulwark-memory-without-<part>` leaves one part out, see `bulwarkVariant`),
  * drives `warm` then `count` requests through it in this process
  * (`fake-request.mjs`: no sockets), and exits.
  *
@@ -16,7 +17,7 @@ import { handRolledIdempotency, handRolledMetrics } from '../http/express-hand-r
 import { addHandRolledIdempotency } from '../http/fastify-hand-rolled.mjs';
 import { addSpanHooks } from '../http/fastify-span-hooks.mjs';
 import { spanMiddleware } from '../http/span-middleware.mjs';
-import { bulwarkStack } from '../http/stack.mjs';
+import { bulwarkStack, bulwarkVariant } from '../http/stack.mjs';
 import { DIST } from '../load.mjs';
 import { registerSdk } from '../otel-sdk.mjs';
 import { cpuPerRequest } from './fake-request.mjs';
@@ -25,7 +26,8 @@ const [framework, variant, warm, count] = process.argv.slice(2);
 const fromDist = (subpath) => import(pathToFileURL(join(DIST, subpath, 'index.js')).href);
 const { MemoryStore } = await fromDist('');
 const { TenantSpanProcessor } = await fromDist('otel');
-const bulwark = variant === 'bulwark-memory';
+const bulwark = variant.startsWith('bulwark-');
+const without = bulwark ? bulwarkVariant(variant).without : [];
 // Before any app is built, as a service starts it (the metrics API has no proxy).
 if (variant !== 'bare') {
   registerSdk({ spanProcessors: bulwark ? [new TenantSpanProcessor()] : [], batch: true });
@@ -42,7 +44,9 @@ async function fastifyApp() {
   const app = Fastify();
   if (bulwark) {
     const { bulwark: plugin } = await fromDist('fastify');
-    await app.register(plugin, { idempotency: { store: new MemoryStore() } });
+    const options = { idempotency: { store: new MemoryStore() } };
+    for (const part of without) options[part] = false;
+    await app.register(plugin, options);
   }
   if (variant === 'hand-rolled') addHandRolledIdempotency(app);
   if (variant !== 'bare') addSpanHooks(app);
@@ -59,7 +63,7 @@ async function expressApp() {
     parts.beforeBody.push(handRolledMetrics());
     parts.afterBody.push(handRolledIdempotency());
   }
-  if (bulwark) Object.assign(parts, await bulwarkStack(new MemoryStore()));
+  if (bulwark) Object.assign(parts, await bulwarkStack(new MemoryStore(), without));
   const app = express();
   if (variant !== 'bare') app.use(spanMiddleware());
   for (const middleware of parts.beforeBody) app.use(middleware);

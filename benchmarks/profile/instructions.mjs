@@ -14,7 +14,8 @@
  *                                            [variant[@dir] ...]
  *
  * Variants: `bare`, `otel-span`, `hand-rolled` (the yardstick),
- * `bulwark-memory` (default: all four); `@dir` runs a variant against the
+ * `bulwark-memory` (default: all four), `bulwark-memory-without-<part>` (one of
+ * `idempotency`, `metrics`, `tenant` left out); `@dir` runs a variant against the
  * build in `dir` (`BULWARK_DIST`), so builds can be compared. Each variant
  * runs twice: `warm` requests then `count` more, and `warm` then twice
  * `count`; the difference of the two counts over `count` is the cost of one
