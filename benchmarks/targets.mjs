@@ -12,7 +12,7 @@ import { pairedDifference, pairedRatio } from './harness.mjs';
  * an issue states; both are judged. `yardstick` names the group's hand-rolled
  * equivalent, the least a service could write for the same work: it is judged
  * against the same `b` and limit, so each run says whether the target is within
- * reach of any implementation doing that work, on that machine.
+ * reach of the least code doing that work, on that machine.
  */
 export const TARGETS = [
   {
